@@ -1,0 +1,50 @@
+/** Option parsers and shared option sets for the commands. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { DEFAULT_PROFILE } from '../system/profile.js';
+import { DEFAULT_STORE } from '../system/store.js';
+
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return Number(value);
+}
+
+export function parsePositive(value: string): number {
+  const number = parseCount(value);
+  if (number < 1) throw new InvalidArgumentError(`expected a number of at least 1, got "${value}"`);
+  return number;
+}
+
+/** For repeatable options such as `--param a --param b`. */
+export function collect(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function addRootOptions(command: Command, options: { store?: boolean } = {}): Command {
+  command
+    .option('--root <dir>', 'directory under which absolute store and profile paths resolve', '/')
+    .option('--profile <path>', 'the profile (generations are <profile>-<N>-link)', DEFAULT_PROFILE);
+  if (options.store) command.option('--store <path>', 'the store directory (a system path under --root)', DEFAULT_STORE);
+  return command;
+}
+
+export function rootOf(options: { root: string }): string {
+  return resolve(options.root);
+}
+
+/** JSON output: stable, two-space indented, one trailing newline. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The date of a generation as Cairn shows it: UTC, to the minute. */
+export function formatDate(date: Date): string {
+  return date.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** Left-aligned text table, for human output. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,197 @@
+/**
+ * Booting images in QEMU for users (`cairn iso run`, `cairn iso test`) and for Cairn's own boot tests:
+ * SeaBIOS or OVMF firmware, the image as a CD, a USB stick or a disk (or a kernel given directly), the first
+ * serial port on stdio so menus can be read and driven with keys. Always TCG unless told otherwise: KVM is
+ * not available (or not working) on many CI machines.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from './errors.js';
+import { startTool, type RunningTool } from './run.js';
+import { findDistroFile, type DistroFile } from './tools.js';
+
+export type Firmware = 'bios' | 'uefi';
+export type MediaKind = 'cdrom' | 'usb' | 'disk';
+
+const OVMF_CODE: DistroFile = {
+  description: 'OVMF firmware code (UEFI for QEMU)',
+  candidates: ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/x64/OVMF_CODE.4m.fd', '/usr/share/OVMF/OVMF_CODE.fd'],
+  packages: { debian: 'ovmf', fedora: 'edk2-ovmf', arch: 'edk2-ovmf' },
+};
+const OVMF_VARS: DistroFile = {
+  description: 'OVMF variable store template',
+  candidates: ['/usr/share/OVMF/OVMF_VARS_4M.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd', '/usr/share/edk2/x64/OVMF_VARS.4m.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
+  packages: { debian: 'ovmf', fedora: 'edk2-ovmf', arch: 'edk2-ovmf' },
+};
+
+export interface QemuOptions {
+  readonly firmware: Firmware;
+  /** The image to boot from, and as what kind of device. */
+  readonly media?: { readonly kind: MediaKind; readonly path: string };
+  /** Direct kernel boot (`-kernel`/`-initrd`/`-append`), without a boot loader. */
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly append?: string;
+  readonly memoryMiB?: number;
+  /** `tcg` (default) or `kvm`. */
+  readonly accel?: 'tcg' | 'kvm';
+}
+
+/** Key names a boot menu understands over a serial line, as the bytes a VT100 terminal sends. */
+export const KEYS = {
+  up: '\u001b[A',
+  down: '\u001b[B',
+  right: '\u001b[C',
+  left: '\u001b[D',
+  enter: '\r',
+  escape: '\u001b',
+  tab: '\t',
+} as const;
+export type KeyName = keyof typeof KEYS;
+
+/** The QEMU command line for a boot (without the OVMF variable store, which needs a fresh copy per run). */
+export function qemuArguments(options: QemuOptions, varsCopy?: string): string[] {
+  const args = ['-accel', options.accel ?? 'tcg', '-m', String(options.memoryMiB ?? 512), '-smp', '1'];
+  args.push('-display', 'none', '-serial', 'mon:stdio', '-no-reboot', '-nodefaults', '-vga', 'std');
+  if (options.firmware === 'uefi') {
+    if (varsCopy === undefined) throw new Error('UEFI boot needs a copy of the OVMF variable store');
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${findDistroFile(OVMF_CODE)}`);
+    args.push('-drive', `if=pflash,format=raw,unit=1,file=${varsCopy}`);
+  }
+  if (options.kernel !== undefined) {
+    args.push('-kernel', options.kernel);
+    if (options.initrd !== undefined) args.push('-initrd', options.initrd);
+    if (options.append !== undefined) args.push('-append', options.append);
+  }
+  const media = options.media;
+  if (media !== undefined) {
+    const file = media.path.replaceAll(',', ',,');
+    switch (media.kind) {
+      case 'cdrom':
+        args.push('-drive', `if=none,id=boot,media=cdrom,readonly=on,format=raw,file=${file}`);
+        args.push('-device', 'ide-cd,drive=boot,bootindex=0');
+        break;
+      case 'usb':
+        args.push('-device', 'qemu-xhci,id=xhci');
+        args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
+        args.push('-device', 'usb-storage,bus=xhci.0,drive=boot,bootindex=0');
+        break;
+      case 'disk':
+        args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
+        args.push('-device', 'virtio-blk-pci,drive=boot,bootindex=0');
+        break;
+    }
+  }
+  return args;
+}
+
+/** A running virtual machine whose first serial port is readable and writable. */
+export class QemuMachine {
+  private text = '';
+  private readonly waiters = new Set<() => void>();
+  private finished = false;
+
+  private constructor(
+    private readonly tool: RunningTool,
+    private readonly workDir: string,
+  ) {
+    tool.process.stdout!.on('data', (chunk: Buffer) => this.append(chunk.toString('latin1')));
+    tool.process.stderr!.on('data', (chunk: Buffer) => this.append(chunk.toString('latin1')));
+    void tool.exited.then(() => {
+      this.finished = true;
+      this.notify();
+    });
+  }
+
+  static async start(options: QemuOptions): Promise<QemuMachine> {
+    const workDir = await mkdtemp(join(tmpdir(), 'cairn-qemu-'));
+    let vars: string | undefined;
+    if (options.firmware === 'uefi') {
+      vars = join(workDir, 'OVMF_VARS.fd');
+      await copyFile(findDistroFile(OVMF_VARS), vars);
+    }
+    return new QemuMachine(startTool('qemu-system-x86_64', qemuArguments(options, vars)), workDir);
+  }
+
+  /** Everything the serial console printed so far, raw (escape sequences included). */
+  get output(): string {
+    return this.text;
+  }
+
+  /** The console output with terminal escape sequences removed, for matching menu text. */
+  get plainOutput(): string {
+    return stripTerminalCodes(this.text);
+  }
+
+  get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.tool.exited;
+  }
+
+  /**
+   * Waits until `pattern` appears in the plain output after position `from` (default: anywhere), and
+   * returns the match. Fails with the tail of the output if it does not appear in time or QEMU exits.
+   */
+  async waitFor(pattern: RegExp, options: { timeoutMs?: number; from?: number } = {}): Promise<RegExpExecArray> {
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+      const plain = this.plainOutput;
+      const regex = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+      const match = regex.exec(plain.slice(options.from ?? 0));
+      if (match) return match;
+      if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
+      if (Date.now() > deadline) throw new UserError(`timed out waiting for ${pattern} on the serial console:\n${tail(plain)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  /** Sends raw bytes to the serial port. */
+  send(text: string): void {
+    this.tool.process.stdin!.write(text);
+  }
+
+  /** Sends named keys one at a time, with a pause so that firmware input buffers keep up. */
+  async press(keys: readonly KeyName[], pauseMs = 300): Promise<void> {
+    for (const key of keys) {
+      this.send(KEYS[key]);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+
+  /** Stops the machine (if still running) and removes its working files. */
+  async stop(): Promise<void> {
+    if (!this.finished) this.tool.process.kill('SIGKILL');
+    await this.tool.exited;
+    await rm(this.workDir, { recursive: true, force: true });
+  }
+
+  private append(chunk: string): void {
+    this.text += chunk;
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const waiter of this.waiters) waiter();
+    this.waiters.clear();
+  }
+}
+
+/** Removes ANSI/VT100 escape sequences and carriage returns. */
+export function stripTerminalCodes(text: string): string {
+  return text
+    .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\u001b[()][0-9A-Za-z]/g, '')
+    .replace(/\u001b[=>78cDEHM]/g, '')
+    .replace(/\r/g, '');
+}
+
+function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n');
+}

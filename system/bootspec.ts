@@ -1,0 +1,146 @@
+/**
+ * Bootspec v1 (`boot.json`, NixOS RFC 0125): decode and encode, exactly. `initrd` and `initrdSecrets` are
+ * optional and omitted when absent (never null); every other key is required. Specialisations nest whole
+ * documents; top-level keys Cairn does not know (reverse-DNS extensions) are kept, in their order.
+ */
+import { z } from 'zod';
+import { ValidationError, type Problem } from '../lib/errors.js';
+import { describeIssues } from '../lib/schema.js';
+
+export const BOOTSPEC_V1 = 'org.nixos.bootspec.v1';
+export const SPECIALISATION_V1 = 'org.nixos.specialisation.v1';
+
+export interface BootspecV1 {
+  readonly system: string;
+  readonly init: string;
+  readonly initrd?: string;
+  readonly initrdSecrets?: string;
+  readonly kernel: string;
+  readonly kernelParams: readonly string[];
+  readonly label: string;
+  readonly toplevel: string;
+}
+
+/** A whole boot.json: the bootspec, its specialisations (each a document) and extension keys. */
+export interface BootDocument {
+  readonly bootspec: BootspecV1;
+  readonly specialisations: Readonly<Record<string, BootDocument>>;
+  /** Top-level keys other than the two above, as parsed; kept so rewriting a document loses nothing. */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /**
+   * Top-level key order of the decoded file; encode follows it so that a decoded file re-encodes to the
+   * same bytes. Absent for new documents (bootspec, then specialisations, then extensions).
+   */
+  readonly keyOrder?: readonly string[];
+}
+
+const absolutePath = z.string().regex(/^\//).describe('an absolute path, e.g. /cairn/store/<hash>-<name>/<file>');
+
+export const bootspecV1Schema = z
+  .strictObject({
+    system: z.string().min(1).describe('the platform, e.g. x86_64-linux'),
+    init: absolutePath,
+    initrd: absolutePath.optional(),
+    initrdSecrets: absolutePath.optional(),
+    kernel: absolutePath,
+    kernelParams: z.array(z.string()).describe('a list of kernel command-line parameters'),
+    label: z.string().describe('a human-readable label such as "NixOS 25.05 (Linux 6.12.30)"'),
+    toplevel: absolutePath,
+  })
+  .describe('the bootspec v1 object');
+
+const SPECIALISATION_NAME = /^[A-Za-z0-9_.+-]+$/;
+
+/** Decodes boot.json text; every problem is reported with the file and key path. */
+export function decodeBootDocument(text: string, file: string): BootDocument {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{ file, path: '', message: `not valid JSON: ${(error as Error).message}` }], {
+      hint: 'boot.json must be a bootspec v1 JSON document',
+    });
+  }
+  const problems: Problem[] = [];
+  const document = decodeObject(data, file, [], problems);
+  if (document === undefined || problems.length > 0) {
+    throw new ValidationError(problems, { hint: 'see the bootspec v1 format in RFC 0125; null is never allowed, leave optional keys out' });
+  }
+  return document;
+}
+
+function decodeObject(data: unknown, file: string, path: string[], problems: Problem[]): BootDocument | undefined {
+  const where = path.join('.');
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    problems.push({ file, path: where, message: 'expected a JSON object' });
+    return undefined;
+  }
+  const record = data as Record<string, unknown>;
+  const raw = record[BOOTSPEC_V1];
+  if (raw === undefined) {
+    problems.push({ file, path: where, message: `missing required key "${BOOTSPEC_V1}"` });
+    return undefined;
+  }
+  const prefix = [...path, BOOTSPEC_V1];
+  const parsed = bootspecV1Schema.safeParse(raw);
+  if (!parsed.success) {
+    const found = describeIssues(bootspecV1Schema, { file, data: raw, locate: () => undefined }, parsed.error.issues);
+    for (const p of found) problems.push({ ...p, path: [...prefix, p.path].filter((s) => s !== '').join('.') });
+  }
+
+  const specialisations: Record<string, BootDocument> = {};
+  const rawSpecs = record[SPECIALISATION_V1];
+  if (rawSpecs !== undefined) {
+    if (rawSpecs === null || typeof rawSpecs !== 'object' || Array.isArray(rawSpecs)) {
+      problems.push({ file, path: [...path, SPECIALISATION_V1].join('.'), message: 'expected an object of specialisation name -> boot document' });
+    } else {
+      for (const [name, value] of Object.entries(rawSpecs)) {
+        if (!SPECIALISATION_NAME.test(name)) {
+          problems.push({ file, path: [...path, SPECIALISATION_V1, name].join('.'), message: 'specialisation names may hold letters, digits, _ . + - only' });
+          continue;
+        }
+        const nested = decodeObject(value, file, [...path, SPECIALISATION_V1, name], problems);
+        if (nested !== undefined) specialisations[name] = nested;
+      }
+    }
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (key !== BOOTSPEC_V1 && key !== SPECIALISATION_V1) extensions[key] = value;
+  }
+  if (!parsed.success) return undefined;
+  return { bootspec: parsed.data, specialisations, extensions, keyOrder: Object.keys(record) };
+}
+
+/** Encodes a document as Cairn writes boot.json: two-space indentation, bootspec keys sorted, a final newline. */
+export function encodeBootDocument(document: BootDocument): string {
+  return `${JSON.stringify(toJson(document), null, 2)}\n`;
+}
+
+function toJson(document: BootDocument): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    [BOOTSPEC_V1]: bootspecToJson(document.bootspec),
+    ...(Object.keys(document.specialisations).length > 0 || document.keyOrder?.includes(SPECIALISATION_V1)
+      ? { [SPECIALISATION_V1]: Object.fromEntries(Object.entries(document.specialisations).map(([n, d]) => [n, toJson(d)])) }
+      : {}),
+    ...document.extensions,
+  };
+  const order = [...(document.keyOrder ?? []).filter((k) => k in values), ...Object.keys(values).filter((k) => !document.keyOrder?.includes(k))];
+  return Object.fromEntries(order.map((k) => [k, values[k]]));
+}
+
+function bootspecToJson(spec: BootspecV1): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(bootspecV1Schema.shape).sort()) {
+    const value = spec[key as keyof BootspecV1];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** Every store path a document names (kernel, initrd, init, secrets, toplevel), specialisations included. */
+export function pathsOfDocument(document: BootDocument): string[] {
+  const spec = document.bootspec;
+  const own = [spec.kernel, spec.initrd, spec.init, spec.initrdSecrets, spec.toplevel].filter((p): p is string => p !== undefined);
+  return [...own, ...Object.values(document.specialisations).flatMap(pathsOfDocument)];
+}

@@ -1,0 +1,50 @@
+/**
+ * Paths as the installed system sees them (`/cairn/store/...`) versus where they are on this machine
+ * (`<root>/cairn/store/...`). A build directory can hold a whole system tree: absolute paths inside it,
+ * including symlink targets, are resolved under the root, never on the host.
+ */
+import { lstat, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { UserError, errnoCode } from '../lib/errors.js';
+
+/** The host path of a system path under `root`. */
+export function hostPath(root: string, systemPath: string): string {
+  if (!systemPath.startsWith('/')) throw new Error(`not an absolute system path: ${systemPath}`);
+  return root === '/' ? posix.normalize(systemPath) : posix.join(root, posix.normalize(systemPath));
+}
+
+/**
+ * Follows symlinks of a system path within the root, the way the booted system would: absolute targets are
+ * taken relative to the root. Returns the final system path, which may not exist (check with lstat).
+ */
+export async function resolveSystemPath(root: string, systemPath: string, maxLinks = 40): Promise<string> {
+  let remaining = posix.normalize(systemPath).split('/').filter((c) => c !== '');
+  let resolved = '/';
+  let links = 0;
+  while (remaining.length > 0) {
+    const component = remaining.shift()!;
+    if (component === '..') {
+      resolved = posix.dirname(resolved);
+      continue;
+    }
+    const candidate = posix.join(resolved, component);
+    let target: string | undefined;
+    try {
+      const stat = await lstat(hostPath(root, candidate));
+      if (stat.isSymbolicLink()) target = await readlink(hostPath(root, candidate));
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
+      return posix.join(candidate, ...remaining);
+    }
+    if (target === undefined) {
+      resolved = candidate;
+      continue;
+    }
+    if (++links > maxLinks) {
+      throw new UserError(`${hostPath(root, systemPath)}: too many levels of symbolic links`, { hint: 'look for a symlink loop' });
+    }
+    remaining = [...target.split('/').filter((c) => c !== ''), ...remaining];
+    if (target.startsWith('/')) resolved = '/';
+  }
+  return resolved;
+}

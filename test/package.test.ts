@@ -1,0 +1,35 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { run } from '../lib/run.js';
+import { repoRoot } from './support/cli.js';
+import { removeTree, temporaryDirectory } from './support/tree.js';
+
+test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScript (no tsx at run time)', async () => {
+  const dir = await temporaryDirectory();
+  try {
+    const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: repoRoot, timeoutMs: 300_000 });
+    const tarball = join(dir, stdout.trim().split('\n').pop()!);
+    const { stdout: listing } = await run('tar', ['-tzf', tarball]);
+    assert.match(listing, /^package\/dist\/cli\/main\.js$/m);
+    assert.not.match(listing, /^package\/(test|fixtures)\//m, 'tests and fixtures are not shipped');
+    assert.not.match(listing, /\.tsx?$/m, 'no TypeScript sources in the package');
+
+    const project = join(dir, 'project');
+    await mkdir(project);
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-cairn', version: '1.0.0', private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--silent', tarball], { cwd: project, timeoutMs: 600_000 });
+    assert.not.ok((await readdir(join(project, 'node_modules'))).includes('tsx'), 'tsx is a development dependency only');
+
+    const bin = join(project, 'node_modules', '.bin', 'cairn');
+    const help = await run(bin, ['--help']);
+    assert.match(help.stdout, /Usage: cairn/);
+    const listed = await run(bin, ['generation', 'list', '--json', '--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system']);
+    assert.is((JSON.parse(listed.stdout) as { current: number }).current, 142);
+  } finally {
+    await removeTree(dir);
+  }
+});
+
+test.run();
