@@ -13,10 +13,9 @@
  * end of the data area in the order given, each from a cluster boundary, so that another writer (the ISO)
  * can point at them.
  */
-import { createHash } from 'node:crypto';
 import { DomainError, ValidationError, type Problem } from '../../lib/errors.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
-import { encodeBootSector } from './boot-sector.js';
+import { MEDIA_FIXED, encodeBootSector } from './boot-sector.js';
 import { bootSectorFor } from './boot-sector-for-geometry.js';
 import { ATTRIBUTE, DIRECTORY_ENTRY_SIZE, displayShortName, encodeDirectoryEntry, volumeLabelEntryName, type ShortDirectoryEntry } from './directory-entry.js';
 import { FAT_EPOCH, decodeFatTimestamp, encodeFatTimestamp } from './fat-date.js';
@@ -36,9 +35,9 @@ import {
   type FatGeometry,
 } from './geometry.js';
 import { encodeLongNameEntry, longNameEntries, shortNameChecksum } from './long-name-entry.js';
-import { MEDIA_FIXED } from './boot-sector.js';
 import { assembleRegions, type FatRegion, type FatRegionPiece } from './regions.js';
 import { describeTreePath, type FatFileSource, type FatTreeDirectory, type FatTreeNode } from './tree.js';
+import { deriveVolumeId } from './volume-id.js';
 
 export interface FatImageOptions {
   /** The image's exact size in bytes (a multiple of 512). Without it the image is sized to its files. */
@@ -485,11 +484,6 @@ function checkOptions(options: FatImageOptions, problems: Problem[]): void {
     if (labelProblem !== undefined) problem('volumeLabel', labelProblem);
   }
   if (options.date !== undefined && Number.isNaN(options.date.getTime())) problem('date', 'invalid date');
-}
-
-/** 32 bits of SHA-256 of the seed: the same seed always gives the same volume id. */
-export function deriveVolumeId(seed: string): number {
-  return createHash('sha256').update('cairn-fat-volume-id\0').update(seed).digest().readUInt32LE(0);
 }
 
 function defaultSeed(directories: readonly DirectoryModel[], files: readonly FileModel[], label: string | undefined, date: Date): string {

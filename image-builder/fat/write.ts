@@ -5,11 +5,11 @@
  * nothing before or after them is touched or truncated.
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { syncDirectory, temporaryNameFor } from '../../lib/atomic-file.js';
 import { UserError, errnoCode } from '../../lib/errors.js';
-import { temporaryNameFor, syncDirectory } from '../../lib/atomic-file.js';
 import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/progress.js';
 import { formatSize } from '../../lib/size.js';
-import { dirname } from 'node:path';
 import type { FatPlan } from './plan.js';
 import { readImageChunks } from './region-stream.js';
 import type { FatRegion } from './regions.js';

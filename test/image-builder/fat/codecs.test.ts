@@ -15,6 +15,7 @@ import {
   longNameEntries,
   shortNameChecksum,
 } from '../../../image-builder/fat/long-name-entry.js';
+import { deriveVolumeId, formatVolumeId, parseVolumeId } from '../../../image-builder/fat/volume-id.js';
 
 test('boot sectors of FAT12, FAT16 and FAT32 round-trip, with the fields where the specification puts them', () => {
   for (const [type, sectors, spc] of [[12, 2048, 4], [16, 40960, 4], [32, 262144, 1]] as const) {
@@ -194,6 +195,16 @@ test('volume labels are upper-case 8.3 characters', () => {
   assert.match(volumeLabelProblem('TWELVE CHARS')!, /1 to 11/);
   assert.match(volumeLabelProblem('A.B')!, /not "\."/);
   assert.match(volumeLabelProblem(' X')!, /start with a space/);
+});
+
+test('volume ids print and parse as XXXX-XXXX', () => {
+  assert.is(formatVolumeId(0x1234abcd), '1234-ABCD');
+  assert.is(formatVolumeId(0x5), '0000-0005');
+  assert.is(parseVolumeId('1234-abcd'), 0x1234abcd);
+  assert.is(parseVolumeId('DEADBEEF'), 0xdeadbeef);
+  assert.is(parseVolumeId('12345-678'), undefined);
+  assert.is(deriveVolumeId('seed'), deriveVolumeId('seed'));
+  assert.is.not(deriveVolumeId('seed'), deriveVolumeId('seed2'));
 });
 
 test.run();

@@ -10,6 +10,7 @@ import { run } from '../../../lib/run.js';
 import {
   buildFatImageFromDirectory,
   chooseFatFormat,
+  formatVolumeId,
   openFatImage,
   planFatImage,
   readFatTreeFromDirectory,
@@ -83,6 +84,7 @@ test('FAT12, FAT16 and FAT32 images pass fsck.fat and read back byte-identical t
       assert.match(fsck, new RegExp(`FATs, ${fatType} bit entries`));
       const listing = await mdirListing(image);
       assert.match(listing, /Volume in drive : is CAIRN_ESP/);
+      assert.match(listing, new RegExp(`Volume Serial Number is ${formatVolumeId(plan.volumeId)}`), 'the id as tools print it');
       assert.match(listing, /Ünïcödé ƒïłé 名前\.txt/);
       assert.match(listing, /cairn-generation-1\.conf/);
       const out = join(dir, `out${fatType}`);
