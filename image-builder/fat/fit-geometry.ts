@@ -49,15 +49,15 @@ function exactGeometry(request: FatSizeRequest, size: number): FatGeometry {
   const format = chooseFatFormat(totalSectors, request, request.rules);
   const geometry = layoutFat(format, totalSectors, request.rules);
   const needed = request.clustersNeeded(format);
-  if (geometry !== undefined && isClusterCountValid(format.type, geometry.clusterCount) && geometry.clusterCount >= needed) {
-    return geometry;
-  }
+  const inRange = geometry !== undefined && isClusterCountValid(format.type, geometry.clusterCount);
+  if (inRange && geometry.clusterCount >= needed) return geometry;
   const fitting = smallestGeometry(request, 1);
-  const what = `FAT${fitting.type} with ${formatSize(fitting.clusterSize)} clusters`;
-  if (fitting.size > size) {
+  const works = `${fitting.size} bytes (${formatSize(fitting.size)}, FAT${fitting.type} with ${formatSize(fitting.clusterSize)} clusters)`;
+  const clusterSize = formatSize(format.sectorsPerCluster * SECTOR_SIZE);
+  if (inRange) {
     throw new DomainError(
       'fat-too-small',
-      `the files need a FAT image of at least ${fitting.size} bytes (${formatSize(fitting.size)}, ${what}); the requested size is ${size} bytes (${formatSize(size)})`,
+      `the files need ${needed} clusters of ${clusterSize} but a FAT${format.type} image of ${size} bytes (${formatSize(size)}) has ${geometry.clusterCount}; the smallest image that holds them is ${works}`,
       { expected: fitting.size, actual: size, hint: 'give a larger size, or leave the size out to size the image to its files' },
     );
   }
@@ -65,8 +65,8 @@ function exactGeometry(request: FatSizeRequest, size: number): FatGeometry {
   const limits = CLUSTER_LIMITS[format.type];
   throw new DomainError(
     'fat-unusable-size',
-    `a FAT image of ${size} bytes cannot be FAT${format.type} with ${format.sectorsPerCluster * SECTOR_SIZE}-byte clusters: it would have ${count} clusters, FAT${format.type} needs ${limits.min} to ${limits.max}`,
-    { expected: limits, actual: count, hint: `choose another size (${fitting.size} bytes works) or another FAT type or cluster size` },
+    `a FAT image of ${size} bytes (${formatSize(size)}) cannot be FAT${format.type} with ${clusterSize} clusters: it would have ${count} clusters, FAT${format.type} needs ${limits.min} to ${limits.max}`,
+    { expected: fitting.size, actual: size, hint: `choose another size (${works} holds the files) or another FAT type or cluster size` },
   );
 }
 

@@ -193,7 +193,7 @@ test('a size too small says how much is needed; a full root directory says what 
     assert.instance(error, DomainError);
     const e = error as DomainError;
     assert.is(e.code, 'fat-too-small');
-    assert.match(e.message, /need a FAT image of at least \d+ bytes .*requested size is 262144 bytes/);
+    assert.match(e.message, /the files need 150 clusters of 2K but a FAT12 image of 262144 bytes \(256K\) has \d+; the smallest image that holds them is \d+ bytes/);
     const needed = e.expected as number;
     assert.is(planFatImage(tree, { size: needed }).size, needed, 'the size the message names works');
   }
@@ -230,6 +230,10 @@ test('bad options are reported together', () => {
     assert.equal(paths.sort(), ['clusterSize', 'dataAlignment', 'minimumSize', 'rootEntryCount', 'size', 'tailFiles[0]', 'tailFiles[1]', 'volumeLabel'].sort());
   }
   assert.throws(() => planFatImage(sampleTree(), { fatType: 12, clusterSize: 512, minimumSize: 100 * MiB }), /cannot be FAT12 with 512B clusters/);
+  assert.throws(
+    () => planFatImage(sampleTree(), { fatType: 16, size: 4 * MiB }),
+    /4194304 bytes \(4M\) cannot be FAT16 with 2K clusters: it would have \d+ clusters, FAT16 needs 4085 to 65524/,
+  );
   assert.throws(() => planFatImage(sampleTree(), { fatType: 32, reservedSectors: 4 }), /at least 8 reserved sectors/);
 });
 
