@@ -3,14 +3,21 @@
  * `cairn detect --record` makes, laid out from public knowledge of what each kind of machine shows in /sys,
  * /proc, /dev/disk and udev's database, and of what systeminformation returns on it.
  *
- *   node --import tsx scripts/make-machine-fixtures.ts
+ *   node --import tsx scripts/make-machine-fixtures.ts             # the recordings
+ *   node --import tsx scripts/make-machine-fixtures.ts --expected  # also rewrite expected/*.yaml
+ *
+ * The expected files are golden files: rewrite them only on purpose, and read the diff before committing.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MachineTree } from './machine-fixtures/machine-tree.js';
+import { renderConfigFiles } from '../installer/config/generate-config.js';
+import { detectPlatformOnly } from '../installer/hardware/detect-hardware.js';
+import { openRecording } from '../installer/hardware/recording.js';
 import { buildDesktopAmdSata } from './machine-fixtures/desktop-amd-sata.js';
 import { buildLaptopIntelNvidia } from './machine-fixtures/laptop-intel-nvidia.js';
 import { buildLegacyBios } from './machine-fixtures/legacy-bios.js';
+import { MachineTree } from './machine-fixtures/machine-tree.js';
 import { buildQemuKvmVirtio } from './machine-fixtures/qemu-kvm-virtio.js';
 import { buildServerVmdRaid } from './machine-fixtures/server-vmd-raid.js';
 import { buildVirtualboxAhci } from './machine-fixtures/virtualbox-ahci.js';
@@ -26,9 +33,25 @@ const MACHINES: Readonly<Record<string, (tree: MachineTree) => string>> = {
   'legacy-bios': buildLegacyBios,
 };
 
-for (const [name, build] of Object.entries(MACHINES)) {
-  const tree = new MachineTree(join(machinesDirectory, name, 'recording'));
-  const note = build(tree);
-  const entries = await tree.write(note);
-  process.stdout.write(`fixtures/machines/${name}/recording: ${entries} entries\n`);
+/** The files generate-config writes for a recorded machine, as installed (its root at /). */
+export async function expectedFilesOf(recording: string): Promise<{ hardware: string; configuration: string }> {
+  const platform = await detectPlatformOnly(await openRecording(recording));
+  const rendered = renderConfigFiles({ platform, mountedAt: '/' });
+  return { hardware: rendered.hardwareConfiguration, configuration: rendered.configuration };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const [name, build] of Object.entries(MACHINES)) {
+    const recording = join(machinesDirectory, name, 'recording');
+    const tree = new MachineTree(recording);
+    const entries = await tree.write(build(tree));
+    process.stdout.write(`fixtures/machines/${name}/recording: ${entries} entries\n`);
+    if (process.argv.includes('--expected')) {
+      const expected = await expectedFilesOf(recording);
+      await mkdir(join(machinesDirectory, name, 'expected'), { recursive: true });
+      await writeFile(join(machinesDirectory, name, 'expected', 'hardware-configuration.yaml'), expected.hardware);
+      await writeFile(join(machinesDirectory, name, 'expected', 'configuration.yaml'), expected.configuration);
+      process.stdout.write(`fixtures/machines/${name}/expected: rewritten\n`);
+    }
+  }
 }

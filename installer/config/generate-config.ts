@@ -54,38 +54,44 @@ export interface GeneratedConfigPlan {
   readonly warnings: readonly string[];
 }
 
-export async function planGeneratedConfig(options: GenerateConfigOptions): Promise<GeneratedConfigPlan> {
-  const directory = join(options.root, CONFIG_DIRECTORY);
-  await checkRoot(options.root);
-  const hardwarePath = join(directory, HARDWARE_CONFIGURATION_FILE);
-  const configurationPath = join(directory, CONFIGURATION_FILE);
+/** The two files' texts, from the report and the choices alone (pure: no file is read). */
+export interface RenderedConfigFiles {
+  readonly hardwareConfiguration: string;
+  readonly configuration: string;
+  readonly warnings: readonly string[];
+}
 
+export function renderConfigFiles(options: Omit<GenerateConfigOptions, 'root' | 'force'> & { readonly mountedAt: string; readonly configurationFile?: string }): RenderedConfigFiles {
   const hardware = planHardwareConfiguration(options.platform, {
-    root: options.mountedAt ?? options.root,
+    root: options.mountedAt,
     ...(options.layout === undefined ? {} : { layout: options.layout }),
   });
-  const configuration = planConfiguration(options.platform, hardware.configuration, options.choices ?? {}, configurationPath);
-  const action = await configurationActionFor(configurationPath, options.force === true);
-
+  const configuration = planConfiguration(options.platform, hardware.configuration, options.choices ?? {}, options.configurationFile);
   return {
-    hardwareConfiguration: {
-      path: hardwarePath,
-      text: renderHardwareConfiguration(hardware.configuration, schemaReference('hardware-configuration')),
-    },
-    configuration: {
-      path: configurationPath,
-      text: renderConfiguration(
-        configuration.configuration,
-        { firmware: options.platform.firmware.type, grubDeviceSource: configuration.grubDeviceSource },
-        schemaReference('configuration'),
-      ),
-    },
-    configurationAction: action,
+    hardwareConfiguration: renderHardwareConfiguration(hardware.configuration, schemaReference('hardware-configuration')),
+    configuration: renderConfiguration(
+      configuration.configuration,
+      { firmware: options.platform.firmware.type, grubDeviceSource: configuration.grubDeviceSource },
+      schemaReference('configuration'),
+    ),
+    warnings: hardware.warnings,
+  };
+}
+
+export async function planGeneratedConfig(options: GenerateConfigOptions): Promise<GeneratedConfigPlan> {
+  await checkRoot(options.root);
+  const directory = join(options.root, CONFIG_DIRECTORY);
+  const configurationPath = join(directory, CONFIGURATION_FILE);
+  const rendered = renderConfigFiles({ ...options, mountedAt: options.mountedAt ?? options.root, configurationFile: configurationPath });
+  return {
+    hardwareConfiguration: { path: join(directory, HARDWARE_CONFIGURATION_FILE), text: rendered.hardwareConfiguration },
+    configuration: { path: configurationPath, text: rendered.configuration },
+    configurationAction: await configurationActionFor(configurationPath, options.force === true),
     schemas: ['configuration', 'hardware-configuration'].map((kind) => ({
       path: join(directory, SCHEMA_DIRECTORY, `${kind}.schema.json`),
       text: `${JSON.stringify(jsonSchemaOf(fileKind(kind)), null, 2)}\n`,
     })),
-    warnings: hardware.warnings,
+    warnings: rendered.warnings,
   };
 }
 

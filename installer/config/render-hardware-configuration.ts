@@ -17,7 +17,7 @@ export function renderHardwareConfiguration(configuration: HardwareConfiguration
     { path: ['boot', 'swraid'], text: 'Linux software RAID (md) arrays the system is on, assembled at boot.' },
     {
       path: ['hardware'],
-      text: 'CPU microcode updates and redistributable firmware files (on bare metal only: a virtual\nmachine gets neither from its guest).',
+      text: 'CPU microcode updates and redistributable firmware files: on bare metal only (in a virtual\nmachine the host loads microcode, and there is no device firmware to load).',
       blankLineBefore: true,
     },
     {

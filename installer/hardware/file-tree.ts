@@ -38,7 +38,17 @@ export async function absentAsUndefined<T>(work: () => Promise<T>, alsoAbsent: r
 /** The tree of this machine (`root` = `/`) or of a directory holding a machine's files. */
 export function rootedFileTree(root: string): FileTree {
   const live = root === '/';
-  const resolve = (path: string) => (live ? Promise.resolve(posix.normalize(path)) : resolveSystemPath(root, path));
+  // A recorded tree does not change while it is read: resolve each path once.
+  const resolved = new Map<string, Promise<string>>();
+  const resolve = (path: string): Promise<string> => {
+    if (live) return Promise.resolve(posix.normalize(path));
+    let result = resolved.get(path);
+    if (result === undefined) {
+      result = resolveSystemPath(root, path);
+      resolved.set(path, result);
+    }
+    return result;
+  };
   return {
     readFile: (path) => absentAsUndefined(async () => readFile(hostPath(root, await resolve(path)))),
     readLink: (path) =>
@@ -49,9 +59,9 @@ export function rootedFileTree(root: string): FileTree {
     realPath: (path) =>
       absentAsUndefined(async () => {
         if (live) return await realpath(path);
-        const resolved = await resolveSystemPath(root, path);
-        await lstat(hostPath(root, resolved));
-        return resolved;
+        const target = await resolve(path);
+        await lstat(hostPath(root, target));
+        return target;
       }),
     list: (path) => absentAsUndefined(async () => (await readdir(hostPath(root, await resolve(path)))).sort()),
   };

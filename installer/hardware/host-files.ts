@@ -45,8 +45,10 @@ export class HostFiles {
   }
 
   async bytes(path: string, options: { required?: boolean } = {}): Promise<Buffer | undefined> {
-    const bytes = await this.#guard(path, () => this.#tree.readFile(path));
-    if (bytes === undefined && options.required) this.note(path, 'missing: cannot read it');
+    let failed = false;
+    const bytes = await this.#guard(path, () => this.#tree.readFile(path), () => (failed = true));
+    // A read that failed has been noted already; only a file that is simply not there is "missing".
+    if (bytes === undefined && options.required && !failed) this.note(path, 'missing: cannot read it');
     return bytes;
   }
 
@@ -74,10 +76,11 @@ export class HostFiles {
     return (await this.#guard(path, () => this.#tree.list(path))) ?? [];
   }
 
-  async #guard<T>(path: string, work: () => Promise<T | undefined>): Promise<T | undefined> {
+  async #guard<T>(path: string, work: () => Promise<T | undefined>, onFailure?: () => void): Promise<T | undefined> {
     try {
       return await work();
     } catch (error) {
+      onFailure?.();
       const code = errnoCode(error);
       this.note(path, `cannot read it: ${code === undefined ? messageOf(error) : describeErrno(code, error)}`);
       return undefined;
