@@ -26,6 +26,18 @@ export const kernelModuleName = z
 
 export const absolutePath = z.string().regex(/^\/\S*$/).describe('an absolute path such as /dev/disk/by-uuid/... or /boot');
 
+/**
+ * A mapping whose keys must match a pattern. The keys are checked here rather than by a key schema so that a
+ * bad key is reported like any other value: with its key path, its line, and what was expected.
+ */
+function keyedBy<V extends z.ZodType>(pattern: RegExp, expected: string, value: V) {
+  return z.record(z.string(), value).superRefine((record, context) => {
+    for (const key of Object.keys(record)) {
+      if (!pattern.test(key)) context.addIssue({ code: 'custom', path: [key], message: `expected ${expected} (got ${JSON.stringify(key)})` });
+    }
+  });
+}
+
 const fileSystemSchema = z
   .strictObject({
     device: z.string().min(1).describe('the device, by a stable name: /dev/disk/by-uuid/..., /dev/disk/by-label/..., /dev/mapper/...; or a source such as tmpfs'),
@@ -48,7 +60,7 @@ export const hardwareConfigurationSchema = z
         kernelModules: z.array(kernelModuleName).default([]),
         luks: z
           .strictObject({
-            devices: z.record(z.string().regex(/^[A-Za-z0-9_.+:-]+$/).describe('a device-mapper name'), z.strictObject({ device: absolutePath })),
+            devices: keyedBy(/^[A-Za-z0-9_.+:-]+$/, 'a device-mapper name (letters, digits, _ . + : -)', z.strictObject({ device: absolutePath })),
           })
           .optional(),
       }),
@@ -80,7 +92,7 @@ export const hardwareConfigurationSchema = z
       container: z.enum(CONTAINER_KINDS),
       guest: z.enum(GUEST_SUPPORT),
     }),
-    fileSystems: z.record(absolutePath, fileSystemSchema).default({}),
+    fileSystems: keyedBy(/^\/\S*$/, 'a mount point: an absolute path such as / or /boot', fileSystemSchema).default({}),
     swapDevices: z.array(z.strictObject({ device: absolutePath })).default([]),
   })
   .describe('hardware-configuration.yaml: what cairn generate-config found on this machine');

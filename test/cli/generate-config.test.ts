@@ -9,22 +9,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../lib/run.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
-import { removeTree, snapshotTree, temporaryDirectory } from '../support/tree.js';
+import { snapshotTree, withTemporaryDirectory } from '../support/tree.js';
 
 const machines = join(repoRoot, 'fixtures', 'machines');
 const desktop = join(machines, 'desktop-amd-sata', 'recording');
 
-async function inTemporaryDirectory(work: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await temporaryDirectory();
-  try {
-    await work(dir);
-  } finally {
-    await removeTree(dir);
-  }
-}
-
 test('writes both files and their schemas; they validate and match the golden files; a second run keeps the configuration', () =>
-  inTemporaryDirectory(async (root) => {
+  withTemporaryDirectory(async (root) => {
     const first = await cairnOk(['generate-config', '--root', root, '--from', desktop, '--mounted-at', '/']);
     const etc = join(root, 'etc', 'cairn');
     assert.is(first.stdout, `wrote ${etc}/hardware-configuration.yaml\nwrote ${etc}/configuration.yaml\n`);
@@ -56,7 +47,7 @@ test('writes both files and their schemas; they validate and match the golden fi
   }));
 
 test('a malformed configuration.yaml is reported with its line and key path; nothing is written', () =>
-  inTemporaryDirectory(async (root) => {
+  withTemporaryDirectory(async (root) => {
     const etc = join(root, 'etc', 'cairn');
     await mkdir(etc, { recursive: true });
     await writeFile(join(etc, 'configuration.yaml'), 'version: 1\nhostName: cairn\ntimeZone: UTC\nlocale: en_US.UTF-8\nkeyMap: us\nboot:\n  loader: lilo\n');
@@ -70,7 +61,7 @@ test('a malformed configuration.yaml is reported with its line and key path; not
   }));
 
 test('--show prints the files and writes nothing; bad roots and bad choices are errors', () =>
-  inTemporaryDirectory(async (root) => {
+  withTemporaryDirectory(async (root) => {
     const before = await snapshotTree(root);
     const shown = await cairnOk(['generate-config', '--root', root, '--from', join(machines, 'legacy-bios', 'recording'), '--mounted-at', '/', '--show']);
     const [hardware, configuration] = shown.stdout.split('---\n');
@@ -90,7 +81,7 @@ test('--show prints the files and writes nothing; bad roots and bad choices are 
   }));
 
 test('on this machine: the filesystems mounted under --root become fileSystems', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     const target = join(dir, 'target');
     await mkdir(target);
     await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0755', 'tmpfs', target]);

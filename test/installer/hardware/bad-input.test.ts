@@ -11,7 +11,7 @@ import { detectHardware } from '../../../installer/hardware/detect-hardware.js';
 import { openRecording, startRecording } from '../../../installer/hardware/recording.js';
 import { UserError, ValidationError } from '../../../lib/errors.js';
 import { cairn, repoRoot } from '../../support/cli.js';
-import { removeTree, snapshotTree, temporaryDirectory } from '../../support/tree.js';
+import { snapshotTree, withTemporaryDirectory } from '../../support/tree.js';
 
 const qemu = join(repoRoot, 'fixtures', 'machines', 'qemu-kvm-virtio', 'recording');
 
@@ -31,17 +31,8 @@ async function rejects(work: () => Promise<unknown>, matches: (error: unknown) =
   assert.unreachable('expected a rejection');
 }
 
-async function inTemporaryDirectory(work: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await temporaryDirectory();
-  try {
-    await work(dir);
-  } finally {
-    await removeTree(dir);
-  }
-}
-
 test('a recording missing files: each is reported, the rest of the report is there', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     const copy = await copyOfQemu(dir);
     await rm(join(copy, 'files', 'proc', 'cpuinfo'));
     await rm(join(copy, 'systeminformation', 'graphics.json'));
@@ -64,7 +55,7 @@ test('a recording missing files: each is reported, the rest of the report is the
   }));
 
 test('unreadable /sys entries: the read error is reported with its path, detection goes on', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     const copy = await copyOfQemu(dir);
     const manifestPath = join(copy, 'cairn-recording.json');
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { errors: Record<string, string> };
@@ -83,7 +74,7 @@ test('unreadable /sys entries: the read error is reported with its path, detecti
   }));
 
 test('unknown and malformed PCI classes: listed as unknown, or left out, and reported', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     const copy = await copyOfQemu(dir);
     const devices = join(copy, 'files', 'sys', 'devices', 'pci0000:00');
     await writeFile(join(devices, '0000:00:1f.3', 'class'), '0x550000\n');
@@ -100,7 +91,7 @@ test('unknown and malformed PCI classes: listed as unknown, or left out, and rep
   }));
 
 test('a directory that is not a recording, or a malformed manifest, is an error naming it', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     await rejects(() => openRecording(join(dir, 'nope')), (e: unknown) => e instanceof UserError && /nope: no such directory/.test(e.message));
     await rejects(() => openRecording(dir), (e: unknown) => e instanceof UserError && /not a Cairn hardware recording \(it has no cairn-recording\.json\)/.test(e.message));
     await writeFile(join(dir, 'cairn-recording.json'), '{\n  "format": "cairn-hardware-recording",\n  "version": 2,\n  "colour": "blue"\n}\n');
@@ -120,7 +111,7 @@ test('a directory that is not a recording, or a malformed manifest, is an error 
   }));
 
 test('recording never overwrites: a non-empty directory is refused and left as it was', () =>
-  inTemporaryDirectory(async (dir) => {
+  withTemporaryDirectory(async (dir) => {
     const target = join(dir, 'taken');
     await mkdir(target);
     await writeFile(join(target, 'notes.txt'), 'mine\n');
