@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../../lib/errors.js';
 import { detectHardware } from '../../installer/hardware/detect-hardware.js';
-import { liveHardwareSource, openRecording, startRecording } from '../../installer/hardware/recording.js';
+import { openHardwareSource, startRecording } from '../../installer/hardware/recording.js';
 import { formatHardwareSummary } from '../../installer/hardware/summary.js';
 import { printJson } from '../options.js';
 
@@ -18,7 +18,7 @@ export function detectCommand(): Command {
       if (options.json && options.yaml) throw new UsageError('give --json or --yaml, not both');
       if (options.record !== undefined && options.from !== undefined) throw new UsageError('give --record or --from, not both');
       const recorder = options.record === undefined ? undefined : await startRecording(options.record);
-      const source = recorder?.source ?? (options.from === undefined ? liveHardwareSource() : await openRecording(options.from));
+      const source = recorder?.source ?? (await openHardwareSource(options.from));
       let report;
       try {
         report = await detectHardware(source);

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
-import { liveHardwareSource, openRecording } from '../../installer/hardware/recording.js';
+import { openHardwareSource } from '../../installer/hardware/recording.js';
 import { planGeneratedConfig, writeGeneratedConfig } from '../../installer/config/generate-config.js';
 import type { SystemChoices } from '../../installer/config/plan-configuration.js';
 import { BOOT_LOADERS, type BootLoader } from '../../system/configuration.js';
@@ -47,8 +47,8 @@ export function generateConfigCommand(): Command {
     .option('--grub-device <disk>', 'the disk GRUB is installed to on BIOS (default: the disk holding /)')
     .option('--kernel-param <param>', 'extra kernel parameter (repeatable)', collect, [])
     .action(async (flags: GenerateConfigFlags) => {
-      const source = flags.from === undefined ? liveHardwareSource() : await openRecording(flags.from);
-      const platform = await detectPlatformOnly(source);
+      const platform = await detectPlatformOnly(await openHardwareSource(flags.from));
+      for (const problem of platform.problems) process.stderr.write(`${style.warning('warning:')} ${problem.source}: ${problem.message}\n`);
       const choices: SystemChoices = {
         ...(flags.hostName === undefined ? {} : { hostName: flags.hostName }),
         ...(flags.timeZone === undefined ? {} : { timeZone: flags.timeZone }),

@@ -49,6 +49,11 @@ export function liveHardwareSource(): HardwareSource {
   return { files: rootedFileTree('/'), systemInformation: liveSystemInformation() };
 }
 
+/** This machine, or the recording in `from` when given. */
+export function openHardwareSource(from: string | undefined): Promise<HardwareSource> {
+  return from === undefined ? Promise.resolve(liveHardwareSource()) : openRecording(from);
+}
+
 /** Opens a recording made by `cairn detect --record` (or made by hand in the same layout). */
 export async function openRecording(directory: string): Promise<HardwareSource> {
   const manifestPath = join(directory, RECORDING_MANIFEST);

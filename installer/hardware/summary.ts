@@ -3,8 +3,8 @@
  * machine, firmware, CPU, memory, graphics, network, and each disk with what is on it now.
  */
 import { formatSize } from '../../lib/size.js';
-import type { BlockDevice } from './block-devices.js';
 import type { HardwareReport } from './detect-hardware.js';
+import { diskInventory, type DiskEntry } from './disk-inventory.js';
 
 export interface SummaryLine {
   readonly label: string;
@@ -22,9 +22,9 @@ export function summariseHardware(report: HardwareReport): SummaryLine[] {
     add('Graphics', [gpu.vendor, gpu.model].filter(Boolean).join(' ') + (gpu.driver === null ? '' : ` (driver ${gpu.driver})`));
   }
   for (const nic of report.network) add('Network', `${nic.name}: ${nic.kind}${nic.mac === null ? '' : `, ${nic.mac}`}${nic.speedMbps === null ? '' : `, ${nic.speedMbps} Mbit/s`}`);
-  for (const disk of report.blockDevices.filter((d) => d.kind === 'disk')) {
+  for (const disk of diskInventory(report)) {
     add('Disk', diskLine(disk));
-    for (const part of contentsOf(report, disk)) add('', `  ${part}`);
+    for (const line of contentLines(disk)) add('', `  ${line}`);
   }
   return lines;
 }
@@ -73,35 +73,21 @@ function memoryLine(report: HardwareReport): string {
   return `${total} (${modules.length} module${modules.length === 1 ? '' : 's'}: ${kinds.join(', ')})`;
 }
 
-function diskLine(disk: BlockDevice): string {
-  const media = disk.rotational === null ? '' : disk.rotational ? ' rotational' : '';
+function diskLine(disk: DiskEntry): string {
+  const media = disk.rotational === true ? ' rotational' : '';
   const what = [disk.name, formatSize(disk.sizeBytes), `${disk.transport}${media}`, disk.model ?? 'unknown model'];
   if (disk.removable) what.push('removable');
   what.push(disk.byId[0] ?? 'no by-id name');
   return what.join('  ');
 }
 
-/** MBR partition types of extended partitions, which only hold logical partitions. */
-const EXTENDED_PARTITION_TYPES = new Set(['0x5', '0xf', '0x85']);
-
 /** One line per partition (or for the whole disk): its filesystem, label and where it is mounted or used. */
-export function contentsOf(report: HardwareReport, disk: BlockDevice): string[] {
-  const parts = report.blockDevices.filter((d) => d.parent === disk.name);
-  const holderName = (name: string) => {
-    const holder = report.blockDevices.find((h) => h.name === name);
-    return holder?.deviceMapper === null || holder?.deviceMapper === undefined ? name : `/dev/mapper/${holder.deviceMapper.name}`;
-  };
-  const describe = (d: BlockDevice) => {
+function contentLines(disk: DiskEntry): string[] {
+  if (disk.blank) return ['empty: no partition table or filesystem found'];
+  return disk.contents.map((c) => {
     const fs =
-      d.filesystem !== null
-        ? [d.filesystem.type, d.filesystem.label === null ? undefined : `"${d.filesystem.label}"`].filter(Boolean).join(' ')
-        : EXTENDED_PARTITION_TYPES.has(d.partitionEntry?.type ?? '')
-          ? 'extended partition'
-          : 'no filesystem found';
-    const use = [...d.mountPoints.map((m) => `mounted at ${m}`), d.activeSwap ? 'active swap' : undefined, ...d.holders.map((h) => `used by ${holderName(h)}`)].filter(Boolean);
-    return `${d.name}  ${formatSize(d.sizeBytes)}  ${fs}${use.length === 0 ? '' : `  (${use.join(', ')})`}`;
-  };
-  if (parts.length > 0) return parts.sort((a, b) => (a.partitionNumber ?? 0) - (b.partitionNumber ?? 0)).map(describe);
-  const whole = describe(disk);
-  return disk.filesystem === null && disk.mountPoints.length === 0 && disk.holders.length === 0 && disk.partitionTable === null ? ['empty: no partition table or filesystem found'] : [whole];
+      c.filesystem !== null ? [c.filesystem, c.label === null ? undefined : `"${c.label}"`].filter(Boolean).join(' ') : c.extended ? 'extended partition' : 'no filesystem found';
+    const use = [...c.mountPoints.map((m) => `mounted at ${m}`), c.activeSwap ? 'active swap' : undefined, ...c.usedBy.map((u) => `used by ${u}`)].filter(Boolean);
+    return `${c.name}  ${formatSize(c.sizeBytes)}  ${fs}${use.length === 0 ? '' : `  (${use.join(', ')})`}`;
+  });
 }

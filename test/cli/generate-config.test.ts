@@ -80,7 +80,10 @@ test('--show prints the files and writes nothing; bad roots and bad choices are 
     assert.equal(await snapshotTree(root), before);
   }));
 
-test('on this machine: the filesystems mounted under --root become fileSystems', () =>
+// Mounting a tmpfs needs root (as the rest of the installer does); elsewhere this one test is skipped, visibly.
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
+asRoot('on this machine: the filesystems mounted under --root become fileSystems', () =>
   withTemporaryDirectory(async (dir) => {
     const target = join(dir, 'target');
     await mkdir(target);

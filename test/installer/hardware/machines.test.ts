@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderConfigFiles } from '../../../installer/config/generate-config.js';
 import { detectHardware, detectPlatformOnly } from '../../../installer/hardware/detect-hardware.js';
+import { diskInventory } from '../../../installer/hardware/disk-inventory.js';
 import { openRecording } from '../../../installer/hardware/recording.js';
 import { formatHardwareSummary } from '../../../installer/hardware/summary.js';
 import { decodeConfiguration } from '../../../system/configuration.js';
@@ -150,6 +151,37 @@ test('the reports carry what the installer shows: disks with model, size, by-id 
       ['sdb', 'WDC WD20EZBX-00AYRA0', true],
     ],
   );
+});
+
+test('the disk inventory says what is on each disk and whether it is in use', async () => {
+  const server = await detectPlatformOnly(await openRecording(join(machines, 'server-vmd-raid', 'recording')));
+  const disks = diskInventory(server);
+  assert.equal(disks.map((d) => [d.name, d.byId[0], d.inUse, d.blank]), [
+    ['nvme0n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701234', true, false],
+    ['nvme1n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701235', true, false],
+    ['nvme2n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701236', true, false],
+    ['nvme3n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701237', true, false],
+  ]);
+  assert.equal(disks[0]!.contents, [{ name: 'nvme0n1', sizeBytes: 3750748848 * 512, filesystem: 'linux_raid_member', label: 'server1:srv', extended: false, mountPoints: [], activeSwap: false, usedBy: ['md126'] }]);
+  assert.equal(disks[3]!.contents.map((c) => [c.name, c.filesystem, c.mountPoints, c.usedBy]), [
+    ['nvme3n1p1', 'vfat', [], []],
+    ['nvme3n1p2', 'linux_raid_member', [], ['md127']],
+  ]);
+
+  const qemu = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'qemu-kvm-virtio', 'recording'))));
+  assert.equal(qemu.map((d) => [d.name, d.blank, d.inUse, d.contents.length]), [
+    ['vda', false, true, 2],
+    ['vdb', true, false, 0],
+  ]);
+  const laptop = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'laptop-intel-nvidia', 'recording'))));
+  assert.equal(laptop.find((d) => d.name === 'nvme0n1')!.contents[1]!.usedBy, ['/dev/mapper/cryptroot']);
+  assert.equal(laptop.find((d) => d.name === 'sda')!.inUse, false);
+  const legacy = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'legacy-bios', 'recording'))));
+  assert.equal(legacy[0]!.contents.map((c) => [c.name, c.extended]), [
+    ['sda1', false],
+    ['sda2', true],
+    ['sda5', false],
+  ]);
 });
 
 test('graphics and disks are asked of systeminformation only when /sys shows something to describe', async () => {
