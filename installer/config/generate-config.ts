@@ -6,7 +6,7 @@
  * anything is written) and renders every file; writing puts each file in place atomically.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError, ValidationError, errnoCode } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { fileReadError } from '../../lib/user-file.js';
@@ -54,10 +54,15 @@ export interface GeneratedConfigPlan {
   readonly warnings: readonly string[];
 }
 
-/** The two files' texts, from the report and the choices alone (pure: no file is read). */
+/**
+ * The files' texts, from the report and the choices alone (pure: no file is read): what an installer writing
+ * into an image file without mounting it puts at `etc/cairn/` on the target.
+ */
 export interface RenderedConfigFiles {
   readonly hardwareConfiguration: string;
   readonly configuration: string;
+  /** The JSON Schemas the files' `$schema` lines name, by path relative to `etc/cairn/`. */
+  readonly schemas: readonly { readonly path: string; readonly text: string }[];
   readonly warnings: readonly string[];
 }
 
@@ -74,6 +79,10 @@ export function renderConfigFiles(options: Omit<GenerateConfigOptions, 'root' | 
       { firmware: options.platform.firmware.type, grubDeviceSource: configuration.grubDeviceSource },
       schemaReference('configuration'),
     ),
+    schemas: ['configuration', 'hardware-configuration'].map((kind) => ({
+      path: schemaReference(kind),
+      text: `${JSON.stringify(jsonSchemaOf(fileKind(kind)), null, 2)}\n`,
+    })),
     warnings: hardware.warnings,
   };
 }
@@ -87,10 +96,7 @@ export async function planGeneratedConfig(options: GenerateConfigOptions): Promi
     hardwareConfiguration: { path: join(directory, HARDWARE_CONFIGURATION_FILE), text: rendered.hardwareConfiguration },
     configuration: { path: configurationPath, text: rendered.configuration },
     configurationAction: await configurationActionFor(configurationPath, options.force === true),
-    schemas: ['configuration', 'hardware-configuration'].map((kind) => ({
-      path: join(directory, SCHEMA_DIRECTORY, `${kind}.schema.json`),
-      text: `${JSON.stringify(jsonSchemaOf(fileKind(kind)), null, 2)}\n`,
-    })),
+    schemas: rendered.schemas.map((schema) => ({ path: join(directory, schema.path), text: schema.text })),
     warnings: rendered.warnings,
   };
 }
@@ -99,7 +105,7 @@ export async function planGeneratedConfig(options: GenerateConfigOptions): Promi
 export async function writeGeneratedConfig(plan: GeneratedConfigPlan): Promise<GeneratedFile[]> {
   const written = [...plan.schemas, plan.hardwareConfiguration, ...(plan.configurationAction === 'keep' ? [] : [plan.configuration])];
   for (const file of written) {
-    await mkdir(join(file.path, '..'), { recursive: true });
+    await mkdir(dirname(file.path), { recursive: true });
     await writeFileAtomic(file.path, file.text);
   }
   return written;

@@ -29,12 +29,24 @@ export interface SystemInformationSource {
   call(name: SystemInformationCall): Promise<JsonValue>;
 }
 
-/** Runs systeminformation on this machine. */
-export function liveSystemInformation(): SystemInformationSource {
+/**
+ * Runs systeminformation on this machine. A call that does not answer within `timeoutMs` (a hung
+ * nvidia-smi, say) is given up on: detection reports it and goes on without it.
+ */
+export function liveSystemInformation(timeoutMs = 20_000): SystemInformationSource {
   return {
     async call(name) {
-      const result: unknown = await runCall(name);
-      return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+        timer.unref();
+      });
+      try {
+        const result: unknown = await Promise.race([runCall(name), timeout]);
+        return JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
