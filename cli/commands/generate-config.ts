@@ -1,6 +1,8 @@
 /** `cairn generate-config`: hardware-configuration.yaml and a first configuration.yaml for a target root. */
 import { Command, InvalidArgumentError } from 'commander';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { UsageError } from '../../lib/errors.js';
 import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
 import { openHardwareSource } from '../../installer/hardware/recording.js';
 import { planGeneratedConfig, writeGeneratedConfig } from '../../installer/config/generate-config.js';
@@ -47,6 +49,12 @@ export function generateConfigCommand(): Command {
     .option('--grub-device <disk>', 'the disk GRUB is installed to on BIOS (default: the disk holding /)')
     .option('--kernel-param <param>', 'extra kernel parameter (repeatable)', collect, [])
     .action(async (flags: GenerateConfigFlags) => {
+      if (flags.mountedAt !== undefined && !flags.mountedAt.startsWith('/')) {
+        throw new UsageError(`--mounted-at must be an absolute path on the machine detected (got "${flags.mountedAt}")`);
+      }
+      const root = resolve(flags.root);
+      // mountinfo names mount points by their real paths; a root given through a symlink must match them.
+      const mountedAt = flags.mountedAt ?? (flags.from === undefined ? await realpath(root).catch(() => root) : root);
       const platform = await detectPlatformOnly(await openHardwareSource(flags.from));
       for (const problem of platform.problems) process.stderr.write(`${style.warning('warning:')} ${problem.source}: ${problem.message}\n`);
       const choices: SystemChoices = {
@@ -59,9 +67,9 @@ export function generateConfigCommand(): Command {
         kernelParams: flags.kernelParam,
       };
       const plan = await planGeneratedConfig({
-        root: resolve(flags.root),
+        root,
         platform,
-        ...(flags.mountedAt === undefined ? {} : { mountedAt: flags.mountedAt }),
+        mountedAt,
         choices,
         force: flags.force === true,
       });

@@ -77,6 +77,9 @@ test('--show prints the files and writes nothing; bad roots and bad choices are 
     assert.match(badName.stderr, /configuration\.yaml: hostName: expected a host name/);
     const badLoader = await cairn(['generate-config', '--root', root, '--boot-loader', 'lilo']);
     assert.is(badLoader.code, 2);
+    const relative = await cairn(['generate-config', '--root', root, '--from', desktop, '--mounted-at', 'mnt']);
+    assert.is(relative.code, 2);
+    assert.match(relative.stderr, /--mounted-at must be an absolute path/);
     assert.equal(await snapshotTree(root), before);
   }));
 
