@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { toJsonSchema } from '../lib/schema.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
+import { configurationSchema, decodeConfiguration } from './configuration.js';
+import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -38,6 +40,20 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^boot\.json$/],
     schema: bootDocumentSchema,
     validate: (text, file) => decodeBootDocument(text, file),
+  },
+  {
+    kind: 'configuration',
+    title: 'system configuration (configuration.yaml)',
+    fileNames: [/^configuration\.ya?ml$/],
+    schema: configurationSchema,
+    validate: (text, file) => decodeConfiguration(text, file),
+  },
+  {
+    kind: 'hardware-configuration',
+    title: 'generated hardware configuration (hardware-configuration.yaml)',
+    fileNames: [/^hardware-configuration\.ya?ml$/],
+    schema: hardwareConfigurationSchema,
+    validate: (text, file) => decodeHardwareConfiguration(text, file),
   },
 ];
 

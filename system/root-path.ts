@@ -16,8 +16,14 @@ export function hostPath(root: string, systemPath: string): string {
 /**
  * Follows symlinks of a system path within the root, the way the booted system would: absolute targets are
  * taken relative to the root. Returns the final system path, which may not exist (check with lstat).
+ * `onLink` is told of every symlink crossed (its system path and target), for callers that copy the chain.
  */
-export async function resolveSystemPath(root: string, systemPath: string, maxLinks = 40): Promise<string> {
+export async function resolveSystemPath(
+  root: string,
+  systemPath: string,
+  maxLinks = 40,
+  onLink?: (linkPath: string, target: string) => Promise<void>,
+): Promise<string> {
   let remaining = posix.normalize(systemPath).split('/').filter((c) => c !== '');
   let resolved = '/';
   let links = 0;
@@ -40,6 +46,7 @@ export async function resolveSystemPath(root: string, systemPath: string, maxLin
       resolved = candidate;
       continue;
     }
+    if (onLink !== undefined) await onLink(candidate, target);
     if (++links > maxLinks) {
       throw new UserError(`${hostPath(root, systemPath)}: too many levels of symbolic links`, { hint: 'look for a symlink loop' });
     }

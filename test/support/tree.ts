@@ -8,6 +8,16 @@ export async function temporaryDirectory(prefix = 'cairn-test-'): Promise<string
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/** Runs `work` in a new temporary directory and removes the directory afterwards, whatever happens. */
+export async function withTemporaryDirectory(work: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await temporaryDirectory();
+  try {
+    await work(dir);
+  } finally {
+    await removeTree(dir);
+  }
+}
+
 export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true }).catch(async () => {
     // Store entries are read-only; make them writable and try again.
