@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { toJsonSchema } from '../lib/schema.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
+import { decodeLayout, layoutSchema } from './layout.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -38,6 +39,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^boot\.json$/],
     schema: bootDocumentSchema,
     validate: (text, file) => decodeBootDocument(text, file),
+  },
+  {
+    kind: 'layout',
+    title: 'disk layout (cairn partition plan|apply)',
+    fileNames: [/^layout\.ya?ml$/, /\.layout\.ya?ml$/],
+    schema: layoutSchema,
+    validate: (text, file) => decodeLayout(text, file),
   },
 ];
 

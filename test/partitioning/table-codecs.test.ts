@@ -190,13 +190,13 @@ codecs('decode(encode(x)) is x, and damaged tables are named', () => {
   assert.equal(decodeGpt(blocks.primary.bytes), table);
   assert.equal(checkGptBackup(table, blocks.backup.bytes), []);
   const damaged = blocks.primary.bytes.slice();
-  damaged[512 + 60] ^= 0xff;
+  damaged[512 + 60]! ^= 0xff;
   assert.throws(() => decodeGpt(damaged), (error: unknown) => error instanceof GptDecodeError && /entry array CRC32/.test(error.message));
   const badHeader = blocks.primary.bytes.slice();
-  badHeader[40] ^= 1;
+  badHeader[40]! ^= 1;
   assert.throws(() => decodeGpt(badHeader), /header CRC32/);
   const backup = blocks.backup.bytes.slice();
-  backup[5] ^= 1;
+  backup[5]! ^= 1;
   assert.equal(checkGptBackup(table, backup), ['backup entry array differs from the primary']);
 
   const mbr = { diskSignature: 0xdeadbeef, reserved: 0, bootCode: new Uint8Array(440).fill(0x90), partitions: [{ number: 2, bootable: true, type: 0x83, firstLba: 2048, sectors: 4096, firstChs: { cylinder: 0, head: 32, sector: 33 }, lastChs: { cylinder: 0, head: 97, sector: 4 } }] };
