@@ -200,13 +200,13 @@ export function partitionDevicePath(disk: Pick<Disk, 'path'>, number: number): s
 async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, { kind: 'block' }>, options: ApplyOptions, onProgress: OnProgress): Promise<AppliedDisk> {
   // Read the disks again: what was planned must still be there, unmounted, and the same disk.
   const inventory = await (options.rediscover ?? discoverDisks)();
-  if (inventory.recorded) {
-    throw new UserError(`${plan.disk.description} comes from a recorded disk inventory (${inventory.source}); it describes another machine, so nothing is written`);
-  }
   const disk = findDisk(inventory, target.disk.path);
   if (disk === undefined) throw new DomainError('disk-changed', `${plan.disk.description} is gone: no disk at ${target.disk.path} any more. Nothing was written.`);
   assertSameDisk(plan, { kind: 'block', sizeBytes: disk.sizeBytes, sectorSize: disk.sectorSize, ...(disk.serial === undefined ? {} : { serial: disk.serial }), ...(disk.byId[0] === undefined ? {} : { byId: disk.byId[0] }) }, plan.disk.description);
   assertDiskWritable(disk, { ...(options.expect?.serial === undefined ? {} : { serial: options.expect.serial }), ...(options.expect?.sizeBytes === undefined ? {} : { sizeBytes: options.expect.sizeBytes }) });
+  if (inventory.recorded) {
+    throw new UserError(`${plan.disk.description} comes from a recorded disk inventory (${inventory.source}); it describes another machine, so nothing is written`);
+  }
 
   let handle: FileHandle;
   try {

@@ -31,6 +31,8 @@ export interface DiskExpectations {
 /** Everything that forbids writing to a disk; empty when it may be written. */
 export function diskRefusals(disk: Disk, expect: DiskExpectations = {}): Refusal[] {
   const refusals: Refusal[] = [];
+  if (/^(zram|ram)\d/.test(disk.name)) refusals.push({ code: 'not-a-disk', reason: 'it is a RAM-backed block device (zram or ramdisk), not storage' });
+  else if (disk.sizeBytes === 0) refusals.push({ code: 'too-small', reason: 'it has no medium (0 bytes): an empty card reader or drive' });
   const mounted = [
     ...disk.mountpoints.map((m) => ({ device: disk.path, mountpoint: m, fstype: disk.fstype })),
     ...volumesOf(disk).flatMap((v) => v.mountpoints.map((m) => ({ device: v.path, mountpoint: m, fstype: v.fstype }))),
