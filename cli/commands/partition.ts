@@ -115,7 +115,7 @@ function printDestruction(target: Target, destruction: Destruction): void {
   if (existing.length === 0) {
     process.stdout.write(`: it holds ${destruction.wholeDiskFilesystem === undefined ? `no partition table${destruction.table === 'none' ? '' : ` (${destruction.table})`}` : `a ${destruction.wholeDiskFilesystem} filesystem on the whole disk`}.\n`);
   } else {
-    process.stdout.write(`, now a ${destruction.table.toUpperCase()} table with:\n${existing.join('\n')}\n`);
+    process.stdout.write(`, now ${destruction.table === 'mbr' ? 'an MBR' : destruction.table === 'gpt' ? 'a GPT' : 'a'} table with:\n${existing.join('\n')}\n`);
   }
 }
 
