@@ -4,7 +4,7 @@
  * no mount.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, readFile, readdir, stat, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -158,6 +158,7 @@ apply('the guided layout filled from directories: debugfs lists the root, mtools
   for (const path of [rootfs, join(rootfs, 'etc'), join(rootfs, 'etc', 'cairn'), join(rootfs, 'etc', 'hostname'), join(rootfs, 'etc', 'cairn', 'configuration.yaml'), join(rootfs, 'cairn'), join(rootfs, 'cairn', 'store'), join(rootfs, 'cairn', 'store', '0a1b2c3d-linux'), join(rootfs, 'cairn', 'store', '0a1b2c3d-linux', 'bzImage'), esp, join(esp, 'EFI'), join(esp, 'EFI', 'BOOT'), join(esp, 'EFI', 'BOOT', 'BOOTX64.EFI')]) {
     await utimes(path, accessed, fixed);
   }
+  await lutimes(join(rootfs, 'current-kernel'), accessed, fixed);
 
   const image = join(dir, 'installed.img');
   const args = ['guided', '--disk', image, '--size', '1G', '--populate', `root=${rootfs}`, '--populate', `ESP=${esp}`];
