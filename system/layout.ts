@@ -70,7 +70,8 @@ const sizeSchema = z
   });
 
 const typeSchema = z
-  .string()
+  // YAML reads an unquoted 0x83 as the number 131: take a number as the MBR type byte it spells.
+  .union([z.string(), z.number().int().min(0).max(255).transform((n) => `0x${n.toString(16).padStart(2, '0')}`)])
   .refine((value) => (PARTITION_TYPE_NAMES as readonly string[]).includes(value) || isGuid(value) || MBR_TYPE_PATTERN.test(value), {
     message: `expected one of ${PARTITION_TYPE_NAMES.join(', ')}, a GPT type GUID, or an MBR type byte such as 0x0c`,
   })
@@ -117,7 +118,10 @@ export function defaultMountPoint(partition: Pick<LayoutPartition, 'type' | 'for
 }
 
 /** Checks the rules that span keys; returns the problems (with key paths), empty when the layout is sound. */
-export function checkLayout(layout: Layout, source: Pick<LoadedYaml, 'file' | 'locate'>): Problem[] {
+export function checkLayout(
+  layout: { readonly table: Layout['table']; readonly partitions: readonly (LayoutPartition | undefined)[] },
+  source: Pick<LoadedYaml, 'file' | 'locate'>,
+): Problem[] {
   const problems: Problem[] = [];
   const at = (path: (string | number)[], message: string) =>
     problems.push({ file: source.file, path: formatKeyPath(path), line: source.locate(path), message });
@@ -126,6 +130,7 @@ export function checkLayout(layout: Layout, source: Pick<LoadedYaml, 'file' | 'l
   let percent = 0;
   const percentIndexes: number[] = [];
   layout.partitions.forEach((p, i) => {
+    if (p === undefined) return; // it has problems of its own, already reported
     const seen = names.get(p.name);
     if (seen !== undefined) at(['partitions', i, 'name'], `"${p.name}" is already the name of partitions[${seen}]; names must be unique`);
     else names.set(p.name, i);
@@ -141,7 +146,7 @@ export function checkLayout(layout: Layout, source: Pick<LoadedYaml, 'file' | 'l
     }
     if (p.label !== undefined) {
       if (p.format === undefined) at(['partitions', i, 'label'], 'a label needs a format (the label is the filesystem\'s)');
-      else if (!FORMAT_LIMITS[p.format].labelPattern.test(p.label)) at(['partitions', i, 'label'], `a ${p.format} label is ${FORMAT_LIMITS[p.format].labelRule} (got "${p.label}")`);
+      else if (!FORMAT_LIMITS[p.format].labelPattern.test(p.label)) at(['partitions', i, 'label'], `${p.format} labels are ${FORMAT_LIMITS[p.format].labelRule} (got "${p.label}")`);
     }
     if (p.format !== undefined && p.size.kind === 'bytes' && p.size.bytes < FORMAT_LIMITS[p.format].minimumBytes) {
       at(['partitions', i, 'size'], `${p.format} needs at least ${formatSize(FORMAT_LIMITS[p.format].minimumBytes)} (got ${formatSize(p.size.bytes)})`);
@@ -167,23 +172,39 @@ export function checkLayout(layout: Layout, source: Pick<LoadedYaml, 'file' | 'l
 /** Validates parsed data as a layout; throws a ValidationError with every problem. */
 export function validateLayout(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Layout {
   const result = layoutSchema.safeParse(source.data);
-  if (!result.success) throw new ValidationError(describeIssues(layoutSchema, source, result.error.issues), { hint: 'see `cairn config schema layout`' });
-  const parsed = result.data;
-  const layout: Layout = {
-    table: parsed.table,
-    partitions: parsed.partitions.map((p) => ({
-      name: p.name,
-      type: isGuid(p.type) ? p.type.toUpperCase() : p.type.toLowerCase(),
-      size: p.size,
-      ...(p.format === undefined || p.format === 'none' ? {} : { format: p.format }),
-      ...(p.label === undefined ? {} : { label: p.label }),
-      ...(p.mountPoint === undefined ? {} : { mountPoint: p.mountPoint }),
-      bootable: p.bootable ?? false,
-    })),
+  if (result.success) {
+    const layout: Layout = { table: result.data.table, partitions: result.data.partitions.map(toLayoutPartition) };
+    const problems = checkLayout(layout, source);
+    if (problems.length > 0) throw new ValidationError(problems, { hint: 'see `cairn config schema layout`' });
+    return layout;
+  }
+  // Every problem at once: the rules across partitions are checked on the partitions that are valid alone.
+  const problems = describeIssues(layoutSchema, source, result.error.issues);
+  const data = source.data as { table?: unknown; partitions?: unknown };
+  const table = layoutSchema.shape.table.safeParse(data.table);
+  if (table.success && Array.isArray(data.partitions)) {
+    const partitions = data.partitions.map((raw) => {
+      const one = partitionSchema.safeParse(raw);
+      return one.success ? toLayoutPartition(one.data) : undefined;
+    });
+    problems.push(...checkLayout({ table: table.data, partitions }, source));
+  }
+  throw new ValidationError(
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    { hint: 'see `cairn config schema layout`' },
+  );
+}
+
+function toLayoutPartition(p: z.output<typeof partitionSchema>): LayoutPartition {
+  return {
+    name: p.name,
+    type: isGuid(p.type) ? p.type.toUpperCase() : p.type.toLowerCase(),
+    size: p.size,
+    ...(p.format === undefined || p.format === 'none' ? {} : { format: p.format }),
+    ...(p.label === undefined ? {} : { label: p.label }),
+    ...(p.mountPoint === undefined ? {} : { mountPoint: p.mountPoint }),
+    bootable: p.bootable ?? false,
   };
-  const problems = checkLayout(layout, source);
-  if (problems.length > 0) throw new ValidationError(problems, { hint: 'see `cairn config schema layout`' });
-  return layout;
 }
 
 /** Parses and validates a layout file's text. */

@@ -117,14 +117,16 @@ plan('layout files: every problem at once, with line and key path', () => {
     '',
   ].join('\n');
   assert.equal(problems(text), [
+    '3: partitions[0].type: bios-boot is a GPT partition type; on an MBR disk GRUB lives in the gap before partition 1, so leave this partition out',
     '4: partitions[1].size: "512MB" is ambiguous: write 512M or 512MiB (binary units, 1M = 1048576 bytes)',
+    '5: partitions[2].label: ext4 labels are at most 16 characters (got "a-label-much-too-long")',
     '6: partitions[3].formt: unknown key; did you mean "format"?',
   ]);
   const second = text.replace('512MB', '512M').replace('formt: ext4', 'format: ext4');
   assert.equal(problems(second), [
     '3: partitions[0].type: bios-boot is a GPT partition type; on an MBR disk GRUB lives in the gap before partition 1, so leave this partition out',
-    '4: partitions[1].label: a vfat label is at most 11 characters of A-Z, 0-9, space, _ and - (FAT stores labels upper case) (got "efi")',
-    '5: partitions[2].label: a ext4 label is at most 16 characters (got "a-label-much-too-long")',
+    '4: partitions[1].label: vfat labels are at most 11 characters of A-Z, 0-9, space, _ and - (FAT stores labels upper case) (got "efi")',
+    '5: partitions[2].label: ext4 labels are at most 16 characters (got "a-label-much-too-long")',
     '6: partitions[3].name: "root" is already the name of partitions[2]; names must be unique',
     '6: partitions[3].type: a GUID type needs table: gpt; on MBR give a type byte such as 0x83',
     '6: partitions[3].size: the percentages of partitions[2], partitions[3] add up to 200% of what is left; at most 100% can be given out',
