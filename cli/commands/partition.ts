@@ -74,6 +74,9 @@ async function prepare(layoutArgument: string, options: TargetOptions): Promise<
   const layout = await loadLayout(layoutArgument, options);
   const inventory: DiskInventory | undefined = options.inventory === undefined ? undefined : await loadDiskInventory(options.inventory);
   const target = await resolveTarget(options.disk, { ...(options.size === undefined ? {} : { sizeBytes: options.size }), ...(inventory === undefined ? {} : { inventory }) });
+  if (target.kind === 'block' && options.size !== undefined) {
+    throw new UserError(`--size is for image files; ${target.identity.description} is a disk, whose size is its own`);
+  }
   if (target.kind === 'image' && options.expectSerial !== undefined) {
     throw new UserError(`--expect-serial ${options.expectSerial}: ${target.path} is an image file, which has no serial`);
   }
@@ -170,12 +173,18 @@ export function partitionCommand(): Command {
       return;
     }
     const renderer = createProgressRenderer();
+    // Ctrl-C stops at the next safe point; an image being built is removed, the old one stays.
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
     const applied = await applyPlan(plan, target, {
       onProgress: renderer.onProgress,
+      signal: stop.signal,
       populate,
       expect: { ...(options.expectSerial === undefined ? {} : { serial: options.expectSerial }), ...(options.expectSize === undefined ? {} : { sizeBytes: options.expectSize }) },
       ...(options.inventory === undefined ? {} : { rediscover: () => loadDiskInventory(options.inventory!) }),
     });
+    process.off('SIGINT', onInterrupt);
     renderer.finish();
     if (options.json) printJson({ written: true, plan, applied });
     else {

@@ -90,9 +90,10 @@ safety('--expect-serial and --expect-size pin the disk', async () => {
   assert.is(ok.code, 0, ok.stderr);
 });
 
-safety('a partition is not a disk', async () => {
+safety('a partition is not a disk, and a disk has its own size', async () => {
   const stderr = await refused(liveUsb, '/dev/nvme0n1p2');
   assert.match(stderr, /\/dev\/nvme0n1p2 is a partition of \/dev\/disk\/by-id\/nvme-Samsung_SSD_970_EVO_Plus_500GB_S4EWNX0N123456A/);
+  assert.match(await refused(liveUsb, '/dev/nvme0n1', ['--size', '8G']), /--size is for image files; \/dev\/disk\/by-id\/nvme-Samsung.* is a disk/);
 });
 
 safety('the writable disk: without --yes the plan and what is destroyed; with --yes a recording is never written', async () => {
