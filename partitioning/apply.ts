@@ -9,6 +9,7 @@
  */
 import { constants } from 'node:fs';
 import { access, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { syncDirectory, temporaryNameFor } from '../lib/atomic-file.js';
 import { CancelledError, DomainError, UserError, errnoCode } from '../lib/errors.js';
@@ -183,7 +184,7 @@ async function applyToImage(plan: PartitionPlan, target: Extract<Target, { kind:
     checkCancelled(options.signal, `renaming the finished image to ${target.path}`);
     onProgress({ kind: 'phase', phase: 'finish', title: `Finishing ${target.path}` });
     await rename(work, target.path);
-    await syncDirectory(target.path.slice(0, target.path.lastIndexOf('/')) || '/');
+    await syncDirectory(dirname(target.path));
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(work, { force: true });
