@@ -31,7 +31,6 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   lsblk: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   blkid: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   blockdev: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
-  partx: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   sfdisk: { debian: 'fdisk', fedora: 'util-linux', arch: 'util-linux' },
   sgdisk: { debian: 'gdisk', fedora: 'gdisk', arch: 'gptfdisk' },
   mcopy: { debian: 'mtools', fedora: 'mtools', arch: 'mtools' },
