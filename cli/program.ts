@@ -5,6 +5,7 @@ import { configCommand } from './commands/config.js';
 import { detectCommand } from './commands/detect.js';
 import { generateConfigCommand } from './commands/generate-config.js';
 import { generationCommand } from './commands/generation.js';
+import { partitionCommand } from './commands/partition.js';
 
 const require = createRequire(import.meta.url);
 
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  for (const sub of [generationCommand(), configCommand(), detectCommand(), generateConfigCommand()]) program.addCommand(sub);
+  for (const sub of [generationCommand(), configCommand(), detectCommand(), generateConfigCommand(), partitionCommand()]) program.addCommand(sub);
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
     command.exitOverride();

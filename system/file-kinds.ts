@@ -10,6 +10,7 @@ import { toJsonSchema } from '../lib/schema.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
 import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
+import { decodeLayout, layoutSchema } from './layout.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -54,6 +55,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^hardware-configuration\.ya?ml$/],
     schema: hardwareConfigurationSchema,
     validate: (text, file) => decodeHardwareConfiguration(text, file),
+  },
+  {
+    kind: 'layout',
+    title: 'disk layout (cairn partition plan|apply)',
+    fileNames: [/^layout\.ya?ml$/, /\.layout\.ya?ml$/],
+    schema: layoutSchema,
+    validate: (text, file) => decodeLayout(text, file),
   },
 ];
 

@@ -1,0 +1,265 @@
+/**
+ * Applying a partition plan: checks the target is the disk that was planned for and may be written, writes
+ * the partition table, creates the filesystems (filled from directories where asked), and reports progress
+ * through events. Nothing is written before every check has passed.
+ *
+ * An image file is built under a temporary name beside it and renamed over the target at the end, so a
+ * failure or Ctrl-C leaves the old file (or no file) as it was, and applying the same plan again simply
+ * starts over: the installer relies on that to be restartable.
+ */
+import { constants } from 'node:fs';
+import { access, open, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { syncDirectory, temporaryNameFor } from '../lib/atomic-file.js';
+import { CancelledError, DomainError, UserError, errnoCode } from '../lib/errors.js';
+import { ignoreProgress, type OnProgress } from '../lib/progress.js';
+import { run } from '../lib/run.js';
+import { formatSize } from '../lib/size.js';
+import { requireTools } from '../lib/tools.js';
+import { checkReadableDirectory } from './populate-source.js';
+import { describeDisk, discoverDisks, findDisk, type Disk, type DiskInventory } from './disks.js';
+import { POPULATABLE_FORMATS, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
+import { encodePlanTable } from './plan-table.js';
+import type { PartitionPlan, PlannedFilesystem } from './plan.js';
+import { assertDiskWritable } from './safety.js';
+import type { Target } from './target.js';
+
+export interface ApplyOptions {
+  readonly onProgress?: OnProgress;
+  /** Directories whose contents fill the new filesystems, by partition name (ext4, btrfs, vfat). */
+  readonly populate?: Readonly<Record<string, string>>;
+  /** Pins for unattended runs: the disk must have this serial and size. */
+  readonly expect?: { readonly serial?: string; readonly sizeBytes?: number };
+  /** Stops at the next safe point (Ctrl-C) with a CancelledError. */
+  readonly signal?: AbortSignal;
+  /** Reads the disks again right before writing a block device; this machine's lsblk by default. */
+  readonly rediscover?: () => Promise<DiskInventory>;
+}
+
+export interface AppliedPartition {
+  readonly number: number;
+  readonly name: string;
+  readonly offsetBytes: number;
+  readonly sizeBytes: number;
+  readonly partUuid: string;
+  readonly filesystem?: PlannedFilesystem;
+  readonly mountPoint?: string;
+  /** On a block device: the partition's device node. */
+  readonly device?: string;
+}
+
+export interface AppliedDisk {
+  readonly path: string;
+  readonly table: 'gpt' | 'mbr';
+  readonly diskId: string;
+  readonly partitions: readonly AppliedPartition[];
+}
+
+/** Checks that need no disk access: populate names and directories, and the tools, all before any write. */
+async function checkRequest(plan: PartitionPlan, target: Target, options: ApplyOptions): Promise<void> {
+  const populate = options.populate ?? {};
+  for (const [name, directory] of Object.entries(populate)) {
+    const partition = plan.partitions.find((p) => p.name === name);
+    if (partition === undefined) {
+      throw new UserError(`cannot fill partition "${name}": the plan has no partition of that name (it has ${plan.partitions.map((p) => p.name).join(', ')})`);
+    }
+    if (partition.filesystem === undefined) throw new UserError(`cannot fill partition "${name}": it gets no filesystem (give it a format)`);
+    if (!POPULATABLE_FORMATS.includes(partition.filesystem.format)) {
+      throw new UserError(`cannot fill partition "${name}" from a directory: it is ${partition.filesystem.format}, and Cairn fills ${POPULATABLE_FORMATS.join(', ')}`);
+    }
+    await checkReadableDirectory(directory);
+  }
+  const formats = plan.partitions.flatMap((p) => (p.filesystem === undefined ? [] : [p.filesystem.format]));
+  const tools = toolsForFormats(formats, { populate: Object.keys(populate).length > 0, image: target.kind === 'image' });
+  if (target.kind === 'block') tools.push('blockdev');
+  requireTools(tools);
+}
+
+/** Raises 'disk-changed' when the target is not what the plan was made for. */
+function assertSameDisk(plan: PartitionPlan, now: { kind: string; sizeBytes: number; sectorSize: number; serial?: string; byId?: string }, description: string): void {
+  const was = plan.disk;
+  const changes: string[] = [];
+  if (now.kind !== was.kind) changes.push(`it was ${was.kind === 'image' ? 'an image file' : 'a block device'}, now it is ${now.kind === 'image' ? 'an image file' : 'a block device'}`);
+  if (now.sizeBytes !== was.sizeBytes) changes.push(`its size was ${formatSize(was.sizeBytes)} (${was.sizeBytes} bytes), now ${formatSize(now.sizeBytes)} (${now.sizeBytes} bytes)`);
+  if (now.sectorSize !== was.sectorSize) changes.push(`its sector size was ${was.sectorSize}, now ${now.sectorSize}`);
+  if (now.serial !== was.serial) changes.push(`its serial was ${was.serial ?? 'none'}, now ${now.serial ?? 'none'}`);
+  if (was.byId !== undefined && now.byId !== was.byId) changes.push(`its by-id name was ${was.byId}, now ${now.byId ?? 'none'}`);
+  if (changes.length > 0) {
+    throw new DomainError('disk-changed', `${description} changed between plan and apply: ${changes.join('; ')}. Nothing was written.`, {
+      expected: was,
+      actual: now,
+      hint: 'plan again against the disk as it is now, and check it is the disk you mean',
+    });
+  }
+}
+
+function checkCancelled(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted === true) throw new CancelledError(`stopped before ${what}`);
+}
+
+export async function applyPlan(plan: PartitionPlan, target: Target, options: ApplyOptions = {}): Promise<AppliedDisk> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  onProgress({ kind: 'phase', phase: 'check', title: `Checking ${plan.disk.description}` });
+  if (target.path !== plan.disk.path) throw new UserError(`the plan is for ${plan.disk.path}, not ${target.path}`);
+  await checkRequest(plan, target, options);
+  checkCancelled(options.signal, 'writing anything');
+  return target.kind === 'image' ? applyToImage(plan, target, options, onProgress) : applyToBlockDevice(plan, target, options, onProgress);
+}
+
+async function writeBlocks(handle: FileHandle, plan: PartitionPlan): Promise<void> {
+  for (const block of encodePlanTable(plan)) {
+    await handle.write(block.bytes, 0, block.bytes.length, block.lba * plan.disk.sectorSize);
+  }
+}
+
+function tableTitle(plan: PartitionPlan): string {
+  return `Writing the ${plan.table === 'gpt' ? 'GPT' : 'MBR'} partition table (${plan.partitions.length} partition${plan.partitions.length === 1 ? '' : 's'})`;
+}
+
+async function createFilesystems(plan: PartitionPlan, options: ApplyOptions, onProgress: OnProgress, placeOf: (index: number) => FilesystemPlace): Promise<void> {
+  const formatted = plan.partitions.filter((p) => p.filesystem !== undefined);
+  onProgress({ kind: 'phase', phase: 'filesystems', title: `Creating ${formatted.length} filesystem${formatted.length === 1 ? '' : 's'}`, total: formatted.length, unit: 'items' });
+  let done = 0;
+  for (const partition of formatted) {
+    checkCancelled(options.signal, `creating the ${partition.filesystem!.format} filesystem of partition ${partition.number} (${partition.name})`);
+    const populateFrom = options.populate?.[partition.name];
+    onProgress({ kind: 'log', message: `partition ${partition.number} (${partition.name}): ${partition.filesystem!.format}, UUID ${partition.filesystem!.uuid}${populateFrom === undefined ? '' : `, filled from ${populateFrom}`}` });
+    await createFilesystem({
+      place: placeOf(plan.partitions.indexOf(partition)),
+      filesystem: partition.filesystem!,
+      partitionType: partition.type,
+      ...(populateFrom === undefined ? {} : { populateFrom }),
+      log: (message) => onProgress({ kind: 'log', message }),
+    });
+    done++;
+    onProgress({ kind: 'progress', phase: 'filesystems', done, total: formatted.length, unit: 'items' });
+  }
+}
+
+function appliedPartitions(plan: PartitionPlan, deviceOf?: (number: number) => string): AppliedPartition[] {
+  return plan.partitions.map((p) => ({
+    number: p.number,
+    name: p.name,
+    offsetBytes: p.offsetBytes,
+    sizeBytes: p.sizeBytes,
+    partUuid: p.partUuid,
+    ...(p.filesystem === undefined ? {} : { filesystem: p.filesystem }),
+    ...(p.mountPoint === undefined ? {} : { mountPoint: p.mountPoint }),
+    ...(deviceOf === undefined ? {} : { device: deviceOf(p.number) }),
+  }));
+}
+
+async function applyToImage(plan: PartitionPlan, target: Extract<Target, { kind: 'image' }>, options: ApplyOptions, onProgress: OnProgress): Promise<AppliedDisk> {
+  const current = await stat(target.path).catch((error: unknown) => {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (current !== undefined && !current.isFile()) throw new UserError(`${target.path} is no longer a regular file`);
+  if (current !== undefined && current.size !== 0) {
+    assertSameDisk(plan, { kind: 'image', sizeBytes: current.size, sectorSize: 512 }, plan.disk.description);
+    await access(target.path, constants.W_OK).catch(() => {
+      throw new UserError(`${target.path}: permission denied`, { hint: 'make the image writable by this user' });
+    });
+  }
+  // The whole image is made anew beside the old one: a sparse file of zeros, so no stale table or
+  // filesystem signature survives, and a failure leaves the old file untouched.
+  const work = temporaryNameFor(target.path);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(work, 'wx', current?.mode ?? 0o644);
+    await truncate(work, plan.disk.sizeBytes);
+    onProgress({ kind: 'phase', phase: 'table', title: tableTitle(plan) });
+    await writeBlocks(handle, plan);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await createFilesystems(plan, options, onProgress, (i) => ({
+      kind: 'image',
+      image: work,
+      offsetBytes: plan.partitions[i]!.offsetBytes,
+      sizeBytes: plan.partitions[i]!.sizeBytes,
+      sectorSize: plan.disk.sectorSize,
+    }));
+    checkCancelled(options.signal, `renaming the finished image to ${target.path}`);
+    onProgress({ kind: 'phase', phase: 'finish', title: `Finishing ${target.path}` });
+    await rename(work, target.path);
+    await syncDirectory(dirname(target.path));
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(work, { force: true });
+    throw error;
+  }
+  return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan) };
+}
+
+/** The kernel's name of partition N of a disk: sda -> sda2, nvme0n1 -> nvme0n1p2, mmcblk0 -> mmcblk0p2. */
+export function partitionDevicePath(disk: Pick<Disk, 'path'>, number: number): string {
+  return `${disk.path}${/\d$/.test(disk.path) ? 'p' : ''}${number}`;
+}
+
+async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, { kind: 'block' }>, options: ApplyOptions, onProgress: OnProgress): Promise<AppliedDisk> {
+  // Read the disks again: what was planned must still be there, unmounted, and the same disk.
+  const inventory = await (options.rediscover ?? discoverDisks)();
+  const disk = findDisk(inventory, target.disk.path);
+  if (disk === undefined) throw new DomainError('disk-changed', `${plan.disk.description} is gone: no disk at ${target.disk.path} any more. Nothing was written.`);
+  assertSameDisk(plan, { kind: 'block', sizeBytes: disk.sizeBytes, sectorSize: disk.sectorSize, ...(disk.serial === undefined ? {} : { serial: disk.serial }), ...(disk.byId[0] === undefined ? {} : { byId: disk.byId[0] }) }, plan.disk.description);
+  assertDiskWritable(disk, { ...(options.expect?.serial === undefined ? {} : { serial: options.expect.serial }), ...(options.expect?.sizeBytes === undefined ? {} : { sizeBytes: options.expect.sizeBytes }) });
+  if (inventory.recorded) {
+    throw new UserError(`${plan.disk.description} comes from a recorded disk inventory (${inventory.source}); it describes another machine, so nothing is written`);
+  }
+
+  let handle: FileHandle;
+  try {
+    // O_EXCL on a block device fails with EBUSY while anything holds it (a mount, swap, LVM, md).
+    handle = await open(disk.path, constants.O_RDWR | constants.O_EXCL);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === 'EBUSY') throw new DomainError('mounted', `refusing to write ${describeDisk(disk)}: the kernel says it is in use (mounted, swap, LVM or RAID member)`, { hint: 'unmount and deactivate what uses it' });
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`${describeDisk(disk)}: permission denied`, { hint: 'writing a disk needs root' });
+    if (code === 'EROFS') throw new DomainError('read-only', `refusing to write ${describeDisk(disk)}: it is read-only`);
+    throw error;
+  }
+  try {
+    onProgress({ kind: 'phase', phase: 'table', title: tableTitle(plan) });
+    // Old signatures must not survive: the first and last MiB (tables, RAID and ZFS labels) and the start
+    // of every new partition (a stale superblock would confuse blkid and the installer).
+    const zeros = new Uint8Array(1024 * 1024);
+    const regions = [0, disk.sizeBytes - zeros.length, ...plan.partitions.map((p) => p.offsetBytes)];
+    for (const offset of regions) await handle.write(zeros, 0, Math.min(zeros.length, disk.sizeBytes - offset), offset);
+    await writeBlocks(handle, plan);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await run('blockdev', ['--rereadpt', disk.path]);
+  } catch (error) {
+    onProgress({ kind: 'warning', message: `the kernel did not re-read the partition table of ${disk.path} (${(error as Error).message.split('\n')[0]}); reboot before using the new partitions` });
+    throw new DomainError('reread-failed', `the partition table of ${describeDisk(disk)} was written, but the kernel still uses the old one, so no filesystem was created`, {
+      hint: 'close what uses the disk (or reboot), then apply again',
+    });
+  }
+  const deviceOf = (number: number) => partitionDevicePath(disk, number);
+  for (const p of plan.partitions) await waitForDevice(deviceOf(p.number));
+  await createFilesystems(plan, options, onProgress, (i) => ({
+    kind: 'device',
+    device: deviceOf(plan.partitions[i]!.number),
+    sizeBytes: plan.partitions[i]!.sizeBytes,
+    sectorSize: plan.disk.sectorSize,
+  }));
+  return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan, deviceOf) };
+}
+
+/** udev creates partition nodes shortly after the kernel re-reads the table. */
+async function waitForDevice(path: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await stat(path)).isBlockDevice()) return;
+    } catch {
+      // not there yet
+    }
+    await sleep(100);
+  }
+  throw new UserError(`${path} did not appear within 10 s after the partition table was re-read`, { hint: 'check udev, then apply again' });
+}
