@@ -4,6 +4,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { errnoCode } from '../lib/errors.js';
+import { mapConcurrent } from '../lib/map-concurrent.js';
 import { hostPath, resolveSystemPath } from '../system/root-path.js';
 import { encodeBase32, sha256File } from '../system/store-hash.js';
 
@@ -30,24 +31,21 @@ export async function findMissingBootFiles(root: string, paths: readonly string[
 
 /** Size and content hash of each file (each read once), keyed by system path. */
 export async function describeBootFiles(root: string, paths: readonly string[]): Promise<Map<string, BootFile>> {
+  const sorted = [...paths].sort();
+  const found = await mapConcurrent(sorted, 8, async (systemPath) => {
+    const file = await regularFile(root, systemPath);
+    if (file === undefined) throw new Error(`boot file ${systemPath} vanished under ${root}`);
+    return file;
+  });
+  // Each host file is hashed once, even when several system paths lead to it.
+  const hosts = [...new Set(found.map((f) => f.hostPath))];
+  const digests = new Map(await mapConcurrent(hosts, 4, async (host) => [host, await sha256File(host)] as const));
   const files = new Map<string, BootFile>();
-  const byHost = new Map<string, { sha256: string; size: number }>();
-  for (const systemPath of [...paths].sort()) {
-    const found = await regularFile(root, systemPath);
-    if (found === undefined) throw new Error(`boot file ${systemPath} vanished under ${root}`);
-    let digest = byHost.get(found.hostPath);
-    if (digest === undefined) {
-      digest = { sha256: await sha256File(found.hostPath), size: found.size };
-      byHost.set(found.hostPath, digest);
-    }
-    files.set(systemPath, {
-      systemPath,
-      hostPath: found.hostPath,
-      size: digest.size,
-      sha256: digest.sha256,
-      contentHash: encodeBase32(Buffer.from(digest.sha256, 'hex').subarray(0, 20)),
-    });
-  }
+  sorted.forEach((systemPath, index) => {
+    const { hostPath: host, size } = found[index]!;
+    const sha256 = digests.get(host)!;
+    files.set(systemPath, { systemPath, hostPath: host, size, sha256, contentHash: encodeBase32(Buffer.from(sha256, 'hex').subarray(0, 20)) });
+  });
   return files;
 }
 

@@ -1,17 +1,23 @@
 /**
- * Carrying out an ESP plan, step by step: a file is written to its temporary name, fsynced, renamed into
- * place and its directory fsynced; a removal is followed by an fsync of its directory. The plan's order is
- * what keeps the ESP bootable at every point; this code only makes each step durable before the next.
+ * Carrying out an ESP plan, step by step: a file is written to its temporary name and fsynced, renamed into
+ * place and its directory fsynced; removals are followed by an fsync of their directory. The plan's order is
+ * what keeps the ESP bootable at every point; this code makes each group of steps durable before the next.
+ *
+ * Runs of entry files (a thousand generations make a thousand entries) are written as a batch: every
+ * temporary is written and fsynced concurrently, then they are renamed in order, then the directory is
+ * fsynced once, so the configuration that names them is written only after all of them are durable.
+ * Runs of removals share one directory fsync the same way.
  */
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { syncDirectory } from '../lib/atomic-file.js';
 import { DomainError, UserError, errnoCode } from '../lib/errors.js';
+import { mapConcurrent } from '../lib/map-concurrent.js';
 import type { OnProgress } from '../lib/progress.js';
 import { temporaryPathFor } from './esp-layout.js';
 import type { EspPlan, EspStep } from './esp-plan.js';
 
-/** One durable change to the ESP, as the fault-injection hook sees it. */
+/** One change to the ESP, as the fault-injection hook sees it. */
 export interface AppliedStep {
   /** 1-based count of changes made so far in this run. */
   readonly index: number;
@@ -24,25 +30,32 @@ export interface ApplyOptions {
   readonly onProgress?: OnProgress;
   /**
    * Test hook called after every change (a temporary written, a rename, a removal). Throwing from it stops
-   * the run right there, leaving the ESP as a power cut at that point would.
+   * the run right there, leaving the ESP as a crash at that point would.
    */
   readonly afterStep?: (step: AppliedStep) => void;
 }
 
+type WriteStep = Extract<EspStep, { kind: 'write' }>;
+type RemoveStep = Extract<EspStep, { kind: 'remove' }>;
+type Changed = (kind: AppliedStep['kind'], path: string) => void;
+
+/** How many temporaries are written (and fsynced) at once. */
+const WRITE_CONCURRENCY = 16;
+
 export async function applyEspPlan(esp: string, plan: EspPlan, options: ApplyOptions = {}): Promise<void> {
   const onProgress = options.onProgress;
   let index = 0;
-  const changed = (kind: AppliedStep['kind'], path: string) => {
+  const changed: Changed = (kind, path) => {
     index += 1;
     options.afterStep?.({ index, kind, path });
   };
   onProgress?.({ kind: 'phase', phase: 'esp-update', title: `Updating ESP ${esp}`, total: plan.steps.length, unit: 'items' });
   let done = 0;
-  for (const step of plan.steps) {
-    if (step.kind === 'write') await writeStep(esp, step, changed);
-    else await removeStep(esp, step.path, changed);
-    done += 1;
-    onProgress?.({ kind: 'log', message: describeStep(step) });
+  for (const batch of batchesOf(plan.steps)) {
+    if (batch[0]!.kind === 'remove') await removeBatch(esp, batch as RemoveStep[], changed);
+    else await writeBatch(esp, batch as WriteStep[], changed);
+    done += batch.length;
+    for (const step of batch) onProgress?.({ kind: 'log', message: describeStep(step) });
     onProgress?.({ kind: 'progress', phase: 'esp-update', done, total: plan.steps.length, unit: 'items' });
   }
 }
@@ -52,51 +65,67 @@ export function describeStep(step: EspStep): string {
   return `wrote ${step.path}${step.phase === 'transitional' ? ' (transitional, to free space)' : ''}`;
 }
 
-async function writeStep(esp: string, step: Extract<EspStep, { kind: 'write' }>, changed: (kind: AppliedStep['kind'], path: string) => void): Promise<void> {
-  const final = posix.join(esp, step.path);
-  const temporary = posix.join(esp, temporaryPathFor(step.path));
-  await makeDirectories(esp, posix.dirname(step.path));
+/** Consecutive entry writes of one phase form a batch, and so do consecutive removals; anything else stands alone. */
+function batchesOf(steps: readonly EspStep[]): EspStep[][] {
+  const batches: EspStep[][] = [];
+  const key = (step: EspStep) => (step.kind === 'remove' ? 'remove' : step.role === 'entry' ? `entry-${step.phase}` : undefined);
+  for (const step of steps) {
+    const last = batches.at(-1);
+    if (last !== undefined && key(step) !== undefined && key(last[0]!) === key(step)) last.push(step);
+    else batches.push([step]);
+  }
+  return batches;
+}
+
+async function writeBatch(esp: string, steps: readonly WriteStep[], changed: Changed): Promise<void> {
+  const directories = [...new Set(steps.map((s) => posix.dirname(s.path)))].sort();
+  for (const directory of directories) await makeDirectories(esp, directory);
   try {
-    if (step.content.kind === 'text' || step.content.kind === 'bytes') {
-      const handle = await open(temporary, 'w', 0o644);
-      try {
-        await handle.writeFile(step.content.kind === 'text' ? step.content.text : step.content.bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } else {
-      await copyFile(step.content.source, temporary);
-      const handle = await open(temporary, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+    await mapConcurrent(steps, WRITE_CONCURRENCY, (step) => writeTemporary(esp, step));
+  } catch (error) {
+    await Promise.all(steps.map((step) => rm(posix.join(esp, temporaryPathFor(step.path)), { force: true })));
+    throw error;
+  }
+  for (const step of steps) changed('write-temporary', step.path);
+  for (const step of steps) {
+    try {
+      await rename(posix.join(esp, temporaryPathFor(step.path)), posix.join(esp, step.path));
+    } catch (error) {
+      throw writeError(esp, step.path, error);
+    }
+    changed('rename', step.path);
+  }
+  for (const directory of directories) await syncDirectory(posix.join(esp, directory));
+}
+
+async function writeTemporary(esp: string, step: WriteStep): Promise<void> {
+  const temporary = posix.join(esp, temporaryPathFor(step.path));
+  try {
+    if (step.content.kind === 'copy') await copyFile(step.content.source, temporary);
+    const handle = await open(temporary, step.content.kind === 'copy' ? 'r+' : 'w', 0o644);
+    try {
+      if (step.content.kind === 'text') await handle.writeFile(step.content.text);
+      else if (step.content.kind === 'bytes') await handle.writeFile(step.content.bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
   } catch (error) {
     await rm(temporary, { force: true });
     throw writeError(esp, step.path, error);
   }
-  changed('write-temporary', step.path);
-  try {
-    await rename(temporary, final);
-    await syncDirectory(posix.dirname(final));
-  } catch (error) {
-    throw writeError(esp, step.path, error);
-  }
-  changed('rename', step.path);
 }
 
-async function removeStep(esp: string, path: string, changed: (kind: AppliedStep['kind'], path: string) => void): Promise<void> {
-  const host = posix.join(esp, path);
-  try {
-    await rm(host, { force: true });
-    await syncDirectory(posix.dirname(host));
-  } catch (error) {
-    throw new UserError(`cannot remove ${host}: ${(error as Error).message}`, { cause: error });
+async function removeBatch(esp: string, steps: readonly RemoveStep[], changed: Changed): Promise<void> {
+  for (const step of steps) {
+    try {
+      await rm(posix.join(esp, step.path), { force: true });
+    } catch (error) {
+      throw new UserError(`cannot remove ${posix.join(esp, step.path)}: ${(error as Error).message}`, { cause: error });
+    }
+    changed('remove', step.path);
   }
-  changed('remove', path);
+  for (const directory of [...new Set(steps.map((s) => posix.dirname(s.path)))].sort()) await syncDirectory(posix.join(esp, directory));
 }
 
 async function makeDirectories(esp: string, directory: string): Promise<void> {
@@ -114,6 +143,7 @@ async function makeDirectories(esp: string, directory: string): Promise<void> {
 }
 
 function writeError(esp: string, path: string, error: unknown): Error {
+  if (error instanceof UserError) return error;
   const host = posix.join(esp, path);
   if (errnoCode(error) === 'ENOSPC') {
     return new DomainError('esp-full-while-writing', `ESP ${esp} ran out of space while writing ${path}; it still boots its previous default entry`, {

@@ -9,15 +9,10 @@ import { errnoCode } from '../lib/errors.js';
 import { ESP_BOOT_FILE_DIRECTORY, type EspLoader } from './esp-layout.js';
 import { detectEspLoader, readEspState, statEspDirectory, type EspFilesystem } from './esp-state.js';
 import { GRUB_CONFIG_PATH, parseGrubConfig } from './grub.js';
-import type { LoaderMenu } from './loader-menu.js';
+import type { LoaderMenu, LoaderMenuEntry } from './loader-menu.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, parseSystemdBoot, type BlsFile } from './systemd-boot.js';
 
-export interface EspReportEntry {
-  readonly id: string;
-  readonly title: string;
-  readonly kernel: string;
-  readonly initrds: readonly string[];
-  readonly params: readonly string[];
+export interface EspReportEntry extends LoaderMenuEntry {
   readonly isDefault: boolean;
   /** Files the entry names that are not on the ESP. */
   readonly missing: readonly string[];

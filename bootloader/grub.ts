@@ -36,18 +36,10 @@ export function renderGrubConfig(menu: BootMenu, options: GrubRenderOptions): st
     lines.push(`search --no-floppy --set=root --file ${quoteGrubWord(options.searchFile)}`);
   }
   for (const entry of menu.entries) {
-    const owner = { generation: entry.generation, specialisation: entry.specialisation, id: entry.id };
-    checker.title(owner, entry.title);
-    for (const param of entry.kernelParams) checker.param(owner, param);
-    const kernel = options.loaderPath(entry.kernel);
-    checker.path(owner, kernel);
+    const { kernel, initrd } = checker.entry(entry, options.loaderPath);
     lines.push('', `menuentry ${quoteGrubWord(entry.title)} --id ${quoteGrubWord(entry.id)} {`);
     lines.push(`\tlinux ${[kernel, ...entry.kernelParams].map(quoteGrubWord).join(' ')}`);
-    if (entry.initrd !== undefined) {
-      const initrd = options.loaderPath(entry.initrd);
-      checker.path(owner, initrd);
-      lines.push(`\tinitrd ${quoteGrubWord(initrd)}`);
-    }
+    if (initrd !== undefined) lines.push(`\tinitrd ${quoteGrubWord(initrd)}`);
     lines.push('}');
   }
   checker.throwIfAny();

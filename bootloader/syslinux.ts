@@ -32,17 +32,11 @@ export function renderSyslinuxConfig(menu: BootMenu, options: SyslinuxRenderOpti
     `DEFAULT ${menu.defaultId}`,
   ];
   for (const entry of menu.entries) {
-    const owner = { generation: entry.generation, specialisation: entry.specialisation, id: entry.id };
-    checker.title(owner, entry.title);
-    for (const param of entry.kernelParams) checker.param(owner, param);
-    const kernel = options.loaderPath(entry.kernel);
-    checker.path(owner, kernel);
+    const { owner, kernel, initrd } = checker.entry(entry, options.loaderPath);
     const block = ['', `LABEL ${entry.id}`, `  MENU LABEL ${entry.title}`];
     if (entry.id === menu.defaultId) block.push('  MENU DEFAULT');
     block.push(`  LINUX ${kernel}`);
-    if (entry.initrd !== undefined) {
-      const initrd = options.loaderPath(entry.initrd);
-      checker.path(owner, initrd);
+    if (initrd !== undefined) {
       if (initrd.includes(',')) checker.other(owner, `the path "${initrd}" contains "," (U+002C), which syslinux reads as a separator between initrds`);
       block.push(`  INITRD ${initrd}`);
     }

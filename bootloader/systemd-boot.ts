@@ -52,17 +52,9 @@ export function renderLoaderConf(defaultId: string, timeout: number): string {
 }
 
 function renderBlsEntry(entry: BootEntry, options: RenderOptions, checker: TextChecker): string {
-  const owner = { generation: entry.generation, specialisation: entry.specialisation, id: entry.id };
-  checker.title(owner, entry.title);
-  for (const param of entry.kernelParams) checker.param(owner, param);
-  const kernel = options.loaderPath(entry.kernel);
-  checker.path(owner, kernel);
+  const { kernel, initrd } = checker.entry(entry, options.loaderPath);
   const lines = [`title ${entry.title}`, `sort-key ${entry.sortKey}`, `version ${entry.version}`, `linux ${kernel}`];
-  if (entry.initrd !== undefined) {
-    const initrd = options.loaderPath(entry.initrd);
-    checker.path(owner, initrd);
-    lines.push(`initrd ${initrd}`);
-  }
+  if (initrd !== undefined) lines.push(`initrd ${initrd}`);
   lines.push(`options ${entry.kernelParams.join(' ')}`);
   return `${lines.join('\n')}\n`;
 }

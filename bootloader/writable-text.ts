@@ -13,6 +13,7 @@
  *   hotkey marker) in titles, no trailing space, lines of at most 4095 characters.
  */
 import { DomainError } from '../lib/errors.js';
+import type { BootEntry } from './entries.js';
 
 export type LoaderKind = 'systemd-boot' | 'grub' | 'syslinux';
 
@@ -65,6 +66,21 @@ export class TextChecker {
   /** A line of a line-based format (syslinux) must fit the loader's line buffer. */
   lineLength(owner: TextOwner, line: string, max: number): void {
     if (line.length > max) this.add(owner, `a line of ${line.length} characters is longer than ${this.loader} reads (${max})`);
+  }
+
+  /**
+   * Checks everything of an entry a renderer writes (title, parameters, the kernel's and initrd's loader
+   * paths) and returns the loader paths.
+   */
+  entry(entry: BootEntry, loaderPath: (systemPath: string) => string): { owner: TextOwner; kernel: string; initrd: string | undefined } {
+    const owner = { generation: entry.generation, specialisation: entry.specialisation, id: entry.id };
+    this.title(owner, entry.title);
+    for (const param of entry.kernelParams) this.param(owner, param);
+    const kernel = loaderPath(entry.kernel);
+    this.path(owner, kernel);
+    const initrd = entry.initrd === undefined ? undefined : loaderPath(entry.initrd);
+    if (initrd !== undefined) this.path(owner, initrd);
+    return { owner, kernel, initrd };
   }
 
   /** Any other refusal, already worded. */

@@ -17,7 +17,13 @@ export function hostPath(root: string, systemPath: string): string {
  * Follows symlinks of a system path within the root, the way the booted system would: absolute targets are
  * taken relative to the root. Returns the final system path, which may not exist (check with lstat).
  */
-export async function resolveSystemPath(root: string, systemPath: string, maxLinks = 40): Promise<string> {
+/**
+ * What resolveSystemPath learnt about path components (a symlink's target, or null for anything else), to
+ * share between many lookups under the same directories while the tree does not change (reading a profile).
+ */
+export type ComponentCache = Map<string, string | null>;
+
+export async function resolveSystemPath(root: string, systemPath: string, maxLinks = 40, cache?: ComponentCache): Promise<string> {
   let remaining = posix.normalize(systemPath).split('/').filter((c) => c !== '');
   let resolved = '/';
   let links = 0;
@@ -29,12 +35,17 @@ export async function resolveSystemPath(root: string, systemPath: string, maxLin
     }
     const candidate = posix.join(resolved, component);
     let target: string | undefined;
-    try {
-      const stat = await lstat(hostPath(root, candidate));
-      if (stat.isSymbolicLink()) target = await readlink(hostPath(root, candidate));
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
-      return posix.join(candidate, ...remaining);
+    const known = cache?.get(candidate);
+    if (known !== undefined) target = known ?? undefined;
+    else {
+      try {
+        const stat = await lstat(hostPath(root, candidate));
+        if (stat.isSymbolicLink()) target = await readlink(hostPath(root, candidate));
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
+        return posix.join(candidate, ...remaining);
+      }
+      cache?.set(candidate, target ?? null);
     }
     if (target === undefined) {
       resolved = candidate;

@@ -104,7 +104,7 @@ export function bootCommand(): Command {
     .option('--json', 'print as JSON')
     .action(async (flags: { esp: string; json?: boolean }) => {
       const found = await inspectEsp(resolve(flags.esp));
-      if (flags.json) printJson(found);
+      if (flags.json) printJson(reportToJson(found));
       else process.stdout.write(formatReport(found));
     });
 
@@ -155,6 +155,22 @@ function planToJson(result: EspUpdateResult): object {
     unchanged: plan.unchanged,
     stale: plan.stale,
     space: plan.space,
+  };
+}
+
+function reportToJson(found: EspReport): object {
+  return {
+    esp: found.esp,
+    filesystem: found.filesystem.name,
+    fat: found.filesystem.isFat,
+    freeBytes: found.freeBytes,
+    loader: found.loader ?? null,
+    removableLoader: found.removableLoader ?? null,
+    timeout: found.timeout ?? null,
+    defaultId: found.defaultId ?? null,
+    entries: found.entries,
+    files: found.files,
+    problems: found.problems,
   };
 }
 
