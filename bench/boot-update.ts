@@ -2,7 +2,8 @@
  * Benchmark: `cairn boot update` for a profile of 1,000 generations sharing 10 kernels (and one initrd),
  * onto an empty ESP directory and then again with nothing to change and with one new generation. The ESP
  * must end up holding exactly 10 kernel files. The peer is `cp` of the same 11 distinct files into an
- * empty directory, the least work any tool doing this job must do; figures are printed as ratios to it.
+ * empty directory, the least work any tool doing this job must do (and `cp` followed by `sync`, the least
+ * work of a durable copy); figures are printed as ratios to plain `cp`.
  *
  *   npm run build && node --import tsx bench/boot-update.ts [--generations 1000] [--kernels 10] [--runs 3]
  */
@@ -95,6 +96,7 @@ try {
   const first: number[] = [];
   const unchanged: number[] = [];
   const copies: number[] = [];
+  const durable: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const esp = join(work, `esp-${run}`);
     await mkdir(esp);
@@ -109,6 +111,9 @@ try {
     // Same basenames (bzImage) in one directory: numbered backups keep every copy.
     copies.push(await timed('cp', ['--backup=numbered', ...files, peer]));
     await rm(peer, { recursive: true });
+    await mkdir(peer);
+    durable.push((await timed('cp', ['--backup=numbered', ...files, peer])) + (await timed('sync', ['--file-system', peer])));
+    await rm(peer, { recursive: true });
   }
   // One more generation: one entry and loader.conf change.
   const esp = join(work, 'esp-0');
@@ -122,6 +127,7 @@ try {
     [
       `boot update, ${GENERATIONS} generations sharing ${KERNELS} kernels (${KERNEL_BYTES / 1048576} MiB each) and one initrd; median of ${RUNS}`,
       line(`cp of the ${files.length} distinct files (peer)`, cp),
+      line('cp, then sync --file-system (durable peer)', median(durable)),
       line('cairn boot update, empty ESP', median(first)),
       line('cairn boot update, nothing to change', median(unchanged)),
       line('cairn boot update, one generation added', added),

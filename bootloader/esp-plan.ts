@@ -3,8 +3,9 @@
  * it is, the ordered steps that get there without ever leaving the ESP without a bootable default:
  *
  *   1. remove temporary files an interrupted run left;
- *   2. write loader binaries, then kernels and initrds, then entries, then the loader configuration
- *      (loader.conf or grub.cfg), each to a temporary name that is renamed into place;
+ *   2. write kernels and initrds, then entries, then the loader configuration (loader.conf or grub.cfg),
+ *      then the loader binaries (so that a loader being switched to finds its configuration), each to a
+ *      temporary name that is renamed into place;
  *   3. remove stale entries and configurations, then stale kernels and initrds.
  *
  * Free space is simulated over these steps (a file being replaced still takes its room until the rename).
@@ -105,7 +106,7 @@ export function planEspUpdate(desired: EspDesired, observed: ObservedEsp): EspPl
   // The usual order: everything new first, stale files last.
   const normal = new StepBuilder(observed);
   for (const leftover of observed.leftovers) normal.remove(leftover.path, 'leftover');
-  for (const file of [...desired.loaderFiles, ...desired.bootFiles, ...entries, ...configuration]) normal.write(file, 'final');
+  for (const file of [...desired.bootFiles, ...entries, ...configuration, ...desired.loaderFiles]) normal.write(file, 'final');
   for (const path of [...staleOthers, ...staleBootFiles]) normal.remove(path, 'stale');
   if (normal.fits()) return finish(normal, false);
 
@@ -126,12 +127,14 @@ export function planEspUpdate(desired: EspDesired, observed: ObservedEsp): EspPl
     for (const leftover of observed.leftovers) short.remove(leftover.path, 'leftover');
     for (const file of transitionalFiles.filter((f) => f.role === 'entry')) short.write(file, 'transitional');
     for (const file of transitionalFiles.filter((f) => f.role === 'config')) short.write(file, 'transitional');
+    // A new loader (switching loaders) must be in place before the old loader's configuration goes.
+    for (const file of desired.loaderFiles) short.write(file, 'final');
     // Entries not in the transitional menu may still name files about to go: out first, back in later.
     const outdated = entries.filter((f) => !transitionalPaths.has(f.path) && observed.files.has(f.path)).map((f) => observed.files.get(f.path)!.actual);
     const staleSet = new Set(stale);
     for (const path of [...staleOthers, ...outdated.sort()]) short.remove(path, staleSet.has(path) ? 'stale' : 'outdated');
     for (const path of staleBootFiles) short.remove(path, 'stale');
-    for (const file of [...desired.loaderFiles, ...desired.bootFiles, ...entries, ...configuration]) short.write(file, 'final');
+    for (const file of [...desired.bootFiles, ...entries, ...configuration]) short.write(file, 'final');
     if (short.fits()) return finish(short, true);
   }
 

@@ -70,30 +70,19 @@ export function bootCommand(): Command {
       .option('--systemd-boot-efi <file>', 'systemd-bootx64.efi to install (default: from the systemd-boot-efi package)')
       .option('--grub-modules <dir>', "GRUB's x86_64-efi module directory (default: from the grub-efi-amd64-bin package)"),
   ).action(async (flags: UpdateFlags & { systemdBootEfi?: string; grubModules?: string }) => {
-    const progress = createProgressRenderer({ verbose: flags.verbose === true });
-    try {
-      const result = await installBootLoader({
-        ...updateOptions(flags, progress.onProgress),
+    const result = await withProgress(flags, (onProgress) =>
+      installBootLoader({
+        ...updateOptions(flags, onProgress),
         ...(flags.systemdBootEfi === undefined ? {} : { systemdBootEfi: resolve(flags.systemdBootEfi) }),
         ...(flags.grubModules === undefined ? {} : { grubModules: resolve(flags.grubModules) }),
-      });
-      progress.finish();
-      report(result, flags);
-    } finally {
-      progress.finish();
-    }
+      }),
+    );
+    report(result, flags);
   });
 
   addUpdateOptions(command.command('update').description('write the entries of every generation onto the ESP: atomic, space checked first, stale files removed last')).action(
     async (flags: UpdateFlags) => {
-      const progress = createProgressRenderer({ verbose: flags.verbose === true });
-      try {
-        const result = await updateEsp(updateOptions(flags, progress.onProgress));
-        progress.finish();
-        report(result, flags);
-      } finally {
-        progress.finish();
-      }
+      report(await withProgress(flags, (onProgress) => updateEsp(updateOptions(flags, onProgress))), flags);
     },
   );
 
@@ -109,6 +98,16 @@ export function bootCommand(): Command {
     });
 
   return command;
+}
+
+/** Runs the work with progress on stderr, the bar line closed before the result is printed. */
+async function withProgress<T>(flags: UpdateFlags, work: (onProgress: NonNullable<EspUpdateOptions['onProgress']>) => Promise<T>): Promise<T> {
+  const progress = createProgressRenderer({ verbose: flags.verbose === true });
+  try {
+    return await work(progress.onProgress);
+  } finally {
+    progress.finish();
+  }
 }
 
 function report(result: EspUpdateResult, flags: UpdateFlags): void {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import type { AppliedStep } from '../../bootloader/esp-apply.js';
 import { inspectEsp } from '../../bootloader/esp-inspect.js';
 import type { EspLoader } from '../../bootloader/esp-layout.js';
-import { updateEsp, type EspUpdateOptions } from '../../bootloader/esp-update.js';
+import { installBootLoader, updateEsp, type EspUpdateOptions } from '../../bootloader/esp-update.js';
 import { findSystemdBoot } from '../../bootloader/loader-binaries.js';
 import { DomainError, UserError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
@@ -174,6 +174,29 @@ for (const loader of LOADERS) {
     }
   });
 }
+
+esp('switching from systemd-boot to GRUB, interrupted after every change, always boots one of them', async (context) => {
+  await addGeneration(context, 'kernel-a');
+  await addGeneration(context, 'kernel-b');
+  const install = (target: string, loader: EspLoader, afterStep?: (step: AppliedStep) => void) =>
+    installBootLoader({ esp: target, root: context.root, profile: DEFAULT_PROFILE, loader, allowNonFat: true, timeout: 3, ...(afterStep ? { afterStep } : {}) });
+  await install(context.esp, 'systemd-boot');
+  const reference = join(context.dir, 'esp-reference');
+  await copyTree(context.esp, reference);
+  let changes = 0;
+  const { plan } = await install(reference, 'grub', () => (changes += 1));
+  assert.equal(plan.steps.map((s) => (s.kind === 'write' ? s.role : 'remove')), ['config', 'loader', 'remove', 'remove', 'remove'], 'grub.cfg, then GRUB, then systemd-boot\'s configuration');
+  const final = await contentSnapshot(reference);
+  for (let k = 1; k <= changes; k++) {
+    const target = join(context.dir, `esp-${k}`);
+    await copyTree(context.esp, target);
+    await assertRejects(install(target, 'grub', injectedAt(k)), new RegExp(`injected fault after step ${k} `));
+    await assertBootable(target, `interrupted after step ${k}`);
+    await install(target, 'grub');
+    assert.equal(await contentSnapshot(target), final, `a rerun after step ${k} completes`);
+  }
+  assert.is((await inspectEsp(reference)).loader, 'grub');
+});
 
 esp('entries that are not Cairn\'s, and a loader.conf written by someone else for GRUB, are left alone', async (context) => {
   await addGeneration(context, 'kernel-a');

@@ -1,6 +1,7 @@
 /**
  * The installed-system boot scenario both loaders are tested with: three generations of the test kernel and
- * initramfs (each with `console=ttyS0,115200 cairn.generation=N`), `cairn boot install` onto an ESP
+ * initramfs (each with `console=ttyS0,115200 quiet cairn.generation=N`; quiet, because every kernel message on
+ * an emulated serial port costs time under TCG), `cairn boot install` onto an ESP
  * directory, that directory written into a GPT disk image, and the image booted under OVMF. The test
  * initramfs prints the kernel command line, which tells which generation came up.
  */
@@ -31,7 +32,7 @@ export async function createBootScenario(loader: 'systemd-boot' | 'grub'): Promi
   const toplevels = new Map<number, string>();
   for (const n of [1, 2, 3]) {
     const added = await cairnOk(
-      ['generation', 'add', '--root', root, '--kernel', kernel, '--initrd', initramfs, '--param', 'console=ttyS0,115200', '--param', `cairn.generation=${n}`, '--label', `Test system ${n}`, '--json'],
+      ['generation', 'add', '--root', root, '--kernel', kernel, '--initrd', initramfs, '--param', 'console=ttyS0,115200', '--param', 'quiet', '--param', `cairn.generation=${n}`, '--label', `Test system ${n}`, '--json'],
       { env: { SOURCE_DATE_EPOCH: String(1795176000 + n * 86400) } },
     );
     const parsed = JSON.parse(added.stdout) as { number: number; toplevel: string };
@@ -69,7 +70,7 @@ export async function bootScenario(scenario: BootScenario, keys?: { readonly men
 
 /** Checks that a command line is generation `n`'s: its init, then its own parameters, in order. */
 export function assertBootedGeneration(scenario: BootScenario, cmdline: readonly string[], n: number): void {
-  const expected = [`init=${scenario.toplevels.get(n)}/init`, 'console=ttyS0,115200', `cairn.generation=${n}`];
+  const expected = [`init=${scenario.toplevels.get(n)}/init`, 'console=ttyS0,115200', 'quiet', `cairn.generation=${n}`];
   const start = cmdline.indexOf(expected[0]!);
   assert.ok(start >= 0, `generation ${n} booted: ${cmdline.join(' ')}`);
   assert.equal(cmdline.slice(start, start + expected.length), expected, `generation ${n}'s parameters in order`);
