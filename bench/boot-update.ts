@@ -6,6 +6,8 @@
  * work of a durable copy); figures are printed as ratios to plain `cp`.
  *
  *   npm run build && node --import tsx bench/boot-update.ts [--generations 1000] [--kernels 10] [--runs 3]
+ *
+ * CAIRN_BENCH_KEEP=1 keeps the sysroot and ESPs (the directory is printed) for profiling.
  */
 import { createHash } from 'node:crypto';
 import { lutimes, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
