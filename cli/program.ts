@@ -1,6 +1,7 @@
 /** The `cairn` command tree. Commands are thin: they parse, call the library, and render. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { bootCommand } from './commands/boot.js';
 import { configCommand } from './commands/config.js';
 import { detectCommand } from './commands/detect.js';
 import { generateConfigCommand } from './commands/generate-config.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  for (const sub of [generationCommand(), configCommand(), detectCommand(), generateConfigCommand(), partitionCommand()]) program.addCommand(sub);
+  for (const sub of [generationCommand(), configCommand(), bootCommand(), partitionCommand(), detectCommand(), generateConfigCommand()]) program.addCommand(sub);
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
     command.exitOverride();

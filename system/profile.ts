@@ -8,8 +8,9 @@ import { lstat, lutimes, mkdir, readdir, readFile, readlink, rm } from 'node:fs/
 import { posix } from 'node:path';
 import { UserError, ValidationError, errnoCode, type Problem } from '../lib/errors.js';
 import { symlinkAtomic } from '../lib/atomic-file.js';
+import { mapConcurrent } from '../lib/map-concurrent.js';
 import { decodeBootDocument, type BootDocument } from './bootspec.js';
-import { hostPath, resolveSystemPath } from './root-path.js';
+import { hostPath, resolveSystemPath, type ComponentCache } from './root-path.js';
 
 export const DEFAULT_PROFILE = '/cairn/var/profiles/system';
 
@@ -90,24 +91,30 @@ export async function readProfile(root: string, profile: string): Promise<Profil
 
   const generations: Generation[] = [];
   const linkTargets: string[] = [];
-  for (const [number, name] of [...byNumber].sort((a, b) => a[0] - b[0])) {
+  // Generations are read concurrently (a profile may hold a thousand), then assembled in number order.
+  const components: ComponentCache = new Map();
+  const read = await mapConcurrent([...byNumber].sort((a, b) => a[0] - b[0]), 32, async ([number, name]) => {
     const link = posix.join(directory, name);
-    linkTargets.push(await resolveSystemPath(root, link));
-    const generation = await readGeneration(root, number, link, problems);
+    const own: Problem[] = [];
+    const target = await resolveSystemPath(root, link, { cache: components });
+    return { target, generation: await readGeneration(root, number, link, target, own), problems: own };
+  });
+  for (const { target, generation, problems: own } of read) {
+    linkTargets.push(target);
     if (generation !== undefined) generations.push(generation);
+    problems.push(...own);
   }
   const current = await readCurrent(root, profile, generations, problems);
   return { root, profile, generations, current, allNumbers: [...byNumber.keys()].sort((a, b) => a - b), linkTargets, problems };
 }
 
-async function readGeneration(root: string, number: number, link: string, problems: Problem[]): Promise<Generation | undefined> {
+async function readGeneration(root: string, number: number, link: string, toplevel: string, problems: Problem[]): Promise<Generation | undefined> {
   const linkHost = hostPath(root, link);
   const stat = await lstat(linkHost);
   if (!stat.isSymbolicLink()) {
     problems.push({ file: linkHost, path: '', message: `generation ${number} is not a symlink; it should point at a system toplevel` });
     return undefined;
   }
-  const toplevel = await resolveSystemPath(root, link);
   const toplevelHost = hostPath(root, toplevel);
   let toplevelStat;
   try {

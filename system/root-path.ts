@@ -16,14 +16,22 @@ export function hostPath(root: string, systemPath: string): string {
 /**
  * Follows symlinks of a system path within the root, the way the booted system would: absolute targets are
  * taken relative to the root. Returns the final system path, which may not exist (check with lstat).
- * `onLink` is told of every symlink crossed (its system path and target), for callers that copy the chain.
  */
-export async function resolveSystemPath(
-  root: string,
-  systemPath: string,
-  maxLinks = 40,
-  onLink?: (linkPath: string, target: string) => Promise<void>,
-): Promise<string> {
+export interface ResolveOptions {
+  readonly maxLinks?: number;
+  /** Shared between lookups under the same directories while the tree does not change (reading a profile). */
+  readonly cache?: ComponentCache;
+  /** Told of every symlink crossed (its system path and target), for callers that copy the chain. */
+  readonly onLink?: (linkPath: string, target: string) => Promise<void>;
+}
+
+/**
+ * What resolveSystemPath learnt about path components (a symlink's target, or null for anything else).
+ */
+export type ComponentCache = Map<string, string | null>;
+
+export async function resolveSystemPath(root: string, systemPath: string, options: ResolveOptions = {}): Promise<string> {
+  const { maxLinks = 40, cache, onLink } = options;
   let remaining = posix.normalize(systemPath).split('/').filter((c) => c !== '');
   let resolved = '/';
   let links = 0;
@@ -35,12 +43,17 @@ export async function resolveSystemPath(
     }
     const candidate = posix.join(resolved, component);
     let target: string | undefined;
-    try {
-      const stat = await lstat(hostPath(root, candidate));
-      if (stat.isSymbolicLink()) target = await readlink(hostPath(root, candidate));
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
-      return posix.join(candidate, ...remaining);
+    const known = cache?.get(candidate);
+    if (known !== undefined) target = known ?? undefined;
+    else {
+      try {
+        const stat = await lstat(hostPath(root, candidate));
+        if (stat.isSymbolicLink()) target = await readlink(hostPath(root, candidate));
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') throw error;
+        return posix.join(candidate, ...remaining);
+      }
+      cache?.set(candidate, target ?? null);
     }
     if (target === undefined) {
       resolved = candidate;

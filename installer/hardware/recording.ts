@@ -169,7 +169,7 @@ function recordingFileTree(live: FileTree, into: string, errors: Record<string, 
   const isProcSelf = (path: string) => /^\/proc\/(self|thread-self)(\/|$)/.test(path);
   /** Records the links on the way to `path` and returns where it leads. */
   const recordChain = (path: string): Promise<string> =>
-    isProcSelf(path) ? Promise.resolve(posix.normalize(path)) : resolveSystemPath('/', path, 40, recordLink);
+    isProcSelf(path) ? Promise.resolve(posix.normalize(path)) : resolveSystemPath('/', path, { onLink: recordLink });
   const recordFile = async (systemPath: string, content: Uint8Array, placeholder = false) => {
     await mkdir(dirname(copyPath(systemPath)), { recursive: true });
     await writeFile(copyPath(systemPath), content, { flag: placeholder ? 'wx' : 'w' }).catch((error: unknown) => {

@@ -1,0 +1,182 @@
+/**
+ * `boot update` and `boot install`: read the profile, build the menu, describe the kernels and initrds,
+ * read the ESP, plan (pure), then apply. Everything that can be refused (a missing loader binary, a label a
+ * loader cannot hold, an ESP too small) is refused during planning, before the first write.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { UserError, formatProblem } from '../lib/errors.js';
+import type { OnProgress } from '../lib/progress.js';
+import { readProfile } from '../system/profile.js';
+import { describeBootFiles, findMissingBootFiles, type BootFile } from './boot-files.js';
+import { bootFilesOf, bootFilesOfProfile, buildBootMenu, type BootMenu } from './entries.js';
+import { applyEspPlan, type ApplyOptions } from './esp-apply.js';
+import {
+  ESP_BOOT_FILE_DIRECTORY,
+  REMOVABLE_LOADER_PATH,
+  SYSTEMD_BOOT_LOADER_PATH,
+  espBootFileName,
+  loaderPathOnEsp,
+  type EspLoader,
+} from './esp-layout.js';
+import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
+import { checkEspDirectory, detectEspLoader, readEspState, type ObservedEsp } from './esp-state.js';
+import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
+import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
+import type { RenderOptions } from './loader-menu.js';
+import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, renderSystemdBoot } from './systemd-boot.js';
+
+export const DEFAULT_BOOT_TIMEOUT = 5;
+
+export interface EspUpdateOptions {
+  /** The directory the ESP is mounted at. */
+  readonly esp: string;
+  /** Where the profile's and the store's absolute paths resolve. */
+  readonly root: string;
+  readonly profile: string;
+  /** Default: the loader the ESP already boots, else systemd-boot. */
+  readonly loader?: EspLoader;
+  readonly limit?: number;
+  readonly generations?: readonly number[];
+  /** Seconds (default 5). */
+  readonly timeout?: number;
+  readonly extraParams?: readonly string[];
+  /** GRUB: also show the menu on the first serial port. */
+  readonly serial?: boolean;
+  /** Build an ESP tree in a directory that is not FAT (for an image). */
+  readonly allowNonFat?: boolean;
+  /** Plan only. */
+  readonly dryRun?: boolean;
+  readonly onProgress?: OnProgress;
+  /** Fault-injection hook (tests): see ApplyOptions. */
+  readonly afterStep?: ApplyOptions['afterStep'];
+}
+
+export interface EspInstallOptions extends EspUpdateOptions {
+  /** Explicit systemd-bootx64.efi (default: searched where distributions put it). */
+  readonly systemdBootEfi?: string;
+  /** Explicit GRUB x86_64-efi module directory. */
+  readonly grubModules?: string;
+}
+
+export interface EspUpdateResult {
+  readonly plan: EspPlan;
+  readonly applied: boolean;
+}
+
+/** Writes the entries of every generation (and the loader's configuration) onto the ESP. */
+export async function updateEsp(options: EspUpdateOptions): Promise<EspUpdateResult> {
+  return runUpdate(options, undefined);
+}
+
+/** Installs the boot loader's binaries on the ESP, then updates it. */
+export async function installBootLoader(options: EspInstallOptions): Promise<EspUpdateResult> {
+  const loader = options.loader ?? 'systemd-boot';
+  await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
+  const loaderFiles: TargetFile[] = [];
+  if (loader === 'systemd-boot') {
+    const bytes = await readFile(findSystemdBoot(options.systemdBootEfi));
+    for (const path of [SYSTEMD_BOOT_LOADER_PATH, REMOVABLE_LOADER_PATH]) loaderFiles.push(loaderFile(path, bytes));
+  } else {
+    const bytes = await buildGrubEfiImage({ prefix: GRUB_PREFIX, ...(options.grubModules === undefined ? {} : { modulesDirectory: options.grubModules }) });
+    loaderFiles.push(loaderFile(REMOVABLE_LOADER_PATH, bytes));
+  }
+  return runUpdate({ ...options, loader }, loaderFiles);
+}
+
+function loaderFile(path: string, bytes: Uint8Array): TargetFile {
+  return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: createHash('sha256').update(bytes).digest('hex') } };
+}
+
+async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined): Promise<EspUpdateResult> {
+  const onProgress = options.onProgress;
+  const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
+  onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
+  const profile = await readProfile(options.root, options.profile);
+  for (const problem of profile.problems) onProgress?.({ kind: 'warning', message: `skipped: ${formatProblem(problem)}` });
+  const missing = await findMissingBootFiles(options.root, bootFilesOfProfile(profile));
+  const menu = buildBootMenu(profile, {
+    ...(options.extraParams === undefined ? {} : { extraParams: options.extraParams }),
+    ...(options.limit === undefined ? {} : { limit: options.limit }),
+    ...(options.generations === undefined ? {} : { generations: options.generations }),
+    missing,
+    ...(onProgress === undefined ? {} : { onProgress }),
+  });
+  const bootFiles = await describeBootFiles(options.root, bootFilesOf(menu));
+  const observed = await readEspState(options.esp, filesystem);
+  const loader = options.loader ?? detectEspLoader(observed) ?? 'systemd-boot';
+  const other = loader === 'grub' ? 'systemd-boot' : 'grub';
+  if (loaderFiles === undefined && observed.removableLoader === other) {
+    throw new UserError(`ESP ${options.esp} boots ${other} (${REMOVABLE_LOADER_PATH}), not ${loader}`, {
+      hint: `update it for ${other} (--loader ${other}), or switch loaders with cairn boot install --loader ${loader}`,
+    });
+  }
+
+  const espPaths = chooseEspPaths(bootFiles, observed);
+  const espPathOf = (systemPath: string) => espPaths.get(systemPath)!;
+  const bootTargets = new Map<string, TargetFile>();
+  for (const file of bootFiles.values()) {
+    const path = espPathOf(file.systemPath);
+    if (!bootTargets.has(path)) bootTargets.set(path, { path, role: 'boot-file', content: { kind: 'copy', source: file.hostPath, size: file.size, sha256: file.sha256 } });
+  }
+  const entryFiles = new Map(menu.entries.map((e) => [e.id, [e.kernel, ...(e.initrd === undefined ? [] : [e.initrd])].map(espPathOf)] as const));
+  const render: RenderOptions = {
+    loaderPath: (systemPath) => loaderPathOnEsp(espPathOf(systemPath)),
+    timeout: options.timeout ?? DEFAULT_BOOT_TIMEOUT,
+    serial: options.serial ?? false,
+  };
+  const plan = planEspUpdate(
+    {
+      esp: options.esp,
+      loader,
+      menu,
+      bootFiles: [...bootTargets.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
+      entryFiles,
+      loaderFiles: loaderFiles ?? [],
+      renderConfig: (subset) => renderEspConfig(loader, subset, render),
+    },
+    observed,
+  );
+  if (options.dryRun) return { plan, applied: false };
+  await applyEspPlan(options.esp, plan, {
+    ...(onProgress === undefined ? {} : { onProgress }),
+    ...(options.afterStep === undefined ? {} : { afterStep: options.afterStep }),
+  });
+  return { plan, applied: true };
+}
+
+/** The loader's configuration files for a menu, as ESP targets: entries, then loader.conf or grub.cfg. */
+export function renderEspConfig(loader: EspLoader, menu: BootMenu, options: RenderOptions): TargetFile[] {
+  if (loader === 'grub') return [{ path: GRUB_CONFIG_PATH, role: 'config', content: { kind: 'text', text: renderGrubConfig(menu, options) } }];
+  const config = renderSystemdBoot(menu, options);
+  return [
+    ...config.entries.map((entry): TargetFile => ({ path: posix.join(BLS_ENTRIES_DIRECTORY, entry.name), role: 'entry', content: { kind: 'text', text: entry.text } })),
+    { path: LOADER_CONF_PATH, role: 'config', content: { kind: 'text', text: config.loaderConf } },
+  ];
+}
+
+/**
+ * The ESP path of each boot file: one per distinct content. A copy already on the ESP under the same
+ * content hash keeps its name; otherwise the name comes from the first system path with that content.
+ */
+function chooseEspPaths(files: ReadonlyMap<string, BootFile>, observed: ObservedEsp): Map<string, string> {
+  const existing = new Map<string, string>();
+  for (const path of [...observed.files.keys()].sort()) {
+    if (!path.startsWith(`${ESP_BOOT_FILE_DIRECTORY}/`)) continue;
+    const hash = posix.basename(path).split('-')[0]!;
+    if (!existing.has(hash)) existing.set(hash, path);
+  }
+  const byHash = new Map<string, string>();
+  const paths = new Map<string, string>();
+  for (const file of [...files.values()].sort((a, b) => (a.systemPath < b.systemPath ? -1 : 1))) {
+    let path = byHash.get(file.contentHash);
+    if (path === undefined) {
+      const found = existing.get(file.contentHash);
+      path = found !== undefined && observed.files.get(found)!.size === file.size ? found : posix.join(ESP_BOOT_FILE_DIRECTORY, espBootFileName(file));
+      byHash.set(file.contentHash, path);
+    }
+    paths.set(file.systemPath, path);
+  }
+  return paths;
+}
