@@ -43,8 +43,6 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   cpio: { debian: 'cpio', fedora: 'cpio', arch: 'cpio' },
   'grub-mkimage': { debian: 'grub-common', fedora: 'grub2-tools', arch: 'grub' },
   'grub-script-check': { debian: 'grub-common', fedora: 'grub2-tools', arch: 'grub' },
-  mount: { debian: 'mount', fedora: 'util-linux', arch: 'util-linux' },
-  umount: { debian: 'mount', fedora: 'util-linux', arch: 'util-linux' },
   'apt-get': { debian: 'apt' },
   'dpkg-deb': { debian: 'dpkg' },
   tmux: { debian: 'tmux', fedora: 'tmux', arch: 'tmux' },
