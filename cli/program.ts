@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { configCommand } from './commands/config.js';
 import { generationCommand } from './commands/generation.js';
+import { isoCommand } from './commands/iso.js';
 
 const require = createRequire(import.meta.url);
 
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  for (const sub of [generationCommand(), configCommand()]) program.addCommand(sub);
+  for (const sub of [generationCommand(), isoCommand(), configCommand()]) program.addCommand(sub);
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
     command.exitOverride();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { toJsonSchema } from '../lib/schema.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
+import { decodeImageSpec, imageSpecSchema } from './image-spec.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -38,6 +39,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^boot\.json$/],
     schema: bootDocumentSchema,
     validate: (text, file) => decodeBootDocument(text, file),
+  },
+  {
+    kind: 'image',
+    title: 'image spec (image.yaml)',
+    fileNames: [/^image\.ya?ml$/, /\.image\.ya?ml$/],
+    schema: imageSpecSchema,
+    validate: (text, file) => decodeImageSpec(text, file),
   },
 ];
 
