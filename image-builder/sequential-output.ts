@@ -1,14 +1,17 @@
 /**
  * Writes an image front to back through two staging buffers: while one is being written by the thread pool,
  * the next is filled (file contents are read straight into it). Memory stays at the two buffers whatever the
- * image size; writes are large and sequential.
+ * image size; writes are large and sequential. A buffer of nothing but zeros is not written at all: the
+ * output gets a hole there (the file is a fresh one, and its length is set at the end), so sparse sources
+ * and padding cost no disk space.
  */
-import { closeSync, openSync, readSync, write } from 'node:fs';
+import { closeSync, ftruncate, openSync, readSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 import { changedError } from './content-identity.js';
 import { sourceError } from './scan-sources.js';
 
 const writeAsync = promisify(write);
+const ftruncateAsync = promisify(ftruncate);
 
 export const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
 
@@ -18,6 +21,7 @@ export class SequentialOutput {
   private filled = 0;
   private pending: Promise<unknown> | undefined;
   private written = 0;
+  private readonly zeroBuffer: Buffer;
 
   constructor(
     private readonly fd: number,
@@ -26,6 +30,7 @@ export class SequentialOutput {
     bufferSize = STAGING_BUFFER_SIZE,
   ) {
     this.buffers = [Buffer.alloc(bufferSize), Buffer.alloc(bufferSize)];
+    this.zeroBuffer = Buffer.alloc(bufferSize);
   }
 
   /** Bytes handed over so far (written or staged). */
@@ -82,11 +87,12 @@ export class SequentialOutput {
     }
   }
 
-  /** Writes what is staged and waits for every write to finish. */
+  /** Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts). */
   async finish(): Promise<void> {
     await this.rotate();
     await this.pending;
     this.pending = undefined;
+    await ftruncateAsync(this.fd, this.written);
   }
 
   /** After a failure: waits for the write in flight, ignoring its outcome, so nothing is left running. */
@@ -102,10 +108,13 @@ export class SequentialOutput {
     const position = this.written;
     await this.pending;
     if (this.signal?.aborted) throw this.signal.reason;
-    if (length > 0) {
-      this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(position + length));
-    } else {
+    if (length === 0) {
       this.pending = undefined;
+    } else if (buffer.compare(this.zeroBuffer, 0, length, 0, length) === 0) {
+      this.pending = undefined;
+      this.onFlush(position + length);
+    } else {
+      this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(position + length));
     }
     this.written += length;
     this.filled = 0;

@@ -33,6 +33,7 @@ export function checkSymlinkLoops(tree: ImageTree): void {
 /** The links followed when resolving `path`, if resolving it loops; undefined when it ends (anywhere, or nowhere). */
 function loopOf(tree: ImageTree, path: readonly string[]): string[] | undefined {
   const chain: string[] = [];
+  const followed = new Set<string>();
   let resolved: string[] = [];
   let pending = [...path];
   while (pending.length > 0) {
@@ -49,8 +50,13 @@ function loopOf(tree: ImageTree, path: readonly string[]): string[] | undefined 
       resolved.push(name);
       continue;
     }
-    chain.push(`${joinImagePath([...resolved, name])} -> ${node.target}`);
-    if (chain.length > MAX_LINKS) return chain.slice(0, 4).concat(chain.length > 4 ? ['...'] : []);
+    const link = joinImagePath([...resolved, name]);
+    // Reaching the same link again with the same rest of the path to resolve goes round for ever.
+    const state = `${link}\u0000${pending.join('/')}`;
+    if (followed.has(state)) return [...chain, 'and round again'];
+    followed.add(state);
+    chain.push(`${link} -> ${node.target}`);
+    if (chain.length > MAX_LINKS) return [...chain.slice(0, 4), `... (more than ${MAX_LINKS} links)`];
     const target = (node as ImageSymlink).target;
     if (target.startsWith('/')) resolved = [];
     pending = [...target.split('/'), ...pending];

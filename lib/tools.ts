@@ -29,6 +29,7 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   mkswap: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   lsblk: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   blkid: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
+  setpriv: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   sfdisk: { debian: 'fdisk', fedora: 'util-linux', arch: 'util-linux' },
   sgdisk: { debian: 'gdisk', fedora: 'gdisk', arch: 'gptfdisk' },
   mcopy: { debian: 'mtools', fedora: 'mtools', arch: 'mtools' },

@@ -145,9 +145,8 @@ export async function readIsoImage(file: string, access: ImageAccess): Promise<I
   for (let i = 0; i < MAX_VOLUME_DESCRIPTORS; i++) {
     const lba = FIRST_VOLUME_DESCRIPTOR_SECTOR + i;
     const sector = await access.read(lba * SECTOR_SIZE, SECTOR_SIZE);
-    if (sector.length < SECTOR_SIZE) break;
-    const header = decodeVolumeDescriptorHeader(sector, 0);
-    if (header.identifier !== STANDARD_IDENTIFIER) {
+    const header = sector.length < SECTOR_SIZE ? undefined : decodeVolumeDescriptorHeader(sector, 0);
+    if (header === undefined || header.identifier !== STANDARD_IDENTIFIER) {
       if (i === 0) throw new UserError(`${file}: not an ISO 9660 image (no volume descriptor at sector 16)`, { hint: 'check that the file is an ISO image' });
       problems.push(`sector ${lba}: the volume descriptor set ends without a terminator`);
       break;
