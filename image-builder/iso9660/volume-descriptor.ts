@@ -55,7 +55,7 @@ export interface VolumeDescriptor {
 export interface BootRecordDescriptor {
   readonly bootSystemId: string;
   readonly bootId: string;
-  /** Bytes 71..2047. */
+  /** Bytes 71..2047 (1977 bytes when decoded). */
   readonly systemUse: Uint8Array;
 }
 
@@ -187,7 +187,7 @@ export function decodeBootRecordDescriptor(bytes: Uint8Array, offset: number): B
   return {
     bootSystemId: readZeroPadded(sector, 7, 32),
     bootId: readZeroPadded(sector, 39, 32),
-    systemUse: trimZeros(sector.slice(71, SECTOR_SIZE)),
+    systemUse: sector.slice(71, SECTOR_SIZE),
   };
 }
 
