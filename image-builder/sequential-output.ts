@@ -111,8 +111,8 @@ export class SequentialOutput {
     if (length === 0) {
       this.pending = undefined;
     } else if (buffer.compare(this.zeroBuffer, 0, length, 0, length) === 0) {
-      this.pending = undefined;
-      this.onFlush(position + length);
+      // Nothing to write, but let the event loop run (a Ctrl-C must be seen while holes go by).
+      this.pending = new Promise((resolve) => setImmediate(resolve)).then(() => this.onFlush(position + length));
     } else {
       this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(position + length));
     }

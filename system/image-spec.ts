@@ -16,7 +16,9 @@ export const MAX_VOLUME_ID_LENGTH = 32;
 const targetPath = z
   .string()
   .min(1)
+  .regex(/^\//)
   .superRefine((value, context) => {
+    if (!value.startsWith('/')) return;
     const parsed = imagePathNames(value);
     if ('error' in parsed) context.addIssue({ code: 'custom', message: `"${value}" ${parsed.error}` });
   })
