@@ -40,6 +40,8 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   'apt-get': { debian: 'apt' },
   'dpkg-deb': { debian: 'dpkg' },
   tmux: { debian: 'tmux', fedora: 'tmux', arch: 'tmux' },
+  // GNU time, for peak memory in the benchmarks (run by path: `time` alone is a shell keyword).
+  '/usr/bin/time': { debian: 'time', fedora: 'time', arch: 'time' },
   openssl: { debian: 'openssl', fedora: 'openssl', arch: 'openssl' },
   'systemd-detect-virt': { debian: 'systemd', fedora: 'systemd', arch: 'systemd' },
 };
