@@ -1,11 +1,11 @@
 /**
  * `npm run bench:iso`: Cairn's ISO engine against `xorriso -as mkisofs -R -J` on the same trees, in the same
- * run, as ratios; `cat` of the same bytes into one file is the physical bound (coreutils' cat copies inside
- * the kernel with copy_file_range, which Node cannot do, so `dd bs=4M`, a read/write copy through user
- * memory like Cairn's, is shown too for the trees of few files). Three trees: 20,000 small
- * files, a few large files (1 GiB), and a store of 50 generations sharing kernels (each generation a copy, as
- * a naive export of a store would be). Sources are read from the page cache (each tool runs after a warm-up),
- * outputs go to the same disk. Wall time is the median of the runs, peak RSS the largest (GNU time).
+ * run, as ratios; `cat` of the same bytes into one file is the physical bound (coreutils' cat copies inside the
+ * kernel with copy_file_range, which Node cannot do, so `dd bs=4M`, a read/write copy through user memory like
+ * Cairn's, is shown too for the trees of few files). Three trees: 20,000 small files, a few large files (1 GiB),
+ * and a store of 50 generations sharing kernels (each generation a copy, as a naive export of a store would
+ * be). Sources are read from the page cache (each tool runs after a warm-up), outputs go to the same disk, and
+ * `sync` runs before each measurement. Wall time is the median of the runs, peak RSS the largest (GNU time).
  *
  *   npm run bench:iso                      # builds dist/ first; trees are kept in $CAIRN_BENCH_DIR
  *   CAIRN_BENCH_RUNS=5 npm run bench:iso
@@ -150,6 +150,8 @@ async function main(): Promise<void> {
     for (let run = 0; run <= runs; run++) {
       for (const tool of ['cairn', 'xorriso', 'cat', 'dd'] as const) {
         await rm(outputs[tool], { force: true });
+        // Each tool starts with no dirty pages of the one before still being written back.
+        spawnSync('sync');
         const measurement = commands[tool]();
         if (run > 0) results[tool].push(measurement);
       }

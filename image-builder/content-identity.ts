@@ -2,9 +2,12 @@
  * Which contents are identical, so that each is written once (deduplication by content). Only contents that
  * share their size with another are read and hashed (SHA-256); hard links and the same host file named twice
  * are known to be identical without reading. Reading happens here, before planning, so the planner stays pure.
+ * When there is much to hash in large files, worker threads hash on the other cores.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '../lib/errors.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import type { FileContent } from './image-tree.js';
@@ -26,6 +29,8 @@ const HASH_CHUNK = 4 * 1024 * 1024;
 export interface IdentifyOptions {
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
+  /** When hashing moves to worker threads: at least this many bytes in all, of at least this average size. */
+  readonly parallel?: { readonly bytes: number; readonly averageBytes: number };
 }
 
 export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentKeys> {
@@ -64,20 +69,17 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     const total = toHash.reduce((sum, c) => sum + sizeOf(c.content), 0);
     onProgress({ kind: 'phase', phase: 'hash', title: `Finding identical files (${toHash.length} share their size with another)`, total, unit: 'bytes' });
     const counter = progressCounter(onProgress, 'hash', total, 'bytes');
-    const buffer = Buffer.allocUnsafe(HASH_CHUNK);
+    const digests = await hashContents(toHash, total, counter.advance, options);
     const byDigest = new Map<string, number>();
-    for (const candidate of toHash) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const digest = `${hashContent(candidate, buffer, counter.advance)}:${sizeOf(candidate.content)}`;
+    toHash.forEach((candidate, index) => {
+      const digest = `${digests[index]}:${sizeOf(candidate.content)}`;
       let key = byDigest.get(digest);
       if (key === undefined) {
         key = nextKey++;
         byDigest.set(digest, key);
       }
       keys.set(candidate, key);
-      // Let a pending Ctrl-C be seen between large files.
-      if (sizeOf(candidate.content) >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
-    }
+    });
     counter.finish();
   }
   for (const [candidate, representative] of repeats) keys.set(candidate, keys.get(representative)!);
@@ -93,34 +95,130 @@ export function describeCandidate(candidate: DedupCandidate): string {
   return candidate.content.kind === 'host' ? `${candidate.origin} (${candidate.content.path})` : candidate.origin;
 }
 
-function hashContent(candidate: DedupCandidate, buffer: Buffer, advance: (bytes: number) => void): string {
-  const hash = createHash('sha256');
-  const content = candidate.content;
-  if (content.kind === 'bytes') {
-    hash.update(content.bytes);
-    advance(content.bytes.length);
-    return hash.digest('hex');
-  }
+/** What hashing one host file gave: its digest, or why it could not be read. */
+type HashOutcome = { readonly digest: string } | { readonly error: { readonly code?: string; readonly message: string } } | { readonly changed: true };
+
+/**
+ * Hashes one host file in chunks through `buffer`. Written without imports from outside so that the same
+ * source runs in worker threads (see HASH_WORKER_SOURCE).
+ */
+function hashHostFile(
+  path: string,
+  size: number,
+  buffer: Buffer,
+  fs: Pick<typeof import('node:fs'), 'openSync' | 'readSync' | 'closeSync'>,
+  createHashOf: typeof createHash,
+  advance: (bytes: number) => void,
+): HashOutcome {
+  const hash = createHashOf('sha256');
   let fd: number;
   try {
-    fd = openSync(content.path, 'r');
+    fd = fs.openSync(path, 'r');
   } catch (error) {
-    throw sourceError(describeCandidate(candidate), error);
+    const e = error as NodeJS.ErrnoException;
+    return { error: { ...(e.code === undefined ? {} : { code: e.code }), message: e.message } };
   }
   try {
     let done = 0;
-    while (done < content.size) {
+    while (done < size) {
       // One byte more than is left, when it fits: getting it means the file grew.
-      const read = readSync(fd, buffer, 0, Math.min(buffer.length, content.size - done + 1), done);
-      if (read === 0 || read > content.size - done) throw changedError(describeCandidate(candidate));
+      const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - done + 1), done);
+      if (read === 0 || read > size - done) return { changed: true };
       hash.update(buffer.subarray(0, read));
       done += read;
       advance(read);
     }
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return { error: { ...(e.code === undefined ? {} : { code: e.code }), message: e.message } };
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
-  return hash.digest('hex');
+  return { digest: hash.digest('hex') };
+}
+
+/** A worker thread hashing batches of files; its code is hashHostFile's own source. */
+const HASH_WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const { createHash } = require('node:crypto');
+const hashHostFile = ${hashHostFile.toString()};
+const buffer = Buffer.allocUnsafe(${HASH_CHUNK});
+parentPort.on('message', (batch) => {
+  parentPort.postMessage(batch.map(({ path, size }) => hashHostFile(path, size, buffer, fs, createHash, () => {})));
+});
+`;
+
+/** Below this much to hash (or with one core), hashing stays on the main thread: workers cost time and memory to start. */
+const PARALLEL_HASH_BYTES = 256 * 1024 * 1024;
+const PARALLEL_HASH_MIN_AVERAGE = 1024 * 1024;
+
+async function hashContents(candidates: readonly DedupCandidate[], total: number, advance: (bytes: number) => void, options: IdentifyOptions): Promise<string[]> {
+  const signal = options.signal;
+  const parallel = options.parallel ?? { bytes: PARALLEL_HASH_BYTES, averageBytes: PARALLEL_HASH_MIN_AVERAGE };
+  const outcomes: HashOutcome[] = new Array(candidates.length);
+  const hostIndexes: number[] = [];
+  candidates.forEach((candidate, index) => {
+    if (candidate.content.kind === 'bytes') {
+      outcomes[index] = { digest: createHash('sha256').update(candidate.content.bytes).digest('hex') };
+      advance(candidate.content.bytes.length);
+    } else {
+      hostIndexes.push(index);
+    }
+  });
+  const workers = Math.min(availableParallelism(), 3);
+  if (workers >= 2 && total >= parallel.bytes && total / candidates.length >= parallel.averageBytes) {
+    await hashInWorkers(candidates, hostIndexes, outcomes, workers, advance, signal);
+  } else {
+    const buffer = Buffer.allocUnsafe(HASH_CHUNK);
+    for (const index of hostIndexes) {
+      if (signal?.aborted) throw signal.reason;
+      const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
+      outcomes[index] = hashHostFile(content.path, content.size, buffer, { openSync, readSync, closeSync }, createHash, advance);
+      // Let a pending Ctrl-C be seen between large files.
+      if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return outcomes.map((outcome, index) => {
+    const subject = describeCandidate(candidates[index]!);
+    if ('changed' in outcome) throw changedError(subject);
+    if ('error' in outcome) throw sourceError(subject, Object.assign(new Error(outcome.error.message), outcome.error));
+    return outcome.digest;
+  });
+}
+
+/** Large files hashed on several cores, a file at a time per worker. */
+async function hashInWorkers(
+  candidates: readonly DedupCandidate[],
+  indexes: readonly number[],
+  outcomes: HashOutcome[],
+  count: number,
+  advance: (bytes: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const pool = Array.from({ length: count }, () => new Worker(HASH_WORKER_SOURCE, { eval: true }));
+  let next = 0;
+  try {
+    await Promise.all(
+      pool.map(async (worker) => {
+        while (next < indexes.length) {
+          if (signal?.aborted) throw signal.reason;
+          const index = indexes[next++]!;
+          const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
+          const [outcome] = await new Promise<HashOutcome[]>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+            worker.postMessage([{ path: content.path, size: content.size }]);
+          });
+          worker.removeAllListeners('error');
+          outcomes[index] = outcome!;
+          advance(content.size);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(pool.map((worker) => worker.terminate()));
+  }
 }
 
 /** `subject` names the file: `image.yaml: files[2] (/src/vmlinuz)`. */

@@ -12,6 +12,7 @@ import { FileFlag, FIRST_VOLUME_DESCRIPTOR_SECTOR, SECTOR_SIZE, STANDARD_IDENTIF
 import { dateOf, type RecordingDateTime, type VolumeDateTime } from '../iso9660/date-time.js';
 import { decodeDirectoryRecord, type DirectoryRecord } from '../iso9660/directory-record.js';
 import { decodeJolietIdentifier } from '../iso9660/joliet-name.js';
+import { decodePathTable, type PathTableRecord } from '../iso9660/path-table.js';
 import {
   NameFlag,
   PosixFileType,
@@ -171,7 +172,9 @@ export async function readIsoImage(file: string, access: ImageAccess): Promise<I
 
   const walker = new TreeWalker(access, problems);
   const primaryTree = await walker.walk(primary, 'primary');
+  await checkPathTables(access, primary, walker.directories, 'primary', problems);
   const jolietTree = joliet === undefined ? undefined : await walker.walk(joliet, 'joliet');
+  if (joliet !== undefined) await checkPathTables(access, joliet, walker.directories, 'joliet', problems);
   return {
     file,
     size: access.size,
@@ -183,6 +186,53 @@ export async function readIsoImage(file: string, access: ImageAccess): Promise<I
     jolietTree,
     problems,
   };
+}
+
+/** A directory as the tree walk met it, to hold the path tables against. */
+interface WalkedDirectory {
+  readonly extent: number;
+  readonly parentExtent: number;
+  /** Its identifier in the parent, as recorded (bytes as a latin1 string); the root's is "\u0000". */
+  readonly identifier: string;
+  /** Reached through a Rock Ridge CL entry: the path table has it under the relocation directory. */
+  readonly relocated: boolean;
+}
+
+/**
+ * The path tables must list the directories the records lead to: same extents, same parents, same
+ * identifiers, and the L and M copies must agree. Readers that go by path table (some firmware, old
+ * systems) would otherwise see another tree.
+ */
+async function checkPathTables(access: ImageAccess, descriptor: VolumeDescriptor, walked: readonly WalkedDirectory[], namespace: 'primary' | 'joliet', problems: string[]): Promise<void> {
+  if (descriptor.pathTableSize > MAX_DIRECTORY_BYTES) {
+    problems.push(`${namespace} path table of ${descriptor.pathTableSize} bytes not read`);
+    return;
+  }
+  let little: PathTableRecord[];
+  let big: PathTableRecord[];
+  try {
+    little = decodePathTable(await access.read(descriptor.lPathTable * SECTOR_SIZE, descriptor.pathTableSize), 0, descriptor.pathTableSize, 'little');
+    big = decodePathTable(await access.read(descriptor.mPathTable * SECTOR_SIZE, descriptor.pathTableSize), 0, descriptor.pathTableSize, 'big');
+  } catch (error) {
+    problems.push(`${namespace} path table: ${(error as Error).message}`);
+    return;
+  }
+  const text = (r: PathTableRecord) => `${r.extent}/${r.parent}/${Buffer.from(r.identifier).toString('latin1')}`;
+  if (little.map(text).join('|') !== big.map(text).join('|')) problems.push(`${namespace} path tables: the L and M tables differ`);
+  const byExtent = new Map(walked.map((d) => [d.extent, d]));
+  const mine = walked.filter((d) => little.some((r) => r.extent === d.extent));
+  if (little.length !== new Set(walked.map((d) => d.extent)).size || mine.length !== walked.length) {
+    problems.push(`${namespace} path table: ${little.length} directories, the directory records lead to ${walked.length}`);
+  }
+  little.forEach((record, index) => {
+    const directory = byExtent.get(record.extent);
+    const parent = little[record.parent - 1];
+    const identifier = Buffer.from(record.identifier).toString('latin1');
+    if (directory === undefined) problems.push(`${namespace} path table entry ${index + 1}: sector ${record.extent} is no directory of the tree`);
+    else if (directory.relocated) return;
+    else if (parent === undefined || parent.extent !== directory.parentExtent) problems.push(`${namespace} path table entry ${index + 1}: wrong parent ${record.parent}`);
+    else if (identifier !== directory.identifier) problems.push(`${namespace} path table entry ${index + 1}: identifier differs from the directory record's`);
+  });
 }
 
 function summarize(descriptor: VolumeDescriptor): VolumeSummary {
@@ -222,6 +272,8 @@ interface RecordInfo {
 
 class TreeWalker {
   rockRidge: { identifier: string; version: number } | undefined;
+  /** The directories of the last tree walked. */
+  directories: WalkedDirectory[] = [];
   private susp = false;
   private skip = 0;
   private readonly decoder = new TextDecoder('utf-8');
@@ -236,7 +288,9 @@ class TreeWalker {
     const entries: IsoEntry[] = [];
     const useRockRidge = namespace === 'primary' && (await this.detectRockRidge(root));
     const visited = new Set<number>();
-    const walkDirectory = async (record: DirectoryRecord, path: string, self: RecordInfo | undefined): Promise<void> => {
+    this.directories = [];
+    const walkDirectory = async (record: DirectoryRecord, path: string, self: RecordInfo | undefined, parentExtent: number, relocated = false): Promise<void> => {
+      this.directories.push({ extent: record.extent, parentExtent, identifier: Buffer.from(self?.record.identifier ?? [0]).toString('latin1'), relocated });
       if (visited.has(record.extent)) {
         this.problems.push(`${namespace} tree: ${path} points at a directory already read (sector ${record.extent}): not followed`);
         return;
@@ -251,11 +305,11 @@ class TreeWalker {
         const childPath = path === '/' ? `/${child.name}` : `${path}/${child.name}`;
         if (child.childLink !== undefined) {
           const moved = await this.readRecordAt(child.childLink);
-          if (moved !== undefined) await walkDirectory(moved, childPath, child);
+          if (moved !== undefined) await walkDirectory(moved, childPath, child, record.extent, true);
           continue;
         }
         if (child.record.flags & FileFlag.directory) {
-          await walkDirectory(child.record, childPath, child);
+          await walkDirectory(child.record, childPath, child, record.extent);
           continue;
         }
         // A file of 4 GiB or more: records flagged multi-extent, then the last one, all with the same name.
@@ -272,7 +326,7 @@ class TreeWalker {
         entries.push(this.entryOf(childPath, child, child.record, namespace, sections.map((s) => s.record)));
       }
     };
-    await walkDirectory(root, '/', undefined);
+    await walkDirectory(root, '/', undefined, root.extent);
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return { namespace, rockRidge: useRockRidge, entries };
   }
