@@ -18,6 +18,10 @@ export function parseDate(value: string): Date {
   return date;
 }
 
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function isoCommand(): Command {
   const command = new Command('iso').description('build ISO images from an image spec and inspect them');
 
@@ -50,8 +54,10 @@ export function isoCommand(): Command {
           printJson({ ...result, output: options.output, date: result.date.toISOString(), size, sharedExtents: result.sharedExtents ?? null });
           return;
         }
-        const shared = result.sharedExtents === undefined || result.sharedExtents === 0 ? '' : `, ${result.sharedExtents} stored once for identical content`;
-        process.stdout.write(`wrote ${options.output}: ${formatSize(size)}, ${result.files} files, ${result.directories} directories, ${result.symlinks} symbolic links${shared}\n`);
+        const shared = result.sharedExtents === undefined || result.sharedExtents === 0 ? '' : `, ${count(result.sharedExtents, 'file')} stored once for identical content`;
+        process.stdout.write(
+          `wrote ${options.output}: ${formatSize(size)}, ${count(result.files, 'file')}, ${count(result.directories, 'directory', 'directories')}, ${count(result.symlinks, 'symbolic link')}${shared}\n`,
+        );
       } finally {
         renderer.finish();
         process.removeListener('SIGINT', stop);

@@ -21,7 +21,7 @@ test('iso build prints what it wrote, with plain progress lines in CI; --json gi
   const dir = await specDirectory();
   try {
     const result = await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'out.iso'), '--date', '1700000000']);
-    assert.match(result.stdout, /^wrote .*out\.iso: \d+K, 2 files, 1 directories, 0 symbolic links, 1 stored once for identical content\n$/);
+    assert.match(result.stdout, /^wrote .*out\.iso: \d+K, 2 files, 1 directory, 0 symbolic links, 1 file stored once for identical content\n$/);
     assert.match(result.stderr, /^==> Reading the sources of .*image\.yaml$/m);
     assert.match(result.stderr, /^==> Finding identical files \(2 share their size with another\)$/m);
     assert.match(result.stderr, /^==> Writing .*out\.iso$/m);
