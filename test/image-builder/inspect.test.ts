@@ -42,7 +42,7 @@ for (const seed of SEEDS) {
     const dir = await temporaryDirectory('cairn-inspect-');
     try {
       const source = join(dir, 'source');
-      await makeRandomTree(source, seed, { epoch: EPOCH });
+      await makeRandomTree(source, seed);
       await writeFile(join(dir, 'image.yaml'), `volumeId: INSPECT_${seed}\nfiles:\n  - from: source\n    to: /\n`);
       const ours = join(dir, 'cairn.iso');
       await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', ours, '--date', String(EPOCH)]);

@@ -48,12 +48,8 @@ function longName(random: ReturnType<typeof randomSource>): string {
   return name + 'z'.repeat(255 - Buffer.byteLength(name));
 }
 
-export interface TreeOptions {
-  /** Time stamps are drawn from 1980..2035; newer than this (seconds) get clamped on the image. */
-  readonly epoch: number;
-}
-
-export async function makeRandomTree(root: string, seed: number, options: TreeOptions): Promise<ExpectedTree> {
+/** Times are drawn from 1980 to about 2035, so an image date in between clamps some of them. */
+export async function makeRandomTree(root: string, seed: number): Promise<ExpectedTree> {
   const random = randomSource(seed);
   const expected: ExpectedTree = new Map();
   const directories: string[] = [''];
