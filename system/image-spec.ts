@@ -8,10 +8,8 @@ import { z } from 'zod';
 import { validate } from '../lib/schema.js';
 import { loadYamlFile, parseYaml } from '../lib/yaml.js';
 import { imagePathNames } from './image-path.js';
+import { MAX_VOLUME_ID_LENGTH, VOLUME_ID_PATTERN } from './volume-id.js';
 
-/** ISO 9660 volume ids are d-characters, at most 32 (ECMA-119 8.4.6). */
-export const VOLUME_ID_PATTERN = /^[A-Z0-9_]+$/;
-export const MAX_VOLUME_ID_LENGTH = 32;
 
 const targetPath = z
   .string()

@@ -10,6 +10,7 @@
  */
 import { DomainError } from '../../lib/errors.js';
 import { compareImageNames, imagePathNames } from '../../system/image-path.js';
+import { volumeIdProblem } from '../../system/volume-id.js';
 import type { ContentKeys, DedupCandidate } from '../content-identity.js';
 import type { FileContent, ImageFile, ImageNode, ImageTree } from '../image-tree.js';
 import { FIRST_VOLUME_DESCRIPTOR_SECTOR, MAX_EXTENT_BYTES, MAX_PATH_TABLE_DIRECTORIES, SECTOR_SIZE } from '../iso9660/constants.js';
@@ -120,6 +121,10 @@ export function sectorsFor(bytes: number): number {
 }
 
 export function planIsoLayout(input: IsoPlanInput): IsoPlan {
+  const volumeIdIssue = volumeIdProblem(input.volumeId);
+  if (volumeIdIssue !== undefined) {
+    throw new DomainError('volume-id', `the volume id "${input.volumeId}" ${volumeIdIssue}`, { hint: 'use 1 to 32 characters of A-Z, 0-9 and _, e.g. CAIRN_LIVE' });
+  }
   const extensions = input.extensions ?? {};
   const tree = planNodes(input);
   const primary = planDirectories('primary', tree.root);

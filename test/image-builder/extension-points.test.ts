@@ -176,6 +176,8 @@ test("contiguous groups: generated metadata then files, back to back, every memb
     tree.add('/generations/1/kernel', bytesFile(KERNEL));
     tree.add('/other.txt', bytesFile(Buffer.from('not in the group')));
     const { iso, image, layout } = await build(dir, tree, {
+      // Placed before the group, but identical to a member: it points at the member's extent.
+      hiddenExtents: [{ id: 'kernel-copy', content: { kind: 'bytes', bytes: Buffer.from(KERNEL) }, origin: 'a copy of the kernel' }],
       groups: [
         {
           id: 'esp',
@@ -215,6 +217,7 @@ test("contiguous groups: generated metadata then files, back to back, every memb
     assert.is(listing.get('/boot/vmlinuz')!.extents![0]!.lba, kernel!.lba);
     assert.is(listing.get('/boot/initrd.img')!.extents![0]!.lba, initrd!.lba);
     assert.is(listing.get('/generations/1/kernel')!.extents![0]!.lba, kernel!.lba, 'an identical file elsewhere shares the group member');
+    assert.is(extentById(layout, 'kernel-copy').lba, kernel!.lba, 'so does an identical hidden extent');
     assert.ok(listing.get('/other.txt')!.extents![0]!.lba >= group.lba + group.sectors, 'files outside the group come after it');
   } finally {
     await removeTree(dir);

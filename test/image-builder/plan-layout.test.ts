@@ -138,6 +138,8 @@ test('extension points are checked', () => {
   assert.throws(attempt({ hiddenExtents: [{ id: 'x', content: bytes, origin: 'one' }, { id: 'x', content: bytes, origin: 'two' }] }), /two extents share the id "x"/);
   assert.throws(attempt({ tail: { size: 100, compute: () => new Uint8Array(100) } }), /tail\.size must be a multiple of 512/);
   assert.throws(attempt({ padding: { imageAlignment: 1000 } }), /imageAlignment must be a multiple of 512/);
+  assert.throws(() => planIsoLayout({ volumeId: 'cairn live', date: DATE, tree, contentKeys: keysFor(tree) }), /the volume id "cairn live" may hold only A-Z, 0-9 and _/);
+  assert.throws(() => planIsoLayout({ volumeId: 'X'.repeat(33), date: DATE, tree, contentKeys: keysFor(tree) }), /is 33 characters long \(at most 32\)/);
 });
 
 test.run();
