@@ -7,6 +7,7 @@ import { detectCommand } from './commands/detect.js';
 import { generateConfigCommand } from './commands/generate-config.js';
 import { generationCommand } from './commands/generation.js';
 import { partitionCommand } from './commands/partition.js';
+import { isoCommand } from './commands/iso.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  for (const sub of [generationCommand(), configCommand(), bootCommand(), partitionCommand(), detectCommand(), generateConfigCommand()]) program.addCommand(sub);
+  for (const sub of [generationCommand(), isoCommand(), configCommand(), bootCommand(), partitionCommand(), detectCommand(), generateConfigCommand()]) program.addCommand(sub);
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
     command.exitOverride();

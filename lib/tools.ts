@@ -35,6 +35,7 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   free: { debian: 'procps', fedora: 'procps-ng', arch: 'procps-ng' },
   blkid: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   blockdev: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
+  setpriv: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   sfdisk: { debian: 'fdisk', fedora: 'util-linux', arch: 'util-linux' },
   sgdisk: { debian: 'gdisk', fedora: 'gdisk', arch: 'gptfdisk' },
   mcopy: { debian: 'mtools', fedora: 'mtools', arch: 'mtools' },
@@ -46,6 +47,8 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   'apt-get': { debian: 'apt' },
   'dpkg-deb': { debian: 'dpkg' },
   tmux: { debian: 'tmux', fedora: 'tmux', arch: 'tmux' },
+  // GNU time, for peak memory in the benchmarks (run by path: `time` alone is a shell keyword).
+  '/usr/bin/time': { debian: 'time', fedora: 'time', arch: 'time' },
   openssl: { debian: 'openssl', fedora: 'openssl', arch: 'openssl' },
   'systemd-detect-virt': { debian: 'systemd', fedora: 'systemd', arch: 'systemd' },
 };

@@ -11,6 +11,7 @@ import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } 
 import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
 import { decodeLayout, layoutSchema } from './layout.js';
+import { decodeImageSpec, imageSpecSchema } from './image-spec.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -62,6 +63,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^layout\.ya?ml$/, /\.layout\.ya?ml$/],
     schema: layoutSchema,
     validate: (text, file) => decodeLayout(text, file),
+  },
+  {
+    kind: 'image',
+    title: 'image spec (image.yaml)',
+    fileNames: [/^image\.ya?ml$/, /\.image\.ya?ml$/],
+    schema: imageSpecSchema,
+    validate: (text, file) => decodeImageSpec(text, file),
   },
 ];
 

@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** tsx's loader by absolute URL, so that the CLI also runs from a working directory outside the repository. */
+const tsxLoader = import.meta.resolve('tsx');
+
 export interface CliResult {
   readonly code: number;
   readonly stdout: string;
@@ -14,7 +17,7 @@ export interface CliResult {
 /** Runs `cairn ...args` (from source, through tsx) with stdin closed, NO_COLOR set and CI-style output. */
 export function cairn(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', tsxLoader, join(repoRoot, 'cli', 'main.ts'), ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

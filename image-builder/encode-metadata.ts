@@ -1,0 +1,125 @@
+/**
+ * The metadata sectors of a planned image, encoded from the plan (pure): volume descriptors, path tables and
+ * directory extents with their Rock Ridge continuation sectors. The writer asks for each when it reaches it,
+ * so only one directory is in memory at a time.
+ */
+import { FileFlag, JOLIET_ESCAPES, MAX_EXTENT_BYTES, SECTOR_SIZE, VolumeDescriptorType } from './iso9660/constants.js';
+import { recordingDateTimeOf, volumeDateTimeOf, type RecordingDateTime } from './iso9660/date-time.js';
+import { CURRENT_DIRECTORY_IDENTIFIER, PARENT_DIRECTORY_IDENTIFIER, writeDirectoryRecord, type DirectoryRecord } from './iso9660/directory-record.js';
+import { encodeJolietIdentifier } from './iso9660/joliet-name.js';
+import { encodePathTable, type PathTableRecord } from './iso9660/path-table.js';
+import { encodeVolumeDescriptor, encodeVolumeDescriptorSetTerminator, type VolumeDescriptor } from './iso9660/volume-descriptor.js';
+import { rockRidgeOf, walkRecords, type IsoPlan, type PlannedDirectory, type PlannedRecord } from './layout/plan-layout.js';
+import { encodeSystemUse, rockRidgeEntries } from './layout/system-use.js';
+
+/** What Cairn writes as the application identifier of its volumes. */
+export const APPLICATION_ID = 'CAIRN';
+
+const SECTORS_PER_MAX_EXTENT = MAX_EXTENT_BYTES / SECTOR_SIZE;
+
+export function encodePrimaryVolumeDescriptor(plan: IsoPlan): Uint8Array {
+  return encodeVolumeDescriptor(volumeDescriptorOf(plan, 'primary'));
+}
+
+export function encodeJolietVolumeDescriptor(plan: IsoPlan): Uint8Array {
+  return encodeVolumeDescriptor(volumeDescriptorOf(plan, 'joliet'));
+}
+
+export { encodeVolumeDescriptorSetTerminator };
+
+function volumeDescriptorOf(plan: IsoPlan, namespace: 'primary' | 'joliet'): VolumeDescriptor {
+  const joliet = namespace === 'joliet';
+  const root = (joliet ? plan.jolietDirectories : plan.primaryDirectories)[0]!;
+  const table = joliet ? plan.jolietPathTable : plan.primaryPathTable;
+  const date = volumeDateTimeOf(plan.date);
+  return {
+    type: joliet ? VolumeDescriptorType.supplementary : VolumeDescriptorType.primary,
+    volumeFlags: 0,
+    systemId: '',
+    // Joliet's volume id holds 16 UCS-2 characters.
+    volumeId: joliet ? plan.layout.volumeId.slice(0, 16) : plan.layout.volumeId,
+    volumeSpaceSize: plan.layout.volumeSectors,
+    escapeSequences: joliet ? Uint8Array.from(JOLIET_ESCAPES.level3) : new Uint8Array(0),
+    volumeSetSize: 1,
+    volumeSequenceNumber: 1,
+    logicalBlockSize: SECTOR_SIZE,
+    pathTableSize: table.size,
+    lPathTable: table.lLba,
+    optionalLPathTable: 0,
+    mPathTable: table.mLba,
+    optionalMPathTable: 0,
+    rootDirectoryRecord: recordFields(root.lba, root.size, FileFlag.directory, recordingDateTimeOf(new Date(root.node.time * 1000)), CURRENT_DIRECTORY_IDENTIFIER, new Uint8Array(0)),
+    volumeSetId: '',
+    publisherId: '',
+    dataPreparerId: '',
+    applicationId: APPLICATION_ID,
+    copyrightFileId: '',
+    abstractFileId: '',
+    bibliographicFileId: '',
+    created: date,
+    modified: date,
+    expires: undefined,
+    effective: date,
+    fileStructureVersion: 1,
+    applicationUse: new Uint8Array(0),
+  };
+}
+
+export function encodePathTables(plan: IsoPlan, namespace: 'primary' | 'joliet'): { readonly l: Uint8Array; readonly m: Uint8Array } {
+  const directories = namespace === 'primary' ? plan.primaryDirectories : plan.jolietDirectories;
+  const records: PathTableRecord[] = directories.map((d) => ({
+    identifier: d.parent === undefined ? CURRENT_DIRECTORY_IDENTIFIER : identifierBytes(d.identifier, namespace),
+    extendedAttributeLength: 0,
+    extent: d.lba,
+    parent: d.parent?.number ?? 1,
+  }));
+  return { l: encodePathTable(records, 'little'), m: encodePathTable(records, 'big') };
+}
+
+/** The directory's extent followed by its continuation sectors. */
+export function encodeDirectory(directory: PlannedDirectory): Uint8Array {
+  const bytes = new Uint8Array(directory.size + directory.continuationSectors * SECTOR_SIZE);
+  const firstContinuationLba = directory.lba + directory.size / SECTOR_SIZE;
+  const isRoot = directory.parent === undefined;
+  walkRecords(directory, (record) => {
+    const recorded = recordingDateTimeOf(new Date(record.target.time * 1000));
+    let systemUse: Uint8Array = new Uint8Array(0);
+    if (record.systemUse !== undefined) {
+      const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, isRoot, recorded)), record.systemUse, firstContinuationLba);
+      systemUse = encoded.inline;
+      for (const { slot, bytes: slotBytes } of encoded.slots) bytes.set(slotBytes, directory.size + slot.sector * SECTOR_SIZE + slot.offset);
+    }
+    const identifier =
+      record.role === 'self' ? CURRENT_DIRECTORY_IDENTIFIER : record.role === 'parent' ? PARENT_DIRECTORY_IDENTIFIER : identifierBytes(record.identifier, directory.namespace);
+    writeDirectoryRecord(bytes, record.offset, directoryRecordOf(record, identifier, systemUse, recorded));
+  });
+  return bytes;
+}
+
+function identifierBytes(identifier: string, namespace: 'primary' | 'joliet'): Uint8Array {
+  return namespace === 'primary' ? Buffer.from(identifier, 'latin1') : encodeJolietIdentifier(identifier);
+}
+
+function directoryRecordOf(record: PlannedRecord, identifier: Uint8Array, systemUse: Uint8Array, recorded: RecordingDateTime): DirectoryRecord {
+  const target = record.target;
+  if (record.directory !== undefined) {
+    return recordFields(record.directory.lba, record.directory.size, FileFlag.directory, recorded, identifier, systemUse);
+  }
+  if (target.node.kind !== 'file' || target.data === undefined || target.data.size === 0) {
+    return recordFields(0, 0, 0, recorded, identifier, systemUse);
+  }
+  const size = target.data.size;
+  const last = record.section === record.sections - 1;
+  return recordFields(
+    target.data.lba + record.section * SECTORS_PER_MAX_EXTENT,
+    last ? size - record.section * MAX_EXTENT_BYTES : MAX_EXTENT_BYTES,
+    last ? 0 : FileFlag.multiExtent,
+    recorded,
+    identifier,
+    systemUse,
+  );
+}
+
+function recordFields(extent: number, dataLength: number, flags: number, recorded: RecordingDateTime, identifier: Uint8Array, systemUse: Uint8Array): DirectoryRecord {
+  return { extendedAttributeLength: 0, extent, dataLength, recorded, flags, fileUnitSize: 0, interleaveGapSize: 0, volumeSequenceNumber: 1, identifier, systemUse };
+}

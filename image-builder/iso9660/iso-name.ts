@@ -1,0 +1,64 @@
+/**
+ * Names in the primary (plain ECMA-119) tree, for readers that ignore Rock Ridge: d-characters only
+ * (`A-Z 0-9 _`), ISO level 3 lengths (a file's name and extension together at most 30 characters, a
+ * directory's identifier at most 31), files as `NAME.EXT;1`. Rock Ridge NM entries carry the real names.
+ */
+
+export const MAX_FILE_NAME_AND_EXTENSION = 30;
+export const MAX_DIRECTORY_IDENTIFIER = 31;
+/** Extensions longer than this are cut, so that the name keeps most of the room. */
+const MAX_EXTENSION = 8;
+
+export interface IsoFileName {
+  readonly name: string;
+  readonly extension: string;
+}
+
+/** Maps any character to a d-character: letters upper-cased, anything else outside `A-Z0-9_` to `_`. */
+export function toDCharacters(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // A surrogate pair is one character, so one `_`.
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) i++;
+    if ((code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f) out += text[i];
+    else if (code >= 0x61 && code <= 0x7a) out += String.fromCharCode(code - 0x20);
+    else out += '_';
+  }
+  return out;
+}
+
+/** The name and extension a file gets, before uniqueness is settled: split at the last dot. */
+export function isoFileNameOf(name: string): IsoFileName {
+  const dot = name.lastIndexOf('.');
+  const rawName = dot === -1 ? name : name.slice(0, dot);
+  const rawExtension = dot === -1 ? '' : name.slice(dot + 1);
+  const extension = toDCharacters(rawExtension).slice(0, MAX_EXTENSION);
+  return { name: toDCharacters(rawName).slice(0, MAX_FILE_NAME_AND_EXTENSION - extension.length), extension };
+}
+
+export function isoDirectoryNameOf(name: string): string {
+  return toDCharacters(name).slice(0, MAX_DIRECTORY_IDENTIFIER);
+}
+
+/**
+ * The identifier of a file, unique among `isTaken`: when `NAME.EXT` is taken, the end of the name gives way
+ * to `_<n>`, the smallest n that is free.
+ */
+export function uniqueIsoFileName(value: IsoFileName, isTaken: (identifier: string) => boolean): IsoFileName {
+  const limit = MAX_FILE_NAME_AND_EXTENSION - value.extension.length;
+  for (let n = 0; ; n++) {
+    const mark = n === 0 ? '' : `_${n}`;
+    const candidate = { name: value.name.slice(0, limit - mark.length) + mark, extension: value.extension };
+    if (!isTaken(`${candidate.name}.${candidate.extension}`)) return candidate;
+  }
+}
+
+/** The identifier of a directory, unique among `isTaken` in the same way. */
+export function uniqueIsoDirectoryName(name: string, isTaken: (identifier: string) => boolean): string {
+  for (let n = 0; ; n++) {
+    const mark = n === 0 ? '' : `_${n}`;
+    const candidate = name.slice(0, MAX_DIRECTORY_IDENTIFIER - mark.length) + mark;
+    if (!isTaken(candidate)) return candidate;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Writes an image front to back through two staging buffers: while one is being written by the thread pool,
+ * the next is filled (file contents are read straight into it). Memory stays at the two buffers whatever the
+ * image size; writes are large and sequential. A buffer of nothing but zeros is not written at all: the
+ * output gets a hole there (the file is a fresh one, and its length is set at the end), so sparse sources
+ * and padding cost no disk space.
+ */
+import { closeSync, ftruncate, openSync, readSync, write } from 'node:fs';
+import { promisify } from 'node:util';
+import { changedError } from './content-identity.js';
+import { sourceError } from './scan-sources.js';
+
+const writeAsync = promisify(write);
+const ftruncateAsync = promisify(ftruncate);
+
+export const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
+
+export class SequentialOutput {
+  private readonly buffers: [Buffer, Buffer];
+  private current: 0 | 1 = 0;
+  private filled = 0;
+  private pending: Promise<unknown> | undefined;
+  private written = 0;
+  private readonly zeroBuffer: Buffer;
+
+  constructor(
+    private readonly fd: number,
+    private readonly onFlush: (bytesWritten: number) => void = () => {},
+    private readonly signal?: AbortSignal,
+    bufferSize = STAGING_BUFFER_SIZE,
+  ) {
+    this.buffers = [Buffer.alloc(bufferSize), Buffer.alloc(bufferSize)];
+    this.zeroBuffer = Buffer.alloc(bufferSize);
+  }
+
+  /** Bytes handed over so far (written or staged). */
+  get position(): number {
+    return this.written + this.filled;
+  }
+
+  async bytes(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const buffer = this.buffers[this.current]!;
+      const take = Math.min(data.length - offset, buffer.length - this.filled);
+      buffer.set(data.subarray(offset, offset + take), this.filled);
+      this.filled += take;
+      offset += take;
+      if (this.filled === buffer.length) await this.rotate();
+    }
+  }
+
+  async zeros(count: number): Promise<void> {
+    let left = count;
+    while (left > 0) {
+      const buffer = this.buffers[this.current]!;
+      const take = Math.min(left, buffer.length - this.filled);
+      buffer.fill(0, this.filled, this.filled + take);
+      this.filled += take;
+      left -= take;
+      if (this.filled === buffer.length) await this.rotate();
+    }
+  }
+
+  /** Copies `size` bytes of a host file, checking that it still has that size. */
+  async file(path: string, size: number, origin: string): Promise<void> {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw sourceError(origin, error);
+    }
+    try {
+      let done = 0;
+      while (done < size) {
+        const buffer = this.buffers[this.current]!;
+        // Ask for one byte more than is left, when there is room: getting it means the file grew (that
+        // byte is overwritten by what comes next). A file that shrank returns 0 early.
+        const read = readSync(fd, buffer, this.filled, Math.min(size - done + 1, buffer.length - this.filled), done);
+        if (read === 0 || read > size - done) throw changedError(origin);
+        this.filled += read;
+        done += read;
+        if (this.filled === buffer.length) await this.rotate();
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts). */
+  async finish(): Promise<void> {
+    await this.rotate();
+    await this.pending;
+    this.pending = undefined;
+    await ftruncateAsync(this.fd, this.written);
+  }
+
+  /** After a failure: waits for the write in flight, ignoring its outcome, so nothing is left running. */
+  async abandon(): Promise<void> {
+    await this.pending?.catch(() => {});
+    this.pending = undefined;
+  }
+
+  /** Starts writing the full buffer and switches to the other one (once its own write has finished). */
+  private async rotate(): Promise<void> {
+    const buffer = this.buffers[this.current]!;
+    const length = this.filled;
+    const position = this.written;
+    await this.pending;
+    if (this.signal?.aborted) throw this.signal.reason;
+    if (length === 0) {
+      this.pending = undefined;
+    } else if (buffer.compare(this.zeroBuffer, 0, length, 0, length) === 0) {
+      // Nothing to write, but let the event loop run (a Ctrl-C must be seen while holes go by).
+      this.pending = new Promise((resolve) => setImmediate(resolve)).then(() => this.onFlush(position + length));
+    } else {
+      this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(position + length));
+    }
+    this.written += length;
+    this.filled = 0;
+    this.current = this.current === 0 ? 1 : 0;
+  }
+}
+
+async function writeFully(fd: number, buffer: Buffer, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await writeAsync(fd, buffer, done, length - done, position + done);
+    done += bytesWritten;
+  }
+}

@@ -1,0 +1,145 @@
+/** The layout planner on its own: pure, no file read, so every rule can be checked on small trees. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ContentKeys, DedupCandidate } from '../../image-builder/content-identity.js';
+import { encodeDirectory } from '../../image-builder/encode-metadata.js';
+import { ImageTree, type ImageFile } from '../../image-builder/image-tree.js';
+import { SECTOR_SIZE } from '../../image-builder/iso9660/constants.js';
+import { decodeDirectoryRecord } from '../../image-builder/iso9660/directory-record.js';
+import { decodeSuspEntries } from '../../image-builder/iso9660/susp.js';
+import { planIsoLayout, walkRecords, type IsoPlan } from '../../image-builder/layout/plan-layout.js';
+
+const DATE = new Date('2024-06-01T00:00:00Z');
+const EPOCH_SECONDS = DATE.getTime() / 1000;
+
+function file(bytes: string, extra: Partial<ImageFile> = {}): ImageFile {
+  return { kind: 'file', mode: 0o644, mtime: EPOCH_SECONDS - 100, content: { kind: 'bytes', bytes: Buffer.from(bytes) }, origin: 'test', ...extra };
+}
+
+/** Content keys as identifyContents would give them, from the bytes themselves. */
+function keysFor(tree: ImageTree): ContentKeys {
+  const keys = new Map<DedupCandidate, number>();
+  const ids = new Map<string, number>();
+  const visit = (node: ImageTree['root']) => {
+    for (const child of node.entries.values()) {
+      if (child.kind === 'directory') visit(child);
+      else if (child.kind === 'file' && child.content.kind === 'bytes') {
+        const text = Buffer.from(child.content.bytes).toString('latin1');
+        if (!ids.has(text)) ids.set(text, ids.size + 1);
+        keys.set(child, ids.get(text)!);
+      }
+    }
+  };
+  visit(tree.root);
+  return keys;
+}
+
+function plan(tree: ImageTree): IsoPlan {
+  return planIsoLayout({ volumeId: 'PLAN', date: DATE, tree, contentKeys: keysFor(tree) });
+}
+
+test('the sector map: descriptors, path tables, directories, then data', () => {
+  const tree = new ImageTree();
+  tree.add('/a/b.txt', file('b'));
+  const p = plan(tree);
+  assert.equal([p.layout.primaryVolumeDescriptorLba, p.layout.jolietVolumeDescriptorLba, p.layout.terminatorLba], [16, 17, 18]);
+  assert.equal([p.primaryPathTable.lLba, p.primaryPathTable.mLba, p.jolietPathTable.lLba, p.jolietPathTable.mLba], [19, 20, 21, 22]);
+  // The root's directory is followed by the continuation sector holding its ER entry.
+  assert.equal(p.primaryDirectories.map((d) => [d.lba, d.continuationSectors]), [[23, 1], [25, 0]]);
+  assert.equal(p.jolietDirectories.map((d) => d.lba), [26, 27]);
+  assert.is(p.layout.locateFile('/a/b.txt')!.lba, 28);
+  assert.is(p.layout.volumeSectors, 29);
+  assert.is(p.layout.imageSize, 29 * SECTOR_SIZE);
+});
+
+test('identical contents share one extent; empty files take none', () => {
+  const tree = new ImageTree();
+  tree.add('/gen/1/kernel', file('same kernel'));
+  tree.add('/gen/2/kernel', file('same kernel'));
+  tree.add('/gen/2/initrd', file('other'));
+  tree.add('/empty', file(''));
+  const p = plan(tree);
+  assert.is(p.layout.locateFile('/gen/1/kernel')!.lba, p.layout.locateFile('/gen/2/kernel')!.lba);
+  assert.is.not(p.layout.locateFile('/gen/2/initrd')!.lba, p.layout.locateFile('/gen/1/kernel')!.lba);
+  assert.equal(p.layout.locateFile('/empty'), { lba: 0, size: 0, sectors: 0 });
+  assert.is(p.counts.sharedExtents, 1);
+  assert.is(p.dataRegions.length, 2);
+});
+
+test('names differing only in case get distinct primary identifiers and keep their Joliet names', () => {
+  const tree = new ImageTree();
+  for (const name of ['README', 'Readme', 'readme']) tree.add(`/${name}`, file(name));
+  const p = plan(tree);
+  assert.equal([...p.primaryDirectories[0]!.identifiers].sort(), ['README.;1', 'README_1.;1', 'README_2.;1']);
+  assert.equal([...p.jolietDirectories[0]!.identifiers].sort(), ['README', 'Readme', 'readme']);
+});
+
+test('hard links: one inode number, one extent, the link count of the names', () => {
+  const tree = new ImageTree();
+  tree.add('/a', file('linked', { linkKey: '1:99' }));
+  tree.add('/dir/b', file('linked', { linkKey: '1:99' }));
+  tree.add('/c', file('linked'));
+  const p = plan(tree);
+  const root = p.primaryDirectories[0]!;
+  const a = root.children.find((c) => c.name === 'a')!;
+  const b = p.primaryDirectories[1]!.children.find((c) => c.name === 'b')!;
+  const c = root.children.find((c) => c.name === 'c')!;
+  assert.equal([a.inode, a.links], [b.inode, 2]);
+  assert.is.not(c.inode, a.inode);
+  assert.is(c.links, 1);
+  assert.is(a.data!.lba, c.data!.lba, 'identical content shares the extent all the same');
+});
+
+test('times newer than the image date are clamped to it, older ones kept', () => {
+  const tree = new ImageTree();
+  tree.add('/old', file('o', { mtime: EPOCH_SECONDS - 3600 }));
+  tree.add('/new', file('n', { mtime: EPOCH_SECONDS + 3600 }));
+  const p = plan(tree);
+  const byName = new Map(p.primaryDirectories[0]!.children.map((c) => [c.name, c.time]));
+  assert.is(byName.get('old'), EPOCH_SECONDS - 3600);
+  assert.is(byName.get('new'), EPOCH_SECONDS);
+  assert.is(p.primaryDirectories[0]!.node.time, EPOCH_SECONDS, 'a directory made implicitly has the image date');
+});
+
+test('Rock Ridge entries that do not fit a record continue in sectors after the directory, one sector per area at most', () => {
+  const tree = new ImageTree();
+  tree.add(`/${'n'.repeat(255)}`, file('x'));
+  tree.add('/link', { kind: 'symlink', target: `${'../'.repeat(100)}${'t'.repeat(3000)}`, mtime: 0, origin: 'test' });
+  const p = plan(tree);
+  const root = p.primaryDirectories[0]!;
+  assert.ok(root.continuationSectors >= 2, `continuation sectors: ${root.continuationSectors}`);
+  root.lba = 100;
+  const bytes = encodeDirectory(root);
+  let slots = 0;
+  walkRecords(root, (record) => {
+    for (const slot of record.systemUse?.slots ?? []) {
+      slots++;
+      assert.ok(slot.offset + slot.length <= SECTOR_SIZE, 'an area never crosses a sector');
+    }
+  });
+  assert.ok(slots >= 3);
+  // The root's "." record starts with SP and ends with a CE to its ER.
+  const self = decodeDirectoryRecord(bytes, 0)!;
+  const signatures = decodeSuspEntries(self.systemUse).map((e) => e.signature);
+  assert.equal(signatures, ['SP', 'PX', 'TF', 'CE']);
+});
+
+test('extension points are checked', () => {
+  const tree = new ImageTree();
+  tree.add('/dir/file', file('x'));
+  const attempt = (extensions: Parameters<typeof planIsoLayout>[0]['extensions']) => () =>
+    planIsoLayout({ volumeId: 'X', date: DATE, tree, contentKeys: keysFor(tree), ...(extensions ? { extensions } : {}) });
+  assert.throws(attempt({ groups: [{ id: 'g', members: [{ kind: 'file', path: '/dir' }] }] }), /group "g" names \/dir, which is not a regular file/);
+  assert.throws(
+    attempt({ groups: [{ id: 'g', members: [{ kind: 'file', path: '/dir/file' }] }, { id: 'h', members: [{ kind: 'file', path: '/dir/file' }] }] }),
+    /\/dir\/file is a member of two groups/,
+  );
+  const bytes = { kind: 'bytes', bytes: Buffer.from('b') } as const;
+  assert.throws(attempt({ hiddenExtents: [{ id: 'x', content: bytes, origin: 'one' }, { id: 'x', content: bytes, origin: 'two' }] }), /two extents share the id "x"/);
+  assert.throws(attempt({ tail: { size: 100, compute: () => new Uint8Array(100) } }), /tail\.size must be a multiple of 512/);
+  assert.throws(attempt({ padding: { imageAlignment: 1000 } }), /imageAlignment must be a multiple of 512/);
+  assert.throws(() => planIsoLayout({ volumeId: 'cairn live', date: DATE, tree, contentKeys: keysFor(tree) }), /the volume id "cairn live" may hold only A-Z, 0-9 and _/);
+  assert.throws(() => planIsoLayout({ volumeId: 'X'.repeat(33), date: DATE, tree, contentKeys: keysFor(tree) }), /is 33 characters long \(at most 32\)/);
+});
+
+test.run();
