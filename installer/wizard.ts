@@ -2,6 +2,7 @@
  * The installer's flow as a pure reducer (STYLE.md 7): which screens are asked, in which order, and the
  * answers gathered so far. Going back never loses an answer; screens start from what is already there.
  */
+import type { Layout } from '../system/layout.js';
 
 /** Screens the user can be asked; `interactive:` in an answers file names a subset of them. */
 export const QUESTION_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
@@ -15,7 +16,9 @@ const ORDER: readonly Step[] = ['welcome', 'keyboard', 'timezone', 'hardware', '
 export type LayoutChoice =
   | { readonly kind: 'guided'; readonly filesystem: 'ext4' | 'btrfs' | 'xfs'; readonly swap: string }
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'custom'; readonly partitions: readonly CustomPartition[] };
+  | { readonly kind: 'custom'; readonly partitions: readonly CustomPartition[] }
+  /** A layout given inline in the answers file. */
+  | { readonly kind: 'inline'; readonly layout: Layout };
 
 /** A partition of the guided layout with the size and filesystem the user may change. */
 export interface CustomPartition {

@@ -100,5 +100,7 @@ export function describeChoice(choice: LayoutChoice): string {
       return `layout file ${choice.path}`;
     case 'custom':
       return `edited: ${choice.partitions.map((p) => `${p.name} ${p.size} ${p.format}`).join(', ')}`;
+    case 'inline':
+      return `from the answers file: ${choice.layout.partitions.map((p) => p.name).join(', ')}`;
   }
 }

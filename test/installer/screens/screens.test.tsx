@@ -99,6 +99,7 @@ test('layout: guided settings, a preview of the plan, editing sizes, and errors 
   const preview = async (choice: LayoutChoice) => {
     if (choice.kind === 'file') return { rows: [], error: `${choice.path}: no such file` };
     if (choice.kind === 'custom') return { rows: choice.partitions.map((p) => `${p.name} ${p.size} ${p.format}`) };
+    if (choice.kind === 'inline') return { rows: [] };
     return { rows: [`ESP 512M vfat`, ...(choice.swap === 'none' ? [] : [`swap ${choice.swap}`]), `root 100% ${choice.filesystem}`] };
   };
   const screen = await renderScreen(
