@@ -137,7 +137,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     if (target.kind === 'block') {
       const refusals = diskRefusals(target.disk, { ...expect, minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize) });
       if (refusals.length > 0) throw new DomainError('disk-refused', `${describeDisk(target.disk)} cannot be used: ${refusals.map((r) => r.reason).join('; ')}`);
-    }
+    } else checkImageExpectations(target, expect, answersFile ?? '(answers)');
     const users: InstallUser[] = draft.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...groupsOf(answers, u.name) }));
     const plan = planInstall({
       answers: finalAnswers,
@@ -218,6 +218,25 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     generations: selected.generations,
   };
   return { answers, report, profile, model, initial, sections: answers.interactive, engine, fixedTarget };
+}
+
+/** The answers' disk pins hold for image files too: an image has a size and never a serial. */
+function checkImageExpectations(target: Target, expect: { serial?: string; sizeBytes?: number }, file: string): void {
+  const { identity } = target;
+  if (expect.serial !== undefined) {
+    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSerial is ${expect.serial}, and an image file has no serial; nothing was written`, {
+      expected: expect.serial,
+      actual: null,
+      hint: 'remove disk.expectSerial to install into an image file',
+    });
+  }
+  if (expect.sizeBytes !== undefined && expect.sizeBytes !== identity.sizeBytes) {
+    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSize is ${formatSize(expect.sizeBytes)}, the image is ${formatSize(identity.sizeBytes)}; nothing was written`, {
+      expected: expect.sizeBytes,
+      actual: identity.sizeBytes,
+      hint: 'give the target the size the answers expect (--size), or change disk.expectSize',
+    });
+  }
 }
 
 function groupsOf(answers: Answers, name: string): { groups?: readonly string[] } {
