@@ -65,6 +65,15 @@ export function planInstall(request: InstallRequest): InstallPlan {
   }
   const esp = partitions.partitions.find((p) => p.type === 'esp');
   const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
+  if (platform.firmware.type === 'bios') {
+    // Both loaders Cairn installs are UEFI programs on the ESP; GRUB in a BIOS boot sector is not written yet,
+    // and an install that cannot boot is worse than a refusal.
+    throw new DomainError('bios-boot-unsupported', 'this machine starts with a BIOS, and Cairn installs its boot loaders (systemd-boot, GRUB) as UEFI programs on the ESP: the installed disk would not boot here; nothing was written', {
+      hint: 'install on a machine with UEFI firmware (or switch the firmware from legacy/CSM to UEFI)',
+      expected: 'uefi',
+      actual: 'bios',
+    });
+  }
   if (esp?.filesystem?.format !== 'vfat') {
     throw new DomainError('no-esp', `the boot loader (${bootloader}) needs an EFI system partition with format vfat; add one (type esp) to the layout`, { expected: 'a partition of type esp with format vfat' });
   }

@@ -71,8 +71,9 @@ plan('the same request gives the same plan (UUIDs come from the seed)', (context
   assert.equal(a.partitions, b.partitions);
 });
 
-plan('BIOS machines get GRUB by default', (context) => {
-  assert.is(planInstall(request(context, 'version: 1\n', context.bios)).bootloader, 'grub');
+plan('a BIOS machine is refused: both boot loaders Cairn installs are UEFI programs', (context) => {
+  assert.throws(() => planInstall(request(context, 'version: 1\n', context.bios)), (e: unknown) => e instanceof DomainError && e.code === 'bios-boot-unsupported' && /would not boot here; nothing was written/.test(e.message));
+  assert.is(planInstall(request(context, 'version: 1\nbootloader: grub\n')).bootloader, 'grub', 'GRUB as a UEFI loader is fine');
 });
 
 plan('the answers written to the target reproduce the install: hashes, not passwords; explicit generations; confirm false', (context) => {
