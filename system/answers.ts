@@ -66,7 +66,7 @@ export const answersSchema = z
       .union([z.literal('all'), z.literal('newest'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
       .default('all')
       .describe('all (default), newest, a list of generation numbers, or {newest: N}'),
-    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('systemd-boot (default on UEFI) or grub (default on BIOS)'),
+    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('systemd-boot (default) or grub, both installed as UEFI loaders on the ESP'),
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
