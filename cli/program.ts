@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { detectCommand } from './commands/detect.js';
 import { generateConfigCommand } from './commands/generate-config.js';
 import { generationCommand } from './commands/generation.js';
+import { installCommand } from './commands/install.js';
 import { partitionCommand } from './commands/partition.js';
 import { isoCommand } from './commands/iso.js';
 
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  for (const sub of [generationCommand(), isoCommand(), configCommand(), bootCommand(), partitionCommand(), detectCommand(), generateConfigCommand()]) program.addCommand(sub);
+  for (const sub of [generationCommand(), isoCommand(), installCommand(), bootCommand(), partitionCommand(), detectCommand(), generateConfigCommand(), configCommand()]) program.addCommand(sub);
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
     command.exitOverride();

@@ -142,3 +142,16 @@ export function startTool(tool: string, args: readonly string[], options: Pick<R
   });
   return { process: child, argv: [tool, ...args], exited };
 }
+
+/**
+ * Runs a program attached to this terminal (stdin, stdout and stderr inherited), for a shell or a reboot
+ * the user asked for. Same lookup and environment rules as run(); resolves with the exit code.
+ */
+export async function runAttached(tool: string, args: readonly string[], options: Pick<RunOptions, 'env'> = {}): Promise<number> {
+  const path = resolveTool(tool);
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { env: { ...toolEnvironment(options.env), TERM: process.env.TERM ?? 'linux' }, stdio: 'inherit' });
+    child.on('error', (error) => reject(errnoCode(error) === 'ENOENT' ? new ToolNotFoundError(tool) : error));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { toJsonSchema } from '../lib/schema.js';
+import { answersSchema, decodeAnswers } from './answers.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
 import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
@@ -36,6 +37,13 @@ const bootDocumentSchema: z.ZodType = z
   .describe('a bootspec v1 document (boot.json), NixOS RFC 0125');
 
 const KINDS: readonly FileKind[] = [
+  {
+    kind: 'answers',
+    title: 'installer answers (cairn install --answers)',
+    fileNames: [/^answers\.ya?ml$/, /\.answers\.ya?ml$/],
+    schema: answersSchema,
+    validate: (text, file) => decodeAnswers(text, file),
+  },
   {
     kind: 'bootspec',
     title: 'bootspec v1 document (boot.json)',

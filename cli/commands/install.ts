@@ -1,0 +1,168 @@
+/**
+ * `cairn install`: the installer. Screens on a terminal, `--plain` line-by-line questions, or unattended from
+ * an answers file with `confirm: true` (or `--yes`). `--dry-run` stops at the plan and writes nothing.
+ */
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { CancelledError, UserError } from '../../lib/errors.js';
+import { runAttached } from '../../lib/run.js';
+import { formatSize, parseByteSize } from '../../lib/size.js';
+import { DEFAULT_PROFILE } from '../../system/profile.js';
+import { DEFAULT_STORE } from '../../system/store.js';
+import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
+import type { InstallPlan } from '../../installer/engine/install-plan.js';
+import { openInstallerSession, type InstallerSession } from '../../installer/engine/installer-session.js';
+import type { DraftAnswers } from '../../installer/wizard.js';
+import { formatTable, printJson } from '../options.js';
+import { createProgressRenderer } from '../progress-renderer.js';
+
+interface InstallOptions {
+  answers?: string;
+  target?: string;
+  size?: string;
+  sourceRoot: string;
+  profile: string;
+  store: string;
+  from?: string;
+  inventory?: string;
+  plain?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  workDir?: string;
+  log?: string;
+}
+
+export function installCommand(): Command {
+  return new Command('install')
+    .description('install generations onto a disk or an image file: screens on a terminal, --plain questions, or unattended from answers')
+    .option('--answers <file>', 'answers file (see cairn config schema answers); confirm: true installs without asking')
+    .option('--target <path>', 'the disk (/dev/..., /dev/disk/by-id/...) or image file to install on')
+    .option('--size <size>', 'create the image file with this size, e.g. 8G (sparse)')
+    .option('--source-root <dir>', 'where the source store and profile are (the live medium: /)', '/')
+    .option('--profile <path>', 'the source profile', DEFAULT_PROFILE)
+    .option('--store <path>', 'the source store', DEFAULT_STORE)
+    .option('--from <recording>', 'detect hardware from a recording (cairn detect --record) instead of this machine')
+    .option('--inventory <dir>', 'a recorded disk inventory (cairn partition disks --record) instead of this machine\'s disks')
+    .option('--plain', 'ask one question per line (screen readers, serial lines without cursor control)')
+    .option('--dry-run', 'plan from the answers and print the plan; nothing is written anywhere')
+    .option('--yes', 'install without asking (like confirm: true in the answers)')
+    .option('--json', 'with --dry-run: print the plan as JSON')
+    .option('--work-dir <dir>', 'where the target\'s trees are assembled before the disk is written (default: in the temporary directory)')
+    .option('--log <file>', 'the install log on this machine (default: /tmp/cairn-install-<time>.log)')
+    .action(async (options: InstallOptions) => {
+      const sizeBytes = options.size === undefined ? undefined : parseByteSize(options.size);
+      if (typeof sizeBytes === 'object') throw new UserError(`--size: ${sizeBytes.error}`);
+      const session = await openInstallerSession({
+        ...(options.answers === undefined ? {} : { answersFile: options.answers }),
+        ...(options.target === undefined ? {} : { target: options.target }),
+        ...(sizeBytes === undefined ? {} : { sizeBytes }),
+        sourceRoot: resolve(options.sourceRoot),
+        profile: options.profile,
+        store: options.store,
+        ...(options.from === undefined ? {} : { from: options.from }),
+        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
+        ...(options.workDir === undefined ? {} : { workDirectory: resolve(options.workDir) }),
+        ...(options.log === undefined ? {} : { logPath: resolve(options.log) }),
+        dryRun: options.dryRun === true,
+      });
+      const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+      const confirmed = session.answers.confirm || options.yes === true;
+
+      if (options.dryRun) {
+        const { plan } = await session.engine.plan(session.initial);
+        if (options.json) printJson(plan);
+        else process.stdout.write(describePlan(plan));
+        return;
+      }
+      if (confirmed && session.sections.length === 0) {
+        await installUnattended(session, session.initial);
+        return;
+      }
+      if (options.plain) {
+        const { runPlainInstaller } = await import('../../installer/plain/plain-installer.js');
+        await withInterrupt((signal) => runPlainInstaller({ model: session.model, engine: session.engine, initial: session.initial, sections: sectionsFor(session, options), input: process.stdin, output: process.stdout, signal }));
+        return;
+      }
+      if (!terminal) {
+        throw new UserError('nothing was written: the answers do not say confirm: true, and there is no terminal to ask', {
+          hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain)',
+        });
+      }
+      await runScreens(session, options);
+    });
+}
+
+function sectionsFor(session: InstallerSession, options: InstallOptions) {
+  // With no answers file every question is asked; with one, only its `interactive` sections.
+  return options.answers === undefined ? undefined : session.sections;
+}
+
+async function installUnattended(session: InstallerSession, draft: DraftAnswers): Promise<void> {
+  const renderer = createProgressRenderer();
+  try {
+    const result = await withInterrupt((signal) => session.engine.run(draft, renderer.onProgress, signal));
+    renderer.finish();
+    if ('lines' in result) for (const line of result.lines) process.stdout.write(`${line}\n`);
+  } finally {
+    renderer.finish();
+  }
+}
+
+/** Runs work with Ctrl-C turned into an abort: the install stops at its next safe point and says so. */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write('\nstopping at the next safe point (Ctrl-C again to force)...\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}
+
+async function runScreens(session: InstallerSession, options: InstallOptions): Promise<void> {
+  const [{ render }, React, { InstallerApp }] = await Promise.all([import('ink'), import('react'), import('../../installer/screens/installer-app.js')]);
+  let outcome: { action: string; installed: boolean } = { action: 'cancel', installed: false };
+  const app = render(
+    React.createElement(InstallerApp, {
+      model: session.model,
+      engine: session.engine,
+      initial: session.initial,
+      ...(sectionsFor(session, options) === undefined ? {} : { sections: sectionsFor(session, options)! }),
+      onExit: (result) => {
+        outcome = result;
+      },
+    }),
+    { exitOnCtrlC: false },
+  );
+  await app.waitUntilExit();
+  if (outcome.action === 'cancel') throw new CancelledError('the installer was left before installing; nothing was written');
+  if (outcome.action === 'reboot') await runAttached('systemctl', ['reboot']);
+  if (outcome.action === 'shell') await runAttached(process.env.SHELL ?? '/bin/sh', []);
+  if (!outcome.installed) throw new UserError('the install did not complete; see the log named above', { hint: 'run cairn install again: it starts over cleanly' });
+}
+
+function describePlan(plan: InstallPlan): string {
+  const lines = [
+    `Install onto ${plan.target.description}${plan.target.creates ? ' (created)' : ''}`,
+    ...planHeading(plan.partitions),
+    '',
+    formatTable(PLAN_HEADER, planRows(plan.partitions)).trimEnd(),
+    '',
+    `Generations: ${plan.generations.join(', ')} (current ${plan.current}) from ${plan.source.profile} under ${plan.source.root}`,
+    `Boot loader: ${plan.bootloader}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
+    `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}`,
+    `Host ${plan.choices.hostName}, ${plan.choices.locale}, keymap ${plan.choices.keyMap}, ${plan.choices.timeZone}; users: ${(plan.choices.users ?? []).map((u) => u.name).join(', ') || 'none'}`,
+    '',
+    'answers.yaml written to the target:',
+    ...plan.reproducingAnswers.trimEnd().split('\n').map((l) => `  ${l}`),
+    '',
+    'Dry run: nothing was written.',
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The install plan (pure): from the answers, the resolved layout, the target disk, the hardware report and
+ * the source profile, everything the executor will do, decided before anything is written: the partition
+ * plan with its filesystem UUIDs, which generations are copied, the boot loader and the kernel command line
+ * that names the root filesystem by UUID, the configuration choices, and the answers that reproduce the
+ * install. A plan is a plain object: `--dry-run` prints it, tests check it, the executor applies it.
+ */
+import { stringify } from 'yaml';
+import { DomainError } from '../../lib/errors.js';
+import type { Answers } from '../../system/answers.js';
+import type { Layout } from '../../system/layout.js';
+import type { Profile } from '../../system/profile.js';
+import { partitionMountedAt, planPartitions, type PartitionPlan, type PlannedPartition } from '../../partitioning/plan.js';
+import type { Target } from '../../partitioning/target.js';
+import type { SystemChoices } from '../config/plan-configuration.js';
+import type { TargetLayout } from '../config/target-layout.js';
+import type { PlatformReport } from '../hardware/platform.js';
+
+export interface InstallUser {
+  readonly name: string;
+  /** A crypt(3) hash; the plaintext never reaches the plan. */
+  readonly passwordHash: string;
+  readonly groups?: readonly string[];
+}
+
+export interface InstallRequest {
+  readonly answers: Answers;
+  /** The layout to apply: guided (built from the answers), a layout file, or inline. */
+  readonly layout: Layout;
+  readonly target: Target;
+  readonly platform: PlatformReport;
+  readonly source: { readonly root: string; readonly store: string; readonly profile: Profile };
+  /** The answers' users with passwords hashed. */
+  readonly users: readonly InstallUser[];
+  readonly seed: string;
+}
+
+export interface InstallPlan {
+  readonly target: { readonly path: string; readonly kind: 'image' | 'block'; readonly description: string; readonly sizeBytes: number; readonly creates: boolean };
+  readonly partitions: PartitionPlan;
+  readonly root: PlannedPartition;
+  readonly esp: PlannedPartition | undefined;
+  readonly source: { readonly root: string; readonly store: string; readonly profile: string };
+  /** Generation numbers to copy, newest first; `current` is among them and stays current. */
+  readonly generations: readonly number[];
+  readonly current: number;
+  readonly bootloader: 'systemd-boot' | 'grub';
+  /** Parameters every boot entry gets besides the generation's own: root=UUID=... and the answers' extras. */
+  readonly kernelParams: readonly string[];
+  readonly choices: SystemChoices;
+  readonly targetLayout: TargetLayout;
+  /** The answers that reproduce this install, secrets removed, for /etc/cairn/answers.yaml. */
+  readonly reproducingAnswers: string;
+}
+
+export function planInstall(request: InstallRequest): InstallPlan {
+  const { answers, target, platform, source } = request;
+  const partitions = planPartitions(request.layout, target.identity, { seed: request.seed });
+  const root = partitionMountedAt(partitions, '/');
+  if (root?.filesystem === undefined || root.filesystem.format === 'swap' || root.filesystem.format === 'vfat') {
+    throw new DomainError('no-root-filesystem', 'the layout has no root filesystem: give one partition type root (or mountPoint /) with format ext4, btrfs or xfs', {
+      expected: 'a partition mounted at / with ext4, btrfs or xfs',
+      actual: partitions.partitions.map((p) => `${p.name}${p.mountPoint === undefined ? '' : ` at ${p.mountPoint}`}`).join(', '),
+    });
+  }
+  const esp = partitions.partitions.find((p) => p.type === 'esp');
+  const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
+  if (platform.firmware.type === 'bios') {
+    // Both loaders Cairn installs are UEFI programs on the ESP; GRUB in a BIOS boot sector is not written yet,
+    // and an install that cannot boot is worse than a refusal.
+    throw new DomainError('bios-boot-unsupported', 'this machine starts with a BIOS, and Cairn installs its boot loaders (systemd-boot, GRUB) as UEFI programs on the ESP: the installed disk would not boot here; nothing was written', {
+      hint: 'install on a machine with UEFI firmware (or switch the firmware from legacy/CSM to UEFI)',
+      expected: 'uefi',
+      actual: 'bios',
+    });
+  }
+  if (esp?.filesystem?.format !== 'vfat') {
+    throw new DomainError('no-esp', `the boot loader (${bootloader}) needs an EFI system partition with format vfat; add one (type esp) to the layout`, { expected: 'a partition of type esp with format vfat' });
+  }
+  const { generations, current } = chooseGenerations(answers.generations, source.profile);
+  const kernelParams = [`root=UUID=${root.filesystem.uuid}`, ...(root.filesystem.format === 'btrfs' ? ['rootflags=subvol=/'] : []), ...answers.kernelParams];
+  const targetLayout: TargetLayout = {
+    fileSystems: partitions.partitions
+      .filter((p) => p.filesystem !== undefined && p.filesystem.format !== 'swap' && p.mountPoint !== undefined && p.mountPoint !== 'none')
+      .map((p) => ({
+        mountPoint: p.mountPoint!,
+        device: `/dev/disk/by-uuid/${p.filesystem!.uuid}`,
+        fsType: p.filesystem!.format,
+        ...(p.filesystem!.format === 'vfat' ? { options: ['fmask=0077', 'dmask=0077'] } : {}),
+      })),
+    swapDevices: partitions.partitions.filter((p) => p.filesystem?.format === 'swap').map((p) => ({ device: `/dev/disk/by-uuid/${p.filesystem!.uuid}` })),
+  };
+  const choices: SystemChoices = {
+    hostName: answers.hostName,
+    timeZone: answers.timeZone,
+    locale: answers.locale,
+    keyMap: answers.keyMap,
+    users: request.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...(u.groups === undefined ? {} : { groups: [...u.groups] }) })),
+    bootLoader: bootloader,
+    kernelParams,
+  };
+  return {
+    target: {
+      path: target.path,
+      kind: target.kind,
+      description: target.identity.description,
+      sizeBytes: target.identity.sizeBytes,
+      creates: target.kind === 'image' && !target.exists,
+    },
+    partitions,
+    root,
+    esp,
+    source: { root: source.root, store: source.store, profile: source.profile.profile },
+    generations,
+    current,
+    bootloader,
+    kernelParams,
+    choices,
+    targetLayout,
+    reproducingAnswers: renderReproducingAnswers(request, generations, bootloader),
+  };
+}
+
+/** The generations an answer selects, newest first; the current generation is always among them. */
+export function chooseGenerations(selection: Answers['generations'], profile: Profile): { generations: number[]; current: number } {
+  const available = profile.generations.map((g) => g.number).sort((a, b) => b - a);
+  if (available.length === 0) {
+    throw new DomainError('no-generations', `the source profile ${profile.profile} has no generations to install`, {
+      hint: 'make one with cairn generation add, or point --source-root/--profile at a profile that has some',
+    });
+  }
+  const current = profile.current ?? available[0]!;
+  let chosen: number[];
+  if (selection === 'all') chosen = available;
+  else if (selection === 'newest') chosen = [available[0]!];
+  else if (Array.isArray(selection)) {
+    const missing = selection.filter((n) => !available.includes(n));
+    if (missing.length > 0) {
+      throw new DomainError('unknown-generation', `generations: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in ${profile.profile} (it has ${[...available].reverse().join(', ')})`, {
+        expected: available,
+        actual: missing,
+      });
+    }
+    chosen = [...selection];
+  } else chosen = available.slice(0, selection.newest);
+  if (!chosen.includes(current)) chosen.push(current);
+  return { generations: [...new Set(chosen)].sort((a, b) => b - a), current };
+}
+
+function renderReproducingAnswers(request: InstallRequest, generations: readonly number[], bootloader: string): string {
+  const { answers, target } = request;
+  const layout =
+    request.answers.layout === 'guided'
+      ? 'guided'
+      : {
+          table: request.layout.table,
+          partitions: request.layout.partitions.map((p) => ({
+            name: p.name,
+            type: p.type,
+            size: p.size.kind === 'percent' ? `${p.size.percent}%` : exactSize(p.size.bytes),
+            ...(p.format === undefined ? {} : { format: p.format }),
+            ...(p.label === undefined ? {} : { label: p.label }),
+            ...(p.mountPoint === undefined ? {} : { mountPoint: p.mountPoint }),
+            ...(p.bootable ? { bootable: true } : {}),
+          })),
+        };
+  const document = {
+    version: 1,
+    hostName: answers.hostName,
+    timeZone: answers.timeZone,
+    locale: answers.locale,
+    keyMap: answers.keyMap,
+    disk: {
+      ...(target.identity.serial === undefined ? {} : { expectSerial: target.identity.serial }),
+      expectSize: exactSize(target.identity.sizeBytes),
+    },
+    layout,
+    ...(answers.layout === 'guided' ? { filesystem: answers.filesystem, swap: answers.swap } : {}),
+    users: request.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...(u.groups === undefined ? {} : { groups: [...u.groups] }) })),
+    generations: [...generations],
+    bootloader,
+    kernelParams: [...answers.kernelParams],
+    ...(answers.seed === undefined ? {} : { seed: answers.seed }),
+    confirm: false,
+  };
+  return [
+    '# yaml-language-server: $schema=schemas/answers.schema.json',
+    '# The answers that reproduce this install (cairn install --answers answers.yaml --target ... --yes).',
+    '# Passwords appear only as hashes. confirm is false on purpose: a copy of this file never erases a disk',
+    '# without being told to (set it to true, or pass --yes, for an unattended run).',
+    stringify(document, { lineWidth: 0 }).trimEnd(),
+    '',
+  ].join('\n');
+}
+
+/** The shortest exact size string (`8G`, `1536M`, or bytes). */
+function exactSize(bytes: number): string {
+  for (const [unit, factor] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
+    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return String(bytes);
+}

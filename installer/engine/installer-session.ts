@@ -1,0 +1,286 @@
+/**
+ * Everything an install run needs, loaded once: the answers (or their defaults), the source profile, the
+ * hardware (this machine, or a recording), the disks and the target, and from them the screens' model, the
+ * starting answers, and the engine the screens, the plain mode and the unattended run all call.
+ */
+import { basename, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DomainError, UserError } from '../../lib/errors.js';
+import type { OnProgress } from '../../lib/progress.js';
+import { formatSize, parseByteSize } from '../../lib/size.js';
+import { readUserFile } from '../../lib/user-file.js';
+import { decodeAnswers, type Answers } from '../../system/answers.js';
+import type { Layout } from '../../system/layout.js';
+import { readProfile, type Profile } from '../../system/profile.js';
+import { sha256Text } from '../../system/store-hash.js';
+import { buildBootMenu } from '../../bootloader/entries.js';
+import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
+import { describeDisk, discoverDisks, loadDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
+import { minimumDiskBytes, planPartitions } from '../../partitioning/plan.js';
+import { planRows } from '../../partitioning/plan-rows.js';
+import { diskRefusals } from '../../partitioning/safety.js';
+import { defaultSeed, resolveTarget, type Target } from '../../partitioning/target.js';
+import { detectHardware, type HardwareReport } from '../hardware/detect-hardware.js';
+import { diskInventory as recordedDisks } from '../hardware/disk-inventory.js';
+import { openHardwareSource } from '../hardware/recording.js';
+import { summariseHardware } from '../hardware/summary.js';
+import { sha512Crypt } from '../password-hash.js';
+import type { DiskChoice } from '../screens/disk/index.js';
+import type { InstallerEngine, InstallerModel } from '../screens/installer-app.js';
+import type { DraftAnswers, LayoutChoice, QuestionSection } from '../wizard.js';
+import { availableKeyMaps, availableLocales, availableTimeZones } from './choice-lists.js';
+import { executeInstall, type InstallResult } from './execute-install.js';
+import { chooseGenerations, planInstall, type InstallPlan, type InstallUser } from './install-plan.js';
+import { answersDirectory, answersLayoutOf, choiceFromAnswers, guidedPartitions, resolveLayout, type LayoutContext } from './layout-choice.js';
+
+export interface SessionOptions {
+  readonly answersFile?: string;
+  /** The disk or image file to install on (`--target`); wins over the answers' disk.path. */
+  readonly target?: string;
+  /** Size of an image file to create (`--size`). */
+  readonly sizeBytes?: number;
+  readonly sourceRoot: string;
+  readonly profile: string;
+  readonly store: string;
+  /** A hardware recording to replay (`--from`): its disks are shown but cannot be written. */
+  readonly from?: string;
+  /** A recorded disk inventory (`--inventory`) instead of this machine's disks. */
+  readonly inventory?: string;
+  readonly workDirectory?: string;
+  readonly logPath?: string;
+  /** Stop at the plan: nothing is written anywhere. */
+  readonly dryRun?: boolean;
+}
+
+export interface InstallerSession {
+  readonly answers: Answers;
+  readonly report: HardwareReport;
+  readonly profile: Profile;
+  readonly model: InstallerModel;
+  readonly initial: DraftAnswers;
+  readonly sections: readonly QuestionSection[];
+  readonly engine: InstallerEngine & {
+    /** The plan for final answers (what --dry-run prints and install executes). */
+    plan(draft: DraftAnswers): Promise<{ plan: InstallPlan; target: Target }>;
+    /** Runs the install (or, in a dry run, only plans it). */
+    run(draft: DraftAnswers, onProgress: OnProgress, signal: AbortSignal): Promise<InstallResult | { plan: InstallPlan }>;
+  };
+  /** The target named on the command line or in the answers, if any. */
+  readonly fixedTarget: Target | undefined;
+}
+
+const DEFAULT_ANSWERS_TEXT = 'version: 1\n';
+
+export async function openInstallerSession(options: SessionOptions): Promise<InstallerSession> {
+  const answersFile = options.answersFile === undefined ? undefined : resolve(options.answersFile);
+  const answers = answersFile === undefined ? decodeAnswers(DEFAULT_ANSWERS_TEXT, '(defaults)') : decodeAnswers(await readUserFile(answersFile, 'answers file'), options.answersFile!);
+
+  const profile = await readProfile(options.sourceRoot, options.profile);
+  if (profile.generations.length === 0) {
+    throw new DomainError('no-generations', `the source profile ${options.profile} under ${options.sourceRoot} has no generations to install`, {
+      hint: profile.problems.length > 0 ? `it has broken generations: ${profile.problems.map((p) => p.message).join('; ')}` : 'give --source-root and --profile of a profile that has generations (cairn generation list shows them)',
+    });
+  }
+  const selected = chooseGenerations(answers.generations, profile);
+
+  const report = await detectHardware(await openHardwareSource(options.from));
+  const replaying = options.from !== undefined;
+  const inventory: DiskInventory | undefined = options.inventory !== undefined ? await loadDiskInventory(options.inventory) : replaying ? undefined : await discoverDisks();
+  const sizeFromAnswers = answers.disk.expectSize === undefined ? undefined : Number(parseByteSize(answers.disk.expectSize));
+  const targetPath = options.target ?? answers.disk.path;
+  const fixedTarget = targetPath === undefined ? undefined : await resolveTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), ...(inventory === undefined ? {} : { inventory }) });
+  const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
+  const layoutContext: LayoutContext = { baseDirectory: answersDirectory(answersFile), biosBoot: report.firmware.type === 'bios' && bootloader === 'grub' };
+  const expect = { ...(answers.disk.expectSerial === undefined ? {} : { serial: answers.disk.expectSerial }), ...(sizeFromAnswers === undefined ? {} : { sizeBytes: sizeFromAnswers }) };
+
+  const targets = new Map<string, Target>();
+  const destructions = new Map<string, Destruction>();
+  const choices: DiskChoice[] = [];
+  if (fixedTarget !== undefined) {
+    targets.set(fixedTarget.path, fixedTarget);
+    destructions.set(fixedTarget.path, await describeDestruction(fixedTarget));
+    choices.push(diskChoiceOf(fixedTarget, destructions.get(fixedTarget.path)!, expect));
+  } else if (inventory !== undefined) {
+    for (const disk of inventory.disks) {
+      const target = await resolveTarget(disk.path, { inventory });
+      targets.set(disk.path, target);
+      destructions.set(disk.path, await describeDestruction(target));
+      choices.push(diskChoiceOf(target, destructions.get(disk.path)!, expect));
+    }
+  }
+  if (replaying && fixedTarget === undefined) {
+    for (const disk of recordedDisks(report)) {
+      choices.push({ path: disk.path, label: `${disk.name}  ${disk.model ?? 'unknown model'}  ${formatSize(disk.sizeBytes)}`, identity: disk.byId[0] ?? 'no by-id name', contents: ['(recorded machine)'], refusal: 'recorded machine: this disk is not on this computer' });
+    }
+  }
+
+  const targetOf = (path: string | undefined): Target => {
+    const target = path === undefined ? undefined : targets.get(path);
+    if (target === undefined) throw new UserError(path === undefined ? 'no disk chosen: give --target (a disk or an image file with --size)' : `${path} is not one of the disks offered`);
+    return target;
+  };
+
+  const planFor = async (draft: DraftAnswers): Promise<{ plan: InstallPlan; target: Target }> => {
+    const target = targetOf(draft.disk);
+    const layout = await resolveLayout(draft.layout, layoutContext);
+    const finalAnswers: Answers = {
+      ...answers,
+      locale: draft.locale,
+      keyMap: draft.keyMap,
+      timeZone: draft.timeZone,
+      hostName: draft.hostName,
+      ...answersLayoutOf(draft.layout, layout),
+      generations: [...draft.generations],
+      bootloader,
+    };
+    if (target.kind === 'block') {
+      const refusals = diskRefusals(target.disk, { ...expect, minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize) });
+      if (refusals.length > 0) throw new DomainError('disk-refused', `${describeDisk(target.disk)} cannot be used: ${refusals.map((r) => r.reason).join('; ')}`);
+    } else checkImageExpectations(target, expect, answersFile ?? '(answers)');
+    const users: InstallUser[] = draft.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...groupsOf(answers, u.name) }));
+    const plan = planInstall({
+      answers: finalAnswers,
+      layout,
+      target,
+      platform: report,
+      source: { root: options.sourceRoot, store: options.store, profile },
+      users,
+      seed: answers.seed ?? defaultSeed(target.identity),
+    });
+    return { plan, target };
+  };
+
+  const workDirectory = options.workDirectory ?? join(tmpdir(), `cairn-install-${sha256Text(targetPath ?? 'interactive').slice(0, 12)}`);
+  const logPath = options.logPath ?? join(tmpdir(), `cairn-install-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+
+  const engine: InstallerSession['engine'] = {
+    async previewLayout(draft: DraftAnswers, choice: LayoutChoice) {
+      const target = targetOf(draft.disk);
+      const layout = await resolveLayout(choice, layoutContext);
+      const planned = planPartitions(layout, target.identity, { seed: answers.seed ?? defaultSeed(target.identity) });
+      return { rows: planRows(planned).map((r) => `${r[0]} ${r[1]!.padEnd(10)} ${r[5]!.padStart(7)}  ${r[6]!.padEnd(6)} ${r[9]}`) };
+    },
+    guidedPartitions: (_draft, choice) => guidedPartitions(choice, layoutContext),
+    summarise(draft) {
+      const target = targetOf(draft.disk);
+      const destruction = destructions.get(target.path);
+      return {
+        choices: [
+          ['Disk', target.identity.description],
+          ['Layout', describeLayout(draft.layout)],
+          ['Language', draft.locale],
+          ['Keyboard', draft.keyMap],
+          ['Time zone', draft.timeZone],
+          ['Host name', draft.hostName],
+          ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
+          ['Generations', draft.generations.join(', ')],
+          ['Boot loader', bootloader],
+        ],
+        erased: erasedLines(target, destruction),
+        confirmName: confirmNameOf(target),
+      };
+    },
+    hashPassword: (password) => sha512Crypt(password),
+    plan: planFor,
+    async run(draft, onProgress, signal) {
+      const { plan, target } = await planFor(draft);
+      if (options.dryRun) return { plan };
+      return executeInstall(plan, { platform: report, target, workDirectory, logPath, onProgress, signal });
+    },
+    async install(draft, onProgress, signal) {
+      const result = await engine.run(draft, onProgress, signal);
+      return 'lines' in result ? { lines: result.lines } : { lines: ['Dry run: the plan is printed; nothing was written.'] };
+    },
+  };
+
+  const generations = buildBootMenu(profile, {}).entries;
+  const model: InstallerModel = {
+    source: options.sourceRoot === '/' ? 'the live medium' : options.sourceRoot,
+    locales: availableLocales(),
+    keyMaps: availableKeyMaps(),
+    timeZones: availableTimeZones(),
+    hardware: { rows: summariseHardware(report).map((l) => [l.label, l.value] as const), warnings: report.problems.map((p) => `${p.source}: ${p.message}`) },
+    disks: choices,
+    generations: profile.generations
+      .map((g) => ({ number: g.number, title: generations.find((e) => e.generation === g.number && e.specialisation === undefined)?.title ?? `Generation ${g.number}`, current: g.number === selected.current }))
+      .sort((a, b) => b.number - a.number),
+    canReboot: fixedTarget?.kind !== 'image',
+  };
+  const initial: DraftAnswers = {
+    locale: answers.locale,
+    keyMap: answers.keyMap,
+    timeZone: answers.timeZone,
+    hostName: answers.hostName,
+    disk: fixedTarget?.path ?? choices.find((c) => c.refusal === undefined)?.path,
+    layout: choiceFromAnswers(answers),
+    users: answers.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash ?? (u.password === undefined ? '!' : sha512Crypt(u.password)) })),
+    generations: selected.generations,
+  };
+  return { answers, report, profile, model, initial, sections: answers.interactive, engine, fixedTarget };
+}
+
+/** The answers' disk pins hold for image files too: an image has a size and never a serial. */
+function checkImageExpectations(target: Target, expect: { serial?: string; sizeBytes?: number }, file: string): void {
+  const { identity } = target;
+  if (expect.serial !== undefined) {
+    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSerial is ${expect.serial}, and an image file has no serial; nothing was written`, {
+      expected: expect.serial,
+      actual: null,
+      hint: 'remove disk.expectSerial to install into an image file',
+    });
+  }
+  if (expect.sizeBytes !== undefined && expect.sizeBytes !== identity.sizeBytes) {
+    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSize is ${formatSize(expect.sizeBytes)}, the image is ${formatSize(identity.sizeBytes)}; nothing was written`, {
+      expected: expect.sizeBytes,
+      actual: identity.sizeBytes,
+      hint: 'give the target the size the answers expect (--size), or change disk.expectSize',
+    });
+  }
+}
+
+function groupsOf(answers: Answers, name: string): { groups?: readonly string[] } {
+  const groups = answers.users.find((u) => u.name === name)?.groups;
+  return groups === undefined ? {} : { groups };
+}
+
+function diskChoiceOf(target: Target, destruction: Destruction, expect: { serial?: string; sizeBytes?: number }): DiskChoice {
+  const identity = target.identity;
+  const refusal = target.kind === 'block' ? diskRefusals(target.disk, expect)[0]?.reason : undefined;
+  return {
+    path: target.path,
+    label: `${target.kind === 'image' ? basename(target.path) : target.disk.name}  ${identity.model ?? (target.kind === 'image' ? 'image file' : 'unknown model')}  ${formatSize(identity.sizeBytes)}`,
+    identity: [identity.byId ?? target.path, identity.serial === undefined ? undefined : `serial ${identity.serial}`].filter(Boolean).join(', '),
+    contents: contentLines(destruction),
+    ...(refusal === undefined ? {} : { refusal }),
+  };
+}
+
+function contentLines(destruction: Destruction): string[] {
+  if (destruction.creates) return ['nothing yet: the image file will be created'];
+  const lines = destruction.partitions.map((p) => [p.where, p.fstype ?? p.type ?? 'unknown', p.label ?? p.name ?? '', formatSize(p.sizeBytes), p.mountpoints.length > 0 ? `mounted at ${p.mountpoints.join(', ')}` : ''].filter((x) => x !== '').join('  '));
+  if (destruction.wholeDiskFilesystem !== undefined) lines.push(`a ${destruction.wholeDiskFilesystem} filesystem on the whole disk`);
+  return lines.length === 0 ? [`empty (partition table: ${destruction.table})`] : lines;
+}
+
+function erasedLines(target: Target, destruction: Destruction | undefined): string[] {
+  const head = `${target.identity.description}: ${target.kind === 'image' && destruction?.creates ? 'created new' : 'the whole disk'}`;
+  return [head, ...(destruction === undefined ? [] : contentLines(destruction).map((l) => `  ${l}`))];
+}
+
+function confirmNameOf(target: Target): string {
+  return target.kind === 'image' ? basename(target.path) : target.disk.name;
+}
+
+function describeLayout(choice: LayoutChoice): string {
+  switch (choice.kind) {
+    case 'guided':
+      return `guided (ESP, ${choice.swap === 'none' ? 'no swap' : `${choice.swap} swap`}, ${choice.filesystem} root)`;
+    case 'file':
+      return `layout file ${choice.path}`;
+    case 'custom':
+      return choice.partitions.map((p) => `${p.name} ${p.size} ${p.format}`).join(', ');
+    case 'inline':
+      return `from the answers: ${choice.layout.partitions.map((p: Layout['partitions'][number]) => p.name).join(', ')}`;
+  }
+}

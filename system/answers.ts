@@ -1,0 +1,106 @@
+/**
+ * The installer's answers file (`cairn install --answers answers.yaml`): everything an unattended install
+ * needs, each key optional but `version`, with a documented default. Validation reports every problem at
+ * once with its key path; an inline layout is checked by the layout rules (system/layout.ts) under `layout.`.
+ *
+ *   version: 1
+ *   hostName: box
+ *   timeZone: Europe/Berlin
+ *   layout: guided            # or a layout file, or an inline layout
+ *   users: [{ name: alice, passwordHash: "$6$..." }]
+ *   confirm: true
+ */
+import { z } from 'zod';
+import { ValidationError, type Problem } from '../lib/errors.js';
+import { describeIssues } from '../lib/schema.js';
+import { parseByteSize } from '../lib/size.js';
+import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
+import { validateLayout, type Layout } from './layout.js';
+
+export const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
+
+const CRYPT_HASH = /^\$(6|5)\$(rounds=\d+\$)?[./0-9A-Za-z]{0,16}\$[./0-9A-Za-z]+$|^\$y\$[./0-9A-Za-z]+\$[./0-9A-Za-z]*\$[./0-9A-Za-z]+$|^!.*$/;
+
+const userSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).describe('a user name: a lower case letter or _, then lower case letters, digits, _ or - (at most 32)'),
+    password: z.string().min(1).optional().describe('the password in plain text; hashed (SHA-512 crypt) before anything is written, and never written to disk'),
+    passwordHash: z
+      .string()
+      .regex(CRYPT_HASH)
+      .optional()
+      .describe('a crypt(3) hash ($6$..., $5$..., $y$...) as made by `openssl passwd -6` or mkpasswd, or ! for a locked account'),
+    groups: z.array(z.string().regex(/^[a-z_][a-z0-9_-]*$/)).optional().describe('extra groups, e.g. [wheel]'),
+  })
+  .refine((u) => !(u.password !== undefined && u.passwordHash !== undefined), { message: 'give password or passwordHash, not both' })
+  .describe('a user account');
+
+const sizeOrNone = z
+  .string()
+  .refine((value) => value === 'none' || typeof parseByteSize(value) === 'number', { message: 'expected a size such as 2G, or none' })
+  .describe('a size such as 2G, or none');
+
+export const answersSchema = z
+  .strictObject({
+    version: z.literal(1).describe('the answers format version: 1'),
+    hostName: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/).default('cairn').describe('the host name (default cairn)'),
+    timeZone: z.string().min(1).default('UTC').describe('an IANA time zone such as Europe/Berlin (default UTC)'),
+    locale: z.string().regex(/^[A-Za-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@\w+)?$|^C(\.UTF-8)?$/).default('en_US.UTF-8').describe('a locale such as en_US.UTF-8 (default)'),
+    keyMap: z.string().regex(/^[\w.-]+$/).default('us').describe('a console keymap such as us (default), de, fr'),
+    disk: z
+      .strictObject({
+        path: z.string().min(1).optional().describe('the disk to install on (a /dev path or an image file); --target wins'),
+        expectSerial: z.string().min(1).optional().describe('refuse the disk unless its serial is this'),
+        expectSize: z.string().refine((v) => typeof parseByteSize(v) === 'number', { message: 'expected a size such as 512G' }).optional().describe('refuse the disk unless its size is this, e.g. 512G'),
+      })
+      .default({})
+      .describe('which disk, and pins for unattended runs'),
+    layout: z
+      .union([z.literal('guided'), z.string().min(1), z.record(z.string(), z.unknown())])
+      .default('guided')
+      .describe('guided (default), the path of a layout file (relative to this file), or an inline layout (table, partitions)'),
+    filesystem: z.enum(['ext4', 'btrfs', 'xfs']).default('ext4').describe('the root filesystem of the guided layout: ext4 (default), btrfs, xfs'),
+    swap: sizeOrNone.default('none'),
+    users: z.array(userSchema).default([]).describe('user accounts (default: none; the configuration can declare them later)'),
+    generations: z
+      .union([z.literal('all'), z.literal('newest'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
+      .default('all')
+      .describe('all (default), newest, a list of generation numbers, or {newest: N}'),
+    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('systemd-boot (default) or grub, both installed as UEFI loaders on the ESP'),
+    kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
+    seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
+    confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
+    interactive: z.array(z.enum(ANSWER_SECTIONS)).default([]).describe(`sections still asked on a terminal: ${ANSWER_SECTIONS.join(', ')}`),
+  })
+  .describe('Cairn installer answers');
+
+export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
+  /** The layout as given: guided, a file path, or an inline layout validated by the layout rules. */
+  readonly layout: 'guided' | { readonly file: string } | { readonly inline: Layout };
+};
+
+/** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
+export function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
+  const result = answersSchema.safeParse(source.data);
+  const problems: Problem[] = result.success ? [] : describeIssues(answersSchema, source, result.error.issues);
+  const raw = (source.data as { layout?: unknown } | null)?.layout;
+  let inline: Layout | undefined;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    try {
+      inline = validateLayout({ file: source.file, data: raw, locate: (path) => source.locate(['layout', ...path]) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.problems.map((p) => ({ ...p, path: p.path === '' ? 'layout' : `layout.${p.path}` })));
+    }
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ValidationError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), { hint: 'see `cairn config schema answers`' });
+  }
+  const data = result.data;
+  const layout = inline !== undefined ? { inline } : data.layout === 'guided' ? 'guided' : { file: data.layout as string };
+  return { ...data, layout };
+}
+
+export function decodeAnswers(text: string, file: string): Answers {
+  return validateAnswers(parseYaml(text, file));
+}

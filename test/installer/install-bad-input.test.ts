@@ -1,0 +1,140 @@
+import { access, mkdir, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CancelledError } from '../../lib/errors.js';
+import type { ProgressEvent } from '../../lib/progress.js';
+import { decodeAnswers } from '../../system/answers.js';
+import { readProfile } from '../../system/profile.js';
+import { guidedLayout } from '../../partitioning/guided-layout.js';
+import { resolveTarget } from '../../partitioning/target.js';
+import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
+import { openRecording } from '../../installer/hardware/recording.js';
+import { executeInstall } from '../../installer/engine/execute-install.js';
+import { planInstall } from '../../installer/engine/install-plan.js';
+import { cairn, cairnOk, repoRoot } from '../support/cli.js';
+import { makeExampleSystem } from '../support/example-system.js';
+import { removeTree, snapshotTree, temporaryDirectory } from '../support/tree.js';
+
+interface Context {
+  dir: string;
+  sysroot: string;
+}
+
+const RECORDED_VM = join(repoRoot, 'fixtures/machines/qemu-kvm-virtio/recording');
+const bad = suite<Context>('install bad input');
+
+bad.before(async (context) => {
+  context.dir = await temporaryDirectory();
+  context.sysroot = (await makeExampleSystem(context.dir)).root;
+});
+
+bad.after(async (context) => {
+  await removeTree(context.dir);
+});
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** An install that must fail with exit 1 and a message, leaving no image and nothing changed in the source. */
+async function refused(context: Context, answers: string, extra: string[], pattern: RegExp, size = '2G'): Promise<string> {
+  const file = join(context.dir, `answers-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(file, answers);
+  const image = join(context.dir, 'target.img');
+  const before = await snapshotTree(context.sysroot);
+  const result = await cairn(['install', '--answers', file, '--target', image, '--size', size, '--source-root', context.sysroot, '--from', RECORDED_VM, ...extra]);
+  assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
+  assert.match(result.stderr, pattern);
+  assert.not.match(result.stderr, /internal error/);
+  assert.not.ok(await exists(image), 'no image was created');
+  assert.equal(await snapshotTree(context.sysroot), before, 'the source is untouched');
+  return result.stderr;
+}
+
+bad('answers with unknown keys and wrong types: every problem at once, with key paths', async (context) => {
+  const stderr = await refused(context, 'version: 1\nhostname: box\nswap: lots\nusers: [{ name: Bob }]\nconfirm: true\n', [], /3 problems:/);
+  assert.match(stderr, /hostname: unknown key; did you mean "hostName"\?/);
+  assert.match(stderr, /swap: expected a size such as 2G, or none/);
+  assert.match(stderr, /users\[0\]\.name: expected a user name/);
+});
+
+bad('a disk that does not match the expectations is refused', async (context) => {
+  await refused(context, 'version: 1\ndisk: { expectSize: 4G }\nconfirm: true\n', [], /disk\.expectSize is 4G, the image is 2G; nothing was written/);
+  await refused(context, 'version: 1\ndisk: { expectSerial: S3X9NX0M }\nconfirm: true\n', [], /disk\.expectSerial is S3X9NX0M, and an image file has no serial/);
+});
+
+bad('a target smaller than the layout is refused', async (context) => {
+  await refused(context, 'version: 1\nconfirm: true\n', [], /the layout does not fit on image file .*target\.img \(100M\): it needs at least/, '100M');
+});
+
+bad('a source profile without generations is refused', async (context) => {
+  const empty = join(context.dir, 'empty-root');
+  await mkdir(empty);
+  const file = join(context.dir, 'a.yaml');
+  await writeFile(file, 'version: 1\nconfirm: true\n');
+  const result = await cairn(['install', '--answers', file, '--target', join(context.dir, 't.img'), '--size', '2G', '--source-root', empty, '--from', RECORDED_VM]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /the source profile \/cairn\/var\/profiles\/system under .*empty-root has no generations to install/);
+  assert.not.ok(await exists(join(context.dir, 't.img')));
+});
+
+bad('a target too small for the generations is refused before the disk is written', async (context) => {
+  const big = join(context.dir, 'big-root');
+  const kernel = join(context.dir, 'huge-kernel');
+  await writeFile(kernel, 'kernel');
+  await truncate(kernel, 300 * 1024 * 1024); // sparse: 300 MiB of kernel
+  await cairnOk(['generation', 'add', '--root', big, '--kernel', kernel]);
+  const file = join(context.dir, 'full.yaml');
+  await writeFile(file, 'version: 1\nconfirm: true\n');
+  const image = join(context.dir, 'small.img');
+  const result = await cairn(['install', '--answers', file, '--target', image, '--size', '700M', '--source-root', big, '--from', RECORDED_VM]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /the root partition \(187M\) cannot hold the 1 generations \(300M with their files\); nothing was written/);
+  assert.match(result.stderr, /log is at|read .*\.log/);
+  assert.not.ok(await exists(image));
+});
+
+bad('without confirm and with no terminal to ask, nothing is written', async (context) => {
+  await refused(context, 'version: 1\n', [], /nothing was written: the answers do not say confirm: true, and there is no terminal to ask/);
+});
+
+bad('Ctrl-C during the install stops at the next safe point, says what was done, and writes nothing', async (context) => {
+  const answers = decodeAnswers('version: 1\n', 'answers.yaml');
+  const platform = await detectPlatformOnly(await openRecording(RECORDED_VM));
+  const image = join(context.dir, 'stopped.img');
+  const target = await resolveTarget(image, { sizeBytes: 2 * 1024 ** 3 });
+  const plan = planInstall({
+    answers,
+    layout: guidedLayout({}),
+    target,
+    platform,
+    source: { root: context.sysroot, store: '/cairn/store', profile: await readProfile(context.sysroot, '/cairn/var/profiles/system') },
+    users: [],
+    seed: 'stop',
+  });
+  const controller = new AbortController();
+  const events: ProgressEvent[] = [];
+  const onProgress = (event: ProgressEvent) => {
+    events.push(event);
+    if (event.kind === 'phase' && event.phase === 'copy') controller.abort(); // Ctrl-C while copying
+  };
+  const logPath = join(context.dir, 'stopped.log');
+  try {
+    await executeInstall(plan, { platform, target, workDirectory: join(context.dir, 'work'), logPath, onProgress, signal: controller.signal });
+    assert.unreachable('the install should have stopped');
+  } catch (error) {
+    assert.instance(error, CancelledError);
+    assert.match((error as Error).message, /stopped after copying the generations; the target .*stopped\.img was not written/);
+  }
+  assert.not.ok(await exists(image));
+  assert.not.ok(await exists(join(context.dir, 'work')), 'the work directory is cleaned up');
+  assert.ok(events.every((e) => e.kind !== 'phase' || !['check', 'table', 'filesystems'].includes(e.phase)), 'no disk phase started');
+  const log = await (await import('node:fs/promises')).readFile(logPath, 'utf8');
+  assert.match(log, /FAILED: stopped after copying the generations/);
+});
+
+bad.run();

@@ -1,0 +1,37 @@
+/** Reading installed disk images back with the real tools: partition table, filesystem UUIDs, files. */
+import { run } from '../../lib/run.js';
+
+export interface SfdiskPartition {
+  readonly node: string;
+  readonly start: number;
+  readonly size: number;
+  readonly type: string;
+  readonly uuid?: string;
+  readonly name?: string;
+}
+
+export async function readSfdisk(image: string): Promise<{ label: string; id: string; partitions: SfdiskPartition[] }> {
+  const { stdout } = await run('sfdisk', ['--json', image]);
+  return (JSON.parse(stdout) as { partitiontable: { label: string; id: string; partitions: SfdiskPartition[] } }).partitiontable;
+}
+
+/** blkid's view of the filesystem at a byte offset: TYPE, UUID, LABEL. */
+export async function probeFilesystem(image: string, offsetBytes: number): Promise<Record<string, string>> {
+  const { stdout } = await run('blkid', ['-p', '-o', 'export', '-O', String(offsetBytes), image]);
+  return Object.fromEntries(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+/** A file of an ext4 filesystem inside an image, read with debugfs (no mount). */
+export async function readExt4File(image: string, offsetBytes: number, path: string): Promise<string> {
+  const { stdout } = await run('debugfs', ['-R', `cat ${path}`, `${image}?offset=${offsetBytes}`]);
+  return stdout;
+}
+
+/** `ls -p` of a directory of an ext4 filesystem inside an image: the names in it. */
+export async function listExt4(image: string, offsetBytes: number, path: string): Promise<string[]> {
+  const { stdout } = await run('debugfs', ['-R', `ls -p ${path}`, `${image}?offset=${offsetBytes}`]);
+  return stdout
+    .split('\n')
+    .map((line) => line.split('/')[5])
+    .filter((name): name is string => name !== undefined && name !== '' && name !== '.' && name !== '..');
+}
