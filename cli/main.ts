@@ -5,7 +5,7 @@ import { reportError } from './exit.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync([...argv]);
+    await (await buildProgram(argv)).parseAsync([...argv]);
     return 0;
   } catch (error) {
     return reportError(error, process.stderr);
