@@ -5,7 +5,7 @@
  * byte is written: a missing kernel, a missing loader binary, a label a loader cannot hold, a generation
  * that does not exist all stop the build with nothing written.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { DomainError, UserError } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
@@ -16,7 +16,7 @@ import { findIsolinuxFiles, findSystemdBoot } from '../../bootloader/loader-bina
 import { renderSyslinuxConfig } from '../../bootloader/syslinux.js';
 import type { LoadedImageSpec } from '../../system/image-spec.js';
 import { generationLink, readProfile, type Profile } from '../../system/profile.js';
-import { hostPath } from '../../system/root-path.js';
+import { hostPath, resolveSystemPath } from '../../system/root-path.js';
 import { storeClosure } from '../../system/store.js';
 import { sha256Text } from '../../system/store-hash.js';
 import { patchBootInfoTable } from '../el-torito/boot-info-table.js';
@@ -30,8 +30,8 @@ import { HYBRID_IMAGE_ALIGNMENT, hybridSystemArea, hybridTail, hybridTailSize } 
 export const ISOLINUX_DIRECTORY = '/isolinux';
 export const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
 const ISOLINUX_MODULES = ['ldlinux.c32', 'menu.c32', 'libutil.c32', 'libcom32.c32'] as const;
-/** The MBR addresses 2^32 sectors of 512 bytes: the ESP (the last partition a stick boots) must end below. */
-const MBR_LIMIT_BYTES = 2 ** 32 * 512;
+/** A FAT file holds at most 4 GiB - 1 bytes: a larger kernel or initrd cannot be on the ESP. */
+const FAT_FILE_LIMIT = 2 ** 32 - 1;
 
 export interface BootableParts {
   /** The image's date: the one given, else the newest of the sources and the generations' dates. */
@@ -65,13 +65,18 @@ export async function addBootableParts(
   const broken = profile.problems;
   if (broken.length > 0 && generations.length === 0) throw new UserError(`${file}: no readable generation in ${profilePath}: ${broken.map((p) => p.message).join('; ')}`);
   const missing = await findMissingBootFiles(root, bootFilesOfProfile({ ...profile, generations: profile.generations.filter((g) => generations.includes(g.number)) }));
-  const menu = buildBootMenu(profile, { generations, extraParams: boot.kernelParams, missing });
-  if (menu.skipped.length > 0) {
-    const lines = menu.skipped.map((s) => `generation ${s.generation}${s.specialisation === undefined ? '' : ` (specialisation ${s.specialisation})`}: ${s.missing.map((m) => `${hostPath(root, m)} is missing`).join(', ')}`);
-    throw new DomainError('missing-boot-files', `${file}: ${lines.length === 1 ? 'a generation cannot boot' : 'generations cannot boot'}: ${lines.join('; ')}`, {
+  // Every generation on the ISO must boot: a missing kernel or initrd is an error here, not a skipped entry.
+  const unbootable = profile.generations
+    .filter((g) => generations.includes(g.number))
+    .flatMap((g) => bootFilesOfProfile({ ...profile, generations: [g] }).filter((path) => missing.has(path)).map((path) => `generation ${g.number}: ${hostPath(root, path)} is missing`));
+  if (unbootable.length > 0) {
+    throw new DomainError('missing-boot-files', `${file}: ${unbootable.join('; ')}`, {
       hint: 'restore the missing files, or leave those generations out with generations: in the spec',
     });
   }
+  const menu = buildBootMenu(profile, { generations, extraParams: boot.kernelParams, missing });
+
+  if (boot.uefi) await checkEspFileSizes(root, bootFilesOf(menu), file);
 
   // The store closures of the generations, at their store paths, and the profile links with their dates.
   const selected = profile.generations.filter((g) => generations.includes(g.number));
@@ -110,13 +115,6 @@ export async function addBootableParts(
   }
 
   const esp = systemdBoot === undefined ? undefined : planIsoEsp({ menu, bootFiles, systemdBoot, timeout: boot.timeout, date, seed });
-  if (esp !== undefined && esp.size >= MBR_LIMIT_BYTES) {
-    throw new DomainError('esp-too-large', `${file}: the ESP would be ${formatSize(esp.size)}, more than the 2 TiB an MBR partition (and so a USB stick's firmware) can address`, {
-      expected: MBR_LIMIT_BYTES,
-      actual: esp.size,
-      hint: 'put fewer generations (or smaller kernels and initrds) on the ISO',
-    });
-  }
   const espLocation = esp === undefined ? undefined : (layout: Parameters<typeof groupById>[0]) => ({ lba: groupById(layout, ESP_GROUP_ID).lba, size: esp.size });
   const isolinuxLba = isolinux === undefined ? undefined : (layout: Parameters<typeof fileExtent>[0]) => fileExtent(layout, ISOLINUX_BIN).lba;
   const tables = {
@@ -133,6 +131,24 @@ export async function addBootableParts(
     padding: { imageAlignment: HYBRID_IMAGE_ALIGNMENT },
   };
   return { date, extensions, menu, profile, generations: selected.map((g) => g.number).sort((a, b) => b - a), espSize: esp?.size };
+}
+
+/**
+ * Before anything is read whole: the UEFI firmware reads kernels and initrds through the ESP's FAT, which
+ * cannot hold a file of 4 GiB or more (and El Torito and the MBR cannot address an ESP beyond the FAT's own
+ * limits): such a generation is refused with its file named.
+ */
+async function checkEspFileSizes(root: string, paths: readonly string[], file: string): Promise<void> {
+  for (const path of paths) {
+    const size = (await stat(hostPath(root, await resolveSystemPath(root, path)))).size;
+    if (size > FAT_FILE_LIMIT) {
+      throw new DomainError('esp-file-too-large', `${file}: ${hostPath(root, path)} is ${formatSize(size)}; the UEFI boot image (a FAT ESP) holds files up to 4 GiB - 1 byte, so UEFI firmware could not load it`, {
+        expected: FAT_FILE_LIMIT,
+        actual: size,
+        hint: 'use a smaller (compressed) kernel or initrd, or set boot.uefi: false for a BIOS-only ISO',
+      });
+    }
+  }
 }
 
 /** The generation numbers a spec selects, checked against the profile. */
