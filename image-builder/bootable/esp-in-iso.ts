@@ -50,7 +50,8 @@ export function planIsoEsp(input: IsoEspInput): IsoEsp {
     return `${ESP_BOOT_FILE_DIRECTORY}/${espBootFileName(file)}`;
   };
   const loaderPath = (systemPath: string) => loaderPathOnEsp(espPathOf(systemPath));
-  const config = renderSystemdBoot(input.menu, { loaderPath, timeout: input.timeout, serial: true });
+  // The editor is on: a live medium's user may fix a command line at boot, and `cairn iso test` adds a serial console.
+  const config = renderSystemdBoot(input.menu, { loaderPath, timeout: input.timeout, serial: true, editor: true });
   // Kernels in the order of the ISO group: sorted by their ESP name, so the layout does not depend on menu order.
   const tailNames = [...byName.keys()].sort();
   const tree = buildTree([
