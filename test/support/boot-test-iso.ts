@@ -3,30 +3,21 @@
  * the CLI with a fixed date; and a system whose generations print nothing on the serial port (no console=
  * parameter), one of which panics, to show that `iso test` finds out anyway.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureTestSystem } from '../../scripts/test-system.js';
+import { buildIso, ISO_EPOCH, writeBootableSpec } from './bootable-iso.js';
 import { cairnOk } from './cli.js';
 
-export const ISO_EPOCH = '1763640000';
 
-/** Writes `image.yaml` into `dir` for the profile under `root` and builds it to `dir/<name>`. */
+/** Writes `<name>.yaml` into `dir` for the profile under `root` and builds it to `dir/<name>.iso`. */
 export async function buildBootableIso(dir: string, root: string, options: { name?: string; boot?: string; volumeId?: string } = {}): Promise<string> {
-  const spec = join(dir, `${options.name ?? 'live'}.yaml`);
-  await writeFile(
-    spec,
-    [
-      `volumeId: ${options.volumeId ?? 'CAIRN_TEST'}`,
-      `root: ${root}`,
-      'profile: /cairn/var/profiles/system',
-      'generations: all',
-      `boot: ${options.boot ?? '{ bios: true, uefi: true, timeout: 5, serial: true }'}`,
-      '',
-    ].join('\n'),
-  );
-  const iso = join(dir, `${options.name ?? 'live'}.iso`);
-  await cairnOk(['iso', 'build', spec, '-o', iso], { env: { SOURCE_DATE_EPOCH: ISO_EPOCH } });
-  return iso;
+  const name = options.name ?? 'live';
+  const spec = await writeBootableSpec(dir, root, {
+    name: `${name}.yaml`,
+    ...(options.volumeId === undefined ? {} : { volumeId: options.volumeId }),
+    boot: `boot: ${options.boot ?? '{ bios: true, uefi: true, timeout: 5, serial: true }'}`,
+  });
+  return buildIso(spec, join(dir, `${name}.iso`));
 }
 
 export interface QuietSystem {

@@ -3,16 +3,21 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cairnOk } from './cli.js';
 
+/** The date every test ISO is built with (SOURCE_DATE_EPOCH). */
+export const ISO_EPOCH = '1763640000';
+
 export interface SpecOptions {
+  /** The spec's file name in `dir` (default image.yaml). */
+  readonly name?: string;
   readonly volumeId?: string;
   readonly generations?: string;
   readonly boot?: string;
   readonly extra?: string;
 }
 
-/** Writes `image.yaml` for the system under `root` into `dir` and returns its path. */
+/** Writes a spec (`image.yaml` by default) for the system under `root` into `dir` and returns its path. */
 export async function writeBootableSpec(dir: string, root: string, options: SpecOptions = {}): Promise<string> {
-  const spec = join(dir, 'image.yaml');
+  const spec = join(dir, options.name ?? 'image.yaml');
   await writeFile(
     spec,
     [
@@ -29,6 +34,6 @@ export async function writeBootableSpec(dir: string, root: string, options: Spec
 }
 
 export async function buildIso(spec: string, output: string, env: Record<string, string> = {}): Promise<string> {
-  await cairnOk(['iso', 'build', spec, '-o', output], { env: { SOURCE_DATE_EPOCH: '1763640000', ...env } });
+  await cairnOk(['iso', 'build', spec, '-o', output], { env: { SOURCE_DATE_EPOCH: ISO_EPOCH, ...env } });
   return output;
 }
