@@ -97,3 +97,40 @@ export async function buildGrubEfiImage(options: GrubImageOptions): Promise<Buff
     await rm(work, { recursive: true, force: true });
   }
 }
+
+function syslinuxModule(name: string): DistroFile {
+  return {
+    description: `${name} (a syslinux BIOS module)`,
+    candidates: [`/usr/lib/syslinux/modules/bios/${name}`, `/usr/share/syslinux/${name}`, `/usr/lib/syslinux/bios/${name}`],
+    packages: { debian: 'syslinux-common', fedora: 'syslinux-nonlinux', arch: 'syslinux' },
+  };
+}
+
+/** isolinux, its hybrid MBR and the BIOS modules its menu needs, from the syslinux packages. */
+export const ISOLINUX_FILES = {
+  'isolinux.bin': {
+    description: 'isolinux.bin (the BIOS boot loader for CDs)',
+    candidates: ['/usr/lib/ISOLINUX/isolinux.bin', '/usr/share/syslinux/isolinux.bin', '/usr/lib/syslinux/bios/isolinux.bin'],
+    packages: { debian: 'isolinux', fedora: 'syslinux-nonlinux', arch: 'syslinux' },
+  },
+  'isohdpfx.bin': {
+    description: 'isohdpfx.bin (the isohybrid MBR boot code for USB sticks)',
+    candidates: ['/usr/lib/ISOLINUX/isohdpfx.bin', '/usr/share/syslinux/isohdpfx.bin', '/usr/lib/syslinux/bios/isohdpfx.bin'],
+    packages: { debian: 'isolinux', fedora: 'syslinux-nonlinux', arch: 'syslinux' },
+  },
+  'ldlinux.c32': syslinuxModule('ldlinux.c32'),
+  'menu.c32': syslinuxModule('menu.c32'),
+  'libutil.c32': syslinuxModule('libutil.c32'),
+  'libcom32.c32': syslinuxModule('libcom32.c32'),
+} as const satisfies Record<string, DistroFile>;
+
+export type IsolinuxFile = keyof typeof ISOLINUX_FILES;
+
+/** Every isolinux file, from an explicit directory (which must hold them all) or the usual places. */
+export function findIsolinuxFiles(directory?: string): Record<IsolinuxFile, string> {
+  const found = {} as Record<IsolinuxFile, string>;
+  for (const [name, file] of Object.entries(ISOLINUX_FILES) as [IsolinuxFile, DistroFile][]) {
+    found[name] = findDistroFile(file, directory === undefined ? undefined : posix.join(directory, name));
+  }
+  return found;
+}

@@ -39,16 +39,27 @@ export function blsEntryFileName(id: string): string {
   return name;
 }
 
-export function renderSystemdBoot(menu: BootMenu, options: RenderOptions): SystemdBootConfig {
+export interface SystemdBootRenderOptions extends RenderOptions, LoaderConfOptions {}
+
+export function renderSystemdBoot(menu: BootMenu, options: SystemdBootRenderOptions): SystemdBootConfig {
   checkTimeout(options.timeout);
   const checker = new TextChecker('systemd-boot');
   const entries = menu.entries.map((entry) => ({ name: blsEntryFileName(entry.id), text: renderBlsEntry(entry, options, checker) }));
   checker.throwIfAny();
-  return { loaderConf: renderLoaderConf(menu.defaultId, options.timeout), entries };
+  return { loaderConf: renderLoaderConf(menu.defaultId, options.timeout, options), entries };
 }
 
-export function renderLoaderConf(defaultId: string, timeout: number): string {
-  return [CAIRN_CONFIG_HEADER, `timeout ${timeout}`, `default ${blsEntryFileName(defaultId)}`, 'editor no', 'console-mode keep', ''].join('\n');
+export interface LoaderConfOptions {
+  /**
+   * Let the user edit an entry's kernel command line at boot (`e`). Off on installed systems, where it
+   * would hand anyone at the keyboard a root shell (`init=/bin/sh`); on for live media, where the
+   * person at the keyboard owns the medium anyway and `cairn iso test` needs it to add a serial console.
+   */
+  readonly editor?: boolean;
+}
+
+export function renderLoaderConf(defaultId: string, timeout: number, options: LoaderConfOptions = {}): string {
+  return [CAIRN_CONFIG_HEADER, `timeout ${timeout}`, `default ${blsEntryFileName(defaultId)}`, `editor ${options.editor === true ? 'yes' : 'no'}`, 'console-mode keep', ''].join('\n');
 }
 
 function renderBlsEntry(entry: BootEntry, options: RenderOptions, checker: TextChecker): string {

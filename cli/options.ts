@@ -1,6 +1,7 @@
 /** Option parsers and shared option sets for the commands. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
+import { tableLines } from '../lib/text-table.js';
 import { DEFAULT_PROFILE } from '../system/profile.js';
 import { DEFAULT_STORE } from '../system/store.js';
 
@@ -44,7 +45,5 @@ export function formatDate(date: Date): string {
 
 /** Left-aligned text table, for human output. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return `${tableLines(header, rows).join('\n')}\n`;
 }

@@ -2,7 +2,9 @@
  * `cairn iso build`: an image spec turned into an ISO by either engine. The image's date is `--date`, else
  * SOURCE_DATE_EPOCH, else the newest modification time among the sources: never the clock.
  */
+import { UserError } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
+import { addBootableParts, type BootableParts } from './bootable/bootable-iso.js';
 import type { LoadedImageSpec } from '../system/image-spec.js';
 import { buildIsoImage, checkOutputFolder } from './build-iso.js';
 import { ImageTree } from './image-tree.js';
@@ -30,6 +32,8 @@ export interface SpecBuildResult {
   readonly symlinks: number;
   /** Cairn's engine only: files whose content was already on the image. */
   readonly sharedExtents: number | undefined;
+  /** A bootable ISO: its menu, generations and ESP. */
+  readonly boot?: BootableParts;
 }
 
 export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<SpecBuildResult> {
@@ -39,6 +43,24 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
   onProgress({ kind: 'phase', phase: 'scan', title: `Reading the sources of ${loaded.file}` });
   const tree = new ImageTree();
   const summary = scanSources(tree, sources, onProgress);
+  if (loaded.spec.profile !== undefined) {
+    if (engine === 'xorriso') {
+      throw new UserError(`${loaded.file}: the xorriso engine makes data ISOs only; a spec with a profile (a bootable ISO) is built by Cairn's own engine`, {
+        hint: 'leave out --engine xorriso',
+      });
+    }
+    const boot = await addBootableParts(tree, loaded, { given: options.date, newestSource: summary.newest }, onProgress);
+    const result = await buildIsoImage({
+      volumeId: loaded.spec.volumeId,
+      date: boot.date,
+      tree,
+      extensions: boot.extensions,
+      output: options.output,
+      onProgress,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { output: options.output, engine, date: boot.date, files: result.files, directories: result.directories, symlinks: result.symlinks, sharedExtents: result.sharedExtents, boot };
+  }
   const date = options.date ?? new Date((summary.newest ?? 0) * 1000);
   if (engine === 'xorriso') {
     checkOutputFolder(options.output);

@@ -4,6 +4,7 @@
  * serial port on stdio so menus can be read and driven with keys. Always TCG unless told otherwise: KVM is
  * not available (or not working) on many CI machines.
  */
+import { accessSync, constants } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,9 @@ export const KEYS = {
   enter: '\r',
   escape: '\u001b',
   tab: '\t',
+  /** Home and End as xterm sends them; OVMF's terminal driver and systemd-boot's line editor take these. */
+  home: '\u001b[H',
+  end: '\u001b[F',
 } as const;
 export type KeyName = keyof typeof KEYS;
 
@@ -86,6 +90,44 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
   return args;
 }
 
+/** Refuses `kvm` where the kernel offers no KVM device, before QEMU fails with a less helpful message. */
+export function checkAccelerator(accel: 'tcg' | 'kvm'): void {
+  if (accel !== 'kvm') return;
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    throw new UserError('KVM is not available here (/dev/kvm is missing or not accessible)', { hint: 'leave out --kvm to use TCG, or load the kvm module and join the kvm group' });
+  }
+}
+
+/** The files one boot needs besides the image: a working directory and, for UEFI, its own OVMF variable store. */
+export interface FirmwareFiles {
+  readonly workDir: string;
+  /** A fresh copy of the OVMF variable template (firmware writes boot entries into it), for UEFI. */
+  readonly varsCopy: string | undefined;
+  /** Removes the working directory and everything in it. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Makes the files a boot needs. Every boot gets a fresh variable store, so one run's boot entries and
+ * settings never leak into the next; the caller removes them when QEMU has exited.
+ */
+export async function prepareFirmwareFiles(firmware: Firmware): Promise<FirmwareFiles> {
+  const template = firmware === 'uefi' ? findDistroFile(OVMF_VARS) : undefined;
+  const workDir = await mkdtemp(join(tmpdir(), 'cairn-qemu-'));
+  const remove = () => rm(workDir, { recursive: true, force: true });
+  if (template === undefined) return { workDir, varsCopy: undefined, remove };
+  const varsCopy = join(workDir, 'OVMF_VARS.fd');
+  try {
+    await copyFile(template, varsCopy);
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { workDir, varsCopy, remove };
+}
+
 /** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
@@ -105,13 +147,13 @@ export class QemuMachine {
   }
 
   static async start(options: QemuOptions): Promise<QemuMachine> {
-    const workDir = await mkdtemp(join(tmpdir(), 'cairn-qemu-'));
-    let vars: string | undefined;
-    if (options.firmware === 'uefi') {
-      vars = join(workDir, 'OVMF_VARS.fd');
-      await copyFile(findDistroFile(OVMF_VARS), vars);
+    const files = await prepareFirmwareFiles(options.firmware);
+    try {
+      return new QemuMachine(startTool('qemu-system-x86_64', qemuArguments(options, files.varsCopy)), files.workDir);
+    } catch (error) {
+      await files.remove();
+      throw error;
     }
-    return new QemuMachine(startTool('qemu-system-x86_64', qemuArguments(options, vars)), workDir);
   }
 
   /** Everything the serial console printed so far, raw (escape sequences included). */

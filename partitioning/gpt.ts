@@ -169,7 +169,8 @@ export function decodeGptHeader(bytes: Uint8Array, offset = 0): GptHeader {
   const headerSize = view.getUint32(12, true);
   if (headerSize < GPT.headerSize || offset + headerSize > bytes.length) throw new GptDecodeError(`header size ${headerSize} is invalid`);
   const stored = view.getUint32(16, true);
-  const copy = bytes.slice(offset, offset + headerSize);
+  // A copy even when given a Node Buffer (whose slice() is a view): zeroing the CRC must not touch the caller's bytes.
+  const copy = Uint8Array.prototype.slice.call(bytes, offset, offset + headerSize);
   copy.fill(0, 16, 20);
   const computed = crc32(copy);
   if (stored !== computed) {
@@ -290,6 +291,11 @@ function checkGeometry(table: GptTable): void {
 /** Encodes a whole table into its primary and backup blocks. */
 export function encodeGpt(table: GptTable): GptBlocks {
   checkGeometry(table);
+  return encodeGptBlocks(table);
+}
+
+/** The blocks of a table as it is, for comparing with what a disk holds (hybrid ISOs break the geometry rules on purpose). */
+function encodeGptBlocks(table: GptTable): GptBlocks {
   const { sectorSize } = table;
   const entries = encodeGptEntries(table.partitions, table.entryCount, table.entrySize, sectorSize);
   const entriesCrc32 = crc32(entries.subarray(0, table.entryCount * table.entrySize));
@@ -346,7 +352,7 @@ export function decodeGpt(primary: Uint8Array, options: { sectorSize?: number } 
  * encodes to; returns what differs (empty when the backup is intact).
  */
 export function checkGptBackup(table: GptTable, backup: Uint8Array): string[] {
-  const expected = encodeGpt(table).backup.bytes;
+  const expected = encodeGptBlocks(table).backup.bytes;
   if (backup.length !== expected.length) return [`backup block is ${backup.length} bytes, expected ${expected.length}`];
   const problems: string[] = [];
   const headerAt = expected.length - table.sectorSize;

@@ -120,7 +120,11 @@ export function hasMbrSignature(bytes: Uint8Array, offset = 0): boolean {
   return bytes[offset + MBR.signatureOffset] === MBR.signature[0] && bytes[offset + MBR.signatureOffset + 1] === MBR.signature[1];
 }
 
-/** Decodes the MBR in the 512 bytes at `offset`. Entries of type 0 are empty slots and left out. */
+/**
+ * Decodes the MBR in the 512 bytes at `offset`. An entry of type 0 without sectors is an empty slot and
+ * left out; one of type 0 with sectors is kept, as Linux and sfdisk keep it (isohybrid images mark the
+ * whole image so, typed 0 to keep firmware from mounting it).
+ */
 export function decodeMbr(bytes: Uint8Array, offset = 0): MbrTable {
   if (bytes.length < offset + MBR.size) throw new MbrDecodeError(`an MBR needs ${MBR.size} bytes, got ${bytes.length - offset}`);
   if (!hasMbrSignature(bytes, offset)) throw new MbrDecodeError('no 0x55AA boot signature at byte 510');
@@ -130,7 +134,8 @@ export function decodeMbr(bytes: Uint8Array, offset = 0): MbrTable {
   for (let slot = 0; slot < MBR.entryCount; slot++) {
     const at = MBR.entriesOffset + slot * MBR.entrySize;
     const type = sector[at + 4]!;
-    if (type === 0) continue;
+    const sectors = view.getUint32(at + 12, true);
+    if (type === 0 && sectors === 0) continue;
     const status = sector[at]!;
     if (status !== 0 && status !== MBR.statusBootable) {
       throw new MbrDecodeError(`partition entry ${slot + 1} has status byte 0x${status.toString(16)} (expected 0x00 or 0x80)`);
@@ -140,7 +145,7 @@ export function decodeMbr(bytes: Uint8Array, offset = 0): MbrTable {
       bootable: status === MBR.statusBootable,
       type,
       firstLba: view.getUint32(at + 8, true),
-      sectors: view.getUint32(at + 12, true),
+      sectors,
       firstChs: readChs(sector, at + 1),
       lastChs: readChs(sector, at + 5),
     });

@@ -16,8 +16,11 @@ export type CurrentTable =
       /** What is wrong with the backup table (empty when it matches the primary). */
       readonly backupProblems: readonly string[];
     }
-  /** A table is there but cannot be read: the reason. */
-  | { readonly kind: 'damaged'; readonly problem: string };
+  /** A table is there but cannot be read: the reason (and the MBR, when sector 0 holds one). */
+  | { readonly kind: 'damaged'; readonly problem: string; readonly mbr?: MbrTable };
+
+/** Reads `count` sectors from `lba` on (fewer bytes at the end of the medium). */
+export type SectorReader = (lba: number, count: number) => Promise<Uint8Array>;
 
 export async function readSectors(handle: FileHandle, lba: number, count: number, sectorSize: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(count * sectorSize);
@@ -29,14 +32,15 @@ export async function readSectors(handle: FileHandle, lba: number, count: number
 export async function readPartitionTable(path: string, sizeBytes: number, sectorSize = 512): Promise<CurrentTable> {
   const handle = await open(path, 'r');
   try {
-    return await readTableFrom(handle, sizeBytes, sectorSize);
+    return await readPartitionTableFrom((lba, count) => readSectors(handle, lba, count, sectorSize), sizeBytes, sectorSize);
   } finally {
     await handle.close();
   }
 }
 
-async function readTableFrom(handle: FileHandle, sizeBytes: number, sectorSize: number): Promise<CurrentTable> {
-  const head = await readSectors(handle, 0, 2, sectorSize);
+/** Reads the table of a medium of `sizeBytes` bytes through `read` (a file, or an image already open). */
+export async function readPartitionTableFrom(read: SectorReader, sizeBytes: number, sectorSize = 512): Promise<CurrentTable> {
+  const head = await read(0, 2);
   if (head.length < MBR.size) return { kind: 'none' };
   let mbr: MbrTable | undefined;
   try {
@@ -56,18 +60,18 @@ async function readTableFrom(handle: FileHandle, sizeBytes: number, sectorSize: 
     const entrySize = probe.getUint32(84, true);
     if (entryCount * entrySize > 16 * 1024 * 1024 || entriesLba > 1024 * 1024) throw new GptDecodeError('entry array size or place is implausible');
     const primarySectors = entriesLba - 1 + entryArraySectors(entryCount, entrySize, sectorSize);
-    const gpt = decodeGpt(await readSectors(handle, 1, primarySectors, sectorSize), { sectorSize });
+    const gpt = decodeGpt(await read(1, primarySectors), { sectorSize });
     const diskSectors = Math.floor(sizeBytes / sectorSize);
     const problems: string[] = [];
     if (gpt.diskSectors !== diskSectors) {
       problems.push(`the backup header is expected at LBA ${gpt.diskSectors - 1}, but the disk's last LBA is ${diskSectors - 1} (the disk was resized)`);
     } else {
       const backupLength = gpt.diskSectors - gpt.backupEntriesLba;
-      problems.push(...checkGptBackup(gpt, await readSectors(handle, gpt.backupEntriesLba, backupLength, sectorSize)));
+      problems.push(...checkGptBackup(gpt, await read(gpt.backupEntriesLba, backupLength)));
     }
     return { kind: 'gpt', mbr, gpt, backupProblems: problems };
   } catch (error) {
-    if (error instanceof GptDecodeError) return { kind: 'damaged', problem: `GPT: ${error.message}` };
+    if (error instanceof GptDecodeError) return { kind: 'damaged', problem: `GPT: ${error.message}`, ...(mbr === undefined ? {} : { mbr }) };
     throw error;
   }
 }

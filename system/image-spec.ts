@@ -1,7 +1,8 @@
 /**
- * The image spec (`image.yaml`): what goes on an ISO. So far the volume id and the files, each a host file or
- * directory (`from`, relative to the spec's folder) placed at a path inside the image (`to`). Later parts add
- * the profile, the generations and the boot setup.
+ * The image spec (`image.yaml`): what goes on an ISO. The volume id and the files, each a host file or
+ * directory (`from`, relative to the spec's folder) placed at a path inside the image (`to`); and for a
+ * bootable ISO the profile whose generations it carries (`root`, `profile`, `generations`) and the boot
+ * setup (`boot`).
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -35,6 +36,24 @@ export const imageFileEntrySchema = z
   })
   .describe('a file or directory to put on the image: from (host path) and to (path inside the image)');
 
+const absoluteSystemPath = z.string().regex(/^\/[^\0]*$/).describe('an absolute path as the system sees it');
+
+export const generationSelectionSchema = z
+  .union([z.literal('all'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
+  .describe('all (default), a list of generation numbers, or {newest: N}');
+
+export const imageBootSchema = z
+  .strictObject({
+    bios: z.boolean().default(true).describe('boot on BIOS machines with isolinux (syslinux packages); default true'),
+    uefi: z.boolean().default(true).describe('boot on UEFI machines with systemd-boot (systemd-boot-efi package); default true'),
+    timeout: z.number().int().min(0).max(3600).default(10).describe('seconds before the default entry boots; default 10'),
+    serial: z.boolean().default(true).describe('also show the menus on the first serial port at 115200 baud; default true'),
+    kernelParams: z.array(z.string().min(1)).default([]).describe('parameters added to every entry, after the generation\'s own'),
+    isolinux: z.string().min(1).optional().describe('the directory holding isolinux.bin, isohdpfx.bin and the syslinux BIOS modules (default: searched)'),
+    systemdBoot: z.string().min(1).optional().describe('systemd-bootx64.efi (default: searched)'),
+  })
+  .describe('how the ISO boots');
+
 export const imageSpecSchema = z
   .strictObject({
     volumeId: z
@@ -43,7 +62,20 @@ export const imageSpecSchema = z
       .max(MAX_VOLUME_ID_LENGTH)
       .regex(VOLUME_ID_PATTERN)
       .describe('the volume id: 1 to 32 characters of A-Z, 0-9 and _, e.g. CAIRN_LIVE'),
+    root: z.string().min(1).default('/').describe('the directory absolute store and profile paths resolve under, relative to this file (default /)'),
+    profile: absoluteSystemPath.optional().describe('the profile whose generations the ISO carries and boots, e.g. /cairn/var/profiles/system'),
+    store: absoluteSystemPath.default('/cairn/store').describe('the store the profile\'s generations live in (default /cairn/store)'),
+    generations: generationSelectionSchema.default('all'),
+    boot: imageBootSchema.optional(),
     files: z.array(imageFileEntrySchema).default([]).describe('the files and directories to put on the image'),
+  })
+  .superRefine((spec, context) => {
+    if (spec.boot !== undefined && spec.profile === undefined) {
+      context.addIssue({ code: 'custom', path: ['boot'], message: 'a bootable ISO needs the generations it boots: add profile (e.g. /cairn/var/profiles/system)' });
+    }
+    if (spec.boot !== undefined && !spec.boot.bios && !spec.boot.uefi) {
+      context.addIssue({ code: 'custom', path: ['boot'], message: 'bios and uefi are both false: the ISO would not boot; set one to true, or leave boot out' });
+    }
   })
   .describe('a Cairn image spec (image.yaml)');
 
@@ -62,6 +94,8 @@ export interface LoadedImageSpec {
   readonly file: string;
   /** The folder relative `from` paths are resolved against. */
   readonly directory: string;
+  /** `root` resolved on the host. */
+  readonly root: string;
   readonly spec: ImageSpec;
   readonly files: readonly ResolvedFileEntry[];
 }
@@ -80,6 +114,7 @@ function resolveImageSpec(spec: ImageSpec, file: string): LoadedImageSpec {
   return {
     file,
     directory,
+    root: isAbsolute(spec.root) ? resolve(spec.root) : resolve(directory, spec.root),
     spec,
     files: spec.files.map((entry, index) => ({
       from: isAbsolute(entry.from) ? resolve(entry.from) : resolve(directory, entry.from),

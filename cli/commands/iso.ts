@@ -1,14 +1,22 @@
-/** `cairn iso build|inspect`: write an ISO from an image spec, and decode one with Cairn's own codecs. */
+/**
+ * `cairn iso build|inspect|run|test`: write an ISO from an image spec, decode one with Cairn's own codecs,
+ * boot it in QEMU on this terminal, or boot every generation headless and report which came up.
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { CancelledError } from '../../lib/errors.js';
+import { CancelledError, UserError } from '../../lib/errors.js';
+import type { Firmware } from '../../lib/qemu.js';
 import { formatSize } from '../../lib/size.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
 import { loadImageSpec } from '../../system/image-spec.js';
 import { buildIsoFromSpec, type IsoEngine } from '../../image-builder/build-from-spec.js';
 import { inspectIsoImage, renderInspectReport } from '../../image-builder/read/inspect.js';
 import { statSync } from 'node:fs';
-import { printJson } from '../options.js';
+import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, type BootMedia } from '../../image-builder/vm/boot-modes.js';
+import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
+import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
+import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
+import { formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
@@ -17,6 +25,11 @@ export function parseDate(value: string): Date {
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`expected seconds since 1970 or a date such as 2026-01-31T12:00:00Z, got "${value}"`);
   return date;
 }
+
+/** Enough for a live system's initramfs; QEMU's own default (128 MiB) is not. */
+const DEFAULT_MEMORY_MIB = 1024;
+/** A boot under TCG takes 10-30 s on a shared CI core; a slow one gets ten times that. */
+const DEFAULT_BOOT_TIMEOUT_SECONDS = 300;
 
 function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -66,7 +79,7 @@ export function isoCommand(): Command {
 
   command
     .command('inspect')
-    .description('show the volume descriptors and the files of an ISO (Rock Ridge attributes, Joliet names), decoded by Cairn')
+    .description('show what an ISO holds, decoded by Cairn: volume descriptors, El Torito catalog, partition tables, boot menus, files')
     .argument('<image>', 'the ISO image')
     .option('--json', 'print the whole decoded image as JSON')
     .action(async (image: string, options: { json?: boolean }) => {
@@ -75,5 +88,113 @@ export function isoCommand(): Command {
       else process.stdout.write(`${renderInspectReport(report).join('\n')}\n`);
     });
 
+  command
+    .command('run')
+    .description('boot an ISO in QEMU with its serial console on this terminal (Ctrl-A X quits)')
+    .argument('<image>', 'the ISO image')
+    .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS (SeaBIOS)')
+    .option('--usb', 'attach the image as a USB stick instead of a CD')
+    .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
+    .option('--memory <MiB>', "the machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
+    .action(async (image: string, options: { uefi?: boolean; usb?: boolean; kvm?: boolean; memory: number }) => {
+      const mode = { firmware: options.uefi ? ('uefi' as const) : ('bios' as const), media: options.usb ? ('usb' as const) : ('cd' as const) };
+      const machine = await planIsoRun(image, { ...mode, accel: options.kvm ? 'kvm' : 'tcg', memoryMiB: options.memory });
+      process.stderr.write(`Booting ${image} under ${describeBootMode(mode)} (QEMU, ${options.kvm ? 'KVM' : 'TCG'}); the serial console follows. Ctrl-A X quits, Ctrl-A C opens the QEMU monitor.\n`);
+      const code = await runIsoAttached(machine);
+      if (code !== 0) throw new UserError(`QEMU exited with code ${code}`, { hint: 'its message is above' });
+    });
+
+  command
+    .command('test')
+    .description('boot every generation of an ISO in each firmware mode (SeaBIOS and OVMF, CD and USB stick) headless, and report which came up')
+    .argument('<image>', 'the ISO image')
+    .addOption(new Option('--firmware <firmware>', 'only this firmware').choices([...FIRMWARES]))
+    .addOption(new Option('--media <media>', 'only this medium').choices([...BOOT_MEDIA]))
+    .option('--generation <n>', 'only this generation (repeatable)', (value: string, previous: number[] = []) => [...previous, parseCount(value)])
+    .option('--timeout <seconds>', 'per boot, from power-on to the init process', parsePositive, DEFAULT_BOOT_TIMEOUT_SECONDS)
+    .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
+    .option('--memory <MiB>', "each machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
+    .option('--logs <dir>', "keep each boot's serial console in this directory")
+    .option('--dry-run', 'list the boots and the keys each one types, without starting QEMU')
+    .option('--json', 'print the results as JSON')
+    .action(async (image: string, options: { firmware?: Firmware; media?: BootMedia; generation?: number[]; timeout: number; kvm?: boolean; memory: number; logs?: string; dryRun?: boolean; json?: boolean }) => {
+      const report = await inspectIsoImage(image);
+      const plan = planBootTests(image, bootSectionsOf(report), {
+        ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
+        ...(options.media === undefined ? {} : { media: options.media }),
+        ...(options.generation === undefined ? {} : { generations: options.generation }),
+      });
+      const skipped = plan.skipped.map((s) => ({ firmware: s.mode.firmware, media: s.mode.media, reason: s.reason }));
+      if (options.dryRun) {
+        if (options.json) printJson({ image, boots: plan.cases, skipped });
+        else process.stdout.write(renderBootPlan(plan));
+        return;
+      }
+      if (plan.cases.length === 0) throw new UserError(`${image}: nothing to boot: ${plan.skipped.map((s) => `${describeBootMode(s.mode)}: ${s.reason}`).join('; ') || 'no menu entry matches'}`);
+      const renderer = createProgressRenderer();
+      let results;
+      try {
+        results = await runBootTests(image, plan, {
+          accel: options.kvm ? 'kvm' : 'tcg',
+          memoryMiB: options.memory,
+          timeoutMs: options.timeout * 1000,
+          ...(options.logs === undefined ? {} : { logDirectory: resolve(options.logs) }),
+          onProgress: renderer.onProgress,
+        });
+      } finally {
+        renderer.finish();
+      }
+      const failed = results.filter((r) => !r.up);
+      if (options.json) {
+        printJson({
+          image,
+          boots: results.map((r) => ({
+            generation: r.case.entry.generation ?? null,
+            title: r.case.entry.title,
+            firmware: r.case.mode.firmware,
+            media: r.case.mode.media,
+            loader: r.case.loader,
+            result: r.up ? 'up' : 'failed',
+            seconds: r.seconds,
+            reason: r.reason ?? null,
+            commandLine: r.commandLine ?? null,
+            initProcess: r.initProcess ?? null,
+            log: r.log ?? null,
+            consoleTail: r.consoleTail ?? null,
+          })),
+          skipped,
+          up: results.length - failed.length,
+          failed: failed.length,
+        });
+      } else {
+        process.stdout.write(renderBootResults(results, plan));
+      }
+      if (failed.length > 0) throw new UserError(`${failed.length} of ${results.length} ${results.length === 1 ? 'boot' : 'boots'} failed`, { hint: 'the console of each failed boot is shown above (keep whole consoles with --logs DIR)' });
+    });
+
   return command;
+}
+
+function entryName(entry: BootTestCase['entry']): string {
+  return entry.generation === undefined ? entry.title : String(entry.generation);
+}
+
+function renderBootPlan(plan: BootTestPlan): string {
+  const step = (s: BootStep) => (s.kind === 'wait' ? `wait for ${s.what}` : s.kind === 'keys' ? s.keys.join(' ') : `type "${s.text}"`);
+  const rows = plan.cases.map((c) => [entryName(c.entry), firmwareName(c.mode.firmware), c.mode.media.toUpperCase(), c.loader, c.steps.map(step).join(', ')]);
+  let text = formatTable(['generation', 'firmware', 'media', 'loader', 'steps'], rows);
+  for (const s of plan.skipped) text += `skipped: ${describeBootMode(s.mode)}: ${s.reason}\n`;
+  return text;
+}
+
+function renderBootResults(results: readonly BootTestResult[], plan: BootTestPlan): string {
+  const rows = results.map((r) => [entryName(r.case.entry), firmwareName(r.case.mode.firmware), r.case.mode.media.toUpperCase(), r.up ? 'up' : 'FAILED', `${r.seconds} s`, r.up ? `ran ${r.initProcess}` : r.reason!]);
+  for (const s of plan.skipped) rows.push(['-', firmwareName(s.mode.firmware), s.mode.media.toUpperCase(), 'skipped', '', s.reason]);
+  let text = formatTable(['generation', 'firmware', 'media', 'result', 'time', 'detail'], rows);
+  const failed = results.filter((r) => !r.up);
+  text += `${results.length - failed.length} up, ${failed.length} failed${plan.skipped.length === 0 ? '' : `, ${plan.skipped.length} ${plan.skipped.length === 1 ? 'mode' : 'modes'} skipped`}\n`;
+  for (const r of failed) {
+    text += `\n--- ${describeEntry(r.case)} under ${describeBootMode(r.case.mode)}: the end of its serial console${r.log === undefined ? '' : ` (all of it: ${r.log})`}\n${r.consoleTail ?? ''}\n`;
+  }
+  return text;
 }

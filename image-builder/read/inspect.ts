@@ -6,7 +6,10 @@
 import { formatSize } from '../../lib/size.js';
 import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from '../iso9660/constants.js';
 import { PosixFileType } from '../iso9660/rock-ridge.js';
+import { bootMenusSection } from './boot-menu-section.js';
+import { elToritoSection } from './el-torito-section.js';
 import { readIsoImage, withImage, type ImageAccess, type IsoEntry, type IsoImage } from './iso-reader.js';
+import { partitionTablesSection } from './partition-section.js';
 
 export interface InspectContext {
   readonly image: IsoImage;
@@ -50,7 +53,7 @@ export const systemAreaSection: InspectSection<SystemAreaSummary> = {
 };
 
 /** The sections `cairn iso inspect` shows, in order. Later parts add theirs here. */
-export const inspectSections: InspectSection[] = [systemAreaSection];
+export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection];
 
 export async function inspectIsoImage(file: string, sections: readonly InspectSection[] = inspectSections): Promise<InspectReport> {
   return withImage(file, async (access) => {

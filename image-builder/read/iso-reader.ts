@@ -515,3 +515,28 @@ function typeOfMode(mode: number): EntryType {
       return 'file';
   }
 }
+
+/**
+ * The entry at `path` in the primary tree. `ignoreCase` compares as ISO 9660 readers without Rock Ridge do
+ * (isolinux, firmware): names differing only in case are the same.
+ */
+export function findIsoEntry(image: IsoImage, path: string, options: { readonly ignoreCase?: boolean } = {}): IsoEntry | undefined {
+  const key = (p: string) => (options.ignoreCase === true ? p.toLowerCase() : p);
+  const wanted = key(path);
+  return image.tree.entries.find((entry) => key(entry.path) === wanted);
+}
+
+/** The bytes of a regular file of the image, its extents joined; refuses files larger than `limit`. */
+export async function readIsoFile(access: ImageAccess, entry: IsoEntry, limit = 16 * 1024 * 1024): Promise<Uint8Array> {
+  if (entry.type !== 'file') throw new UserError(`${entry.path} on the ISO is a ${entry.type}, not a file`);
+  if (entry.size > limit) throw new UserError(`${entry.path} on the ISO is ${entry.size} bytes, more than the ${limit} this reads`);
+  const out = new Uint8Array(entry.size);
+  let done = 0;
+  for (const extent of entry.extents) {
+    const length = Math.min(extent.size, entry.size - done);
+    if (length <= 0) break;
+    out.set(await access.read(extent.lba * SECTOR_SIZE, length), done);
+    done += length;
+  }
+  return out.subarray(0, done);
+}

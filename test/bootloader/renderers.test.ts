@@ -6,7 +6,7 @@ import { buildBootMenu, type BootMenu } from '../../bootloader/entries.js';
 import { parseGrubConfig, parseGrubScript, quoteGrubWord, renderGrubConfig } from '../../bootloader/grub.js';
 import { loaderMenuOf, type RenderOptions } from '../../bootloader/loader-menu.js';
 import { parseSyslinuxConfig, renderSyslinuxConfig } from '../../bootloader/syslinux.js';
-import { blsEntryFileName, compareVersions, globMatches, parseSystemdBoot, renderSystemdBoot } from '../../bootloader/systemd-boot.js';
+import { blsEntryFileName, compareVersions, globMatches, parseLoaderConf, parseSystemdBoot, renderLoaderConf, renderSystemdBoot } from '../../bootloader/systemd-boot.js';
 import { UnwritableEntryError, describeCharacter } from '../../bootloader/writable-text.js';
 import { UserError } from '../../lib/errors.js';
 import { repoRoot } from '../support/cli.js';
@@ -64,6 +64,15 @@ test('systemd-boot: read back in any directory order, the menu is the model: new
   assert.equal(plain, loaderMenuOf(menu, onEsp));
   assert.is(defaultPattern, 'cairn-generation-2.conf');
   assert.ok(defaultMatched);
+});
+
+test('systemd-boot: the command line editor is off unless asked for (live media ask, installed systems do not)', () => {
+  assert.match(renderSystemdBoot(sampleMenu(), onEsp).loaderConf, /^editor no$/m);
+  const live = renderSystemdBoot(sampleMenu(), { ...onEsp, editor: true }).loaderConf;
+  assert.match(live, /^editor yes$/m);
+  assert.is(parseLoaderConf(live).editor, 'yes');
+  assert.match(renderLoaderConf('cairn-generation-1', 3), /^editor no$/m);
+  assert.match(renderLoaderConf('cairn-generation-1', 3, { editor: true }), /^editor yes$/m);
 });
 
 test('systemd-boot: version order is numeric, and a default pattern is a glob', () => {

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { QemuMachine, qemuArguments, stripTerminalCodes } from '../../lib/qemu.js';
+import { stat } from 'node:fs/promises';
+import { QemuMachine, prepareFirmwareFiles, qemuArguments, stripTerminalCodes } from '../../lib/qemu.js';
 import { TEST_INIT_LINE, ensureTestSystem } from '../../scripts/test-system.js';
 
 test('the QEMU command line: TCG, serial on stdio, media as CD, USB stick or disk', () => {
@@ -12,6 +13,22 @@ test('the QEMU command line: TCG, serial on stdio, media as CD, USB stick or dis
   assert.ok(usb.includes('qemu-xhci,id=xhci') && usb.includes('usb-storage,bus=xhci.0,drive=boot,bootindex=0'));
   assert.throws(() => qemuArguments({ firmware: 'uefi' }), /OVMF variable store/);
   assert.ok(qemuArguments({ firmware: 'uefi' }, '/tmp/vars.fd').some((a) => a.endsWith('file=/tmp/vars.fd')));
+});
+
+test('each UEFI boot gets its own copy of the OVMF variable store, removed with its directory', async () => {
+  const first = await prepareFirmwareFiles('uefi');
+  const second = await prepareFirmwareFiles('uefi');
+  try {
+    assert.ok(first.varsCopy !== undefined && first.varsCopy !== second.varsCopy && first.varsCopy.startsWith(first.workDir));
+    assert.is((await stat(first.varsCopy)).size, (await stat(second.varsCopy!)).size);
+  } finally {
+    await first.remove();
+    await second.remove();
+  }
+  assert.not.ok(await stat(first.workDir).then(() => true, () => false), 'the directory is gone');
+  const bios = await prepareFirmwareFiles('bios');
+  assert.is(bios.varsCopy, undefined);
+  await bios.remove();
 });
 
 test('terminal codes are stripped for matching', () => {

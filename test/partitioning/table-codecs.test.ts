@@ -205,4 +205,27 @@ codecs('decode(encode(x)) is x, and damaged tables are named', () => {
   assert.throws(() => decodeMbr(new Uint8Array(512)), /0x55AA/);
 });
 
+codecs('an isohybrid MBR keeps its type-0 whole-image entry, as sfdisk lists it; an all-zero slot stays out', async ({ dir }) => {
+  const path = await image(dir, 'isohybrid.img', 8 * 1024 * 1024);
+  const table = { diskSignature: 0x1234abcd, partitions: [{ number: 1, bootable: true, type: 0x00, firstLba: 0, sectors: 16384 }, { number: 2, bootable: false, type: 0xef, firstLba: 64, sectors: 2048 }] };
+  const handle = await open(path, 'r+');
+  await handle.write(encodeMbr(table), 0, 512, 0);
+  await handle.close();
+  const decoded = decodeMbr(await readRange(path, 0, 512));
+  assert.equal(decoded.partitions.map((p) => [p.number, p.bootable, p.type, p.firstLba, p.sectors]), [[1, true, 0, 0, 16384], [2, false, 0xef, 64, 2048]]);
+  assert.equal(encodeMbr(decoded), await readRange(path, 0, 512));
+  const dump = JSON.parse((await run('sfdisk', ['--json', path])).stdout) as { partitiontable: { partitions: { start: number; size: number; type: string }[] } };
+  assert.equal(dump.partitiontable.partitions.map((p) => [p.start, p.size, p.type]), [[0, 16384, '0'], [64, 2048, 'ef']]);
+});
+
+codecs('decoding a GPT in a Node Buffer leaves the buffer as it was (Buffer.slice is a view)', () => {
+  const table = newGptTable({ diskSectors: 4096, diskGuid: '0F0E0D0C-0B0A-0908-0706-050403020100', partitions: [] });
+  const blocks = encodeGpt(table);
+  const primary = Buffer.from(blocks.primary.bytes);
+  const before = Buffer.from(primary);
+  decodeGpt(primary);
+  assert.ok(primary.equals(before), 'the header CRC is still in place');
+  assert.equal(checkGptBackup(table, Buffer.from(blocks.backup.bytes)), []);
+});
+
 codecs.run();

@@ -1,0 +1,183 @@
+/**
+ * What makes an image spec's ISO bootable: the generations of the profile (their store closures at their
+ * store paths, their profile links), one boot menu model rendered for isolinux (BIOS) and systemd-boot
+ * (UEFI), El Torito, and the hybrid partition tables for USB sticks. Everything is decided before the first
+ * byte is written: a missing kernel, a missing loader binary, a label a loader cannot hold, a generation
+ * that does not exist all stop the build with nothing written.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { DomainError, UserError } from '../../lib/errors.js';
+import type { OnProgress } from '../../lib/progress.js';
+import { formatSize } from '../../lib/size.js';
+import { bootFilesOf, bootFilesOfProfile, buildBootMenu, type BootMenu } from '../../bootloader/entries.js';
+import { describeBootFiles, findMissingBootFiles } from '../../bootloader/boot-files.js';
+import { findIsolinuxFiles, findSystemdBoot } from '../../bootloader/loader-binaries.js';
+import { renderSyslinuxConfig } from '../../bootloader/syslinux.js';
+import type { LoadedImageSpec } from '../../system/image-spec.js';
+import { generationLink, readProfile, type Profile } from '../../system/profile.js';
+import { hostPath, resolveSystemPath } from '../../system/root-path.js';
+import { storeClosure } from '../../system/store.js';
+import { sha256Text } from '../../system/store-hash.js';
+import { patchBootInfoTable } from '../el-torito/boot-info-table.js';
+import type { ImageTree } from '../image-tree.js';
+import { fileExtent, groupById, type IsoExtensions } from '../layout/iso-layout.js';
+import { scanSources } from '../scan-sources.js';
+import { elToritoBootRecord, elToritoCatalog } from './el-torito-boot.js';
+import { ESP_GROUP_ID, planIsoEsp } from './esp-in-iso.js';
+import { HYBRID_IMAGE_ALIGNMENT, hybridSystemArea, hybridTail, hybridTailSize } from './hybrid-tables.js';
+
+export const ISOLINUX_DIRECTORY = '/isolinux';
+export const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
+const ISOLINUX_MODULES = ['ldlinux.c32', 'menu.c32', 'libutil.c32', 'libcom32.c32'] as const;
+/** A FAT file holds at most 4 GiB - 1 bytes: a larger kernel or initrd cannot be on the ESP. */
+const FAT_FILE_LIMIT = 2 ** 32 - 1;
+
+export interface BootableParts {
+  /** The image's date: the one given, else the newest of the sources and the generations' dates. */
+  readonly date: Date;
+  readonly extensions: IsoExtensions;
+  readonly menu: BootMenu;
+  readonly profile: Profile;
+  /** The generations on the ISO, newest first. */
+  readonly generations: readonly number[];
+  /** The ESP's size, when the ISO boots UEFI. */
+  readonly espSize: number | undefined;
+}
+
+export async function addBootableParts(
+  tree: ImageTree,
+  loaded: LoadedImageSpec,
+  dates: { readonly given: Date | undefined; readonly newestSource: number | undefined },
+  onProgress: OnProgress,
+): Promise<BootableParts> {
+  const { spec, root, file } = loaded;
+  const boot = spec.boot ?? { bios: true, uefi: true, timeout: 10, serial: true, kernelParams: [] };
+  const profilePath = spec.profile!;
+  onProgress({ kind: 'phase', phase: 'generations', title: `Reading the generations of ${profilePath}` });
+
+  // Binaries first: a loader that is not installed is reported before anything is read or written.
+  const isolinux = boot.bios ? findIsolinuxFiles(boot.isolinux) : undefined;
+  const systemdBoot = boot.uefi ? await readFile(findSystemdBoot(boot.systemdBoot)) : undefined;
+
+  const profile = await readProfile(root, profilePath);
+  const generations = selectGenerations(profile, spec.generations, file);
+  const broken = profile.problems;
+  if (broken.length > 0 && generations.length === 0) throw new UserError(`${file}: no readable generation in ${profilePath}: ${broken.map((p) => p.message).join('; ')}`);
+  const missing = await findMissingBootFiles(root, bootFilesOfProfile({ ...profile, generations: profile.generations.filter((g) => generations.includes(g.number)) }));
+  // Every generation on the ISO must boot: a missing kernel or initrd is an error here, not a skipped entry.
+  const unbootable = profile.generations
+    .filter((g) => generations.includes(g.number))
+    .flatMap((g) => bootFilesOfProfile({ ...profile, generations: [g] }).filter((path) => missing.has(path)).map((path) => `generation ${g.number}: ${hostPath(root, path)} is missing`));
+  if (unbootable.length > 0) {
+    throw new DomainError('missing-boot-files', `${file}: ${unbootable.join('; ')}`, {
+      hint: 'restore the missing files, or leave those generations out with generations: in the spec',
+    });
+  }
+  const menu = buildBootMenu(profile, { generations, extraParams: boot.kernelParams, missing });
+
+  if (boot.uefi) await checkEspFileSizes(root, bootFilesOf(menu), file);
+
+  // The store closures of the generations, at their store paths, and the profile links with their dates.
+  const selected = profile.generations.filter((g) => generations.includes(g.number));
+  const newestGeneration = Math.max(...selected.map((g) => Math.floor(g.date.getTime() / 1000)));
+  const date = dates.given ?? new Date(Math.max(dates.newestSource ?? 0, newestGeneration) * 1000);
+  const location = { root, store: spec.store };
+  const entries = await storeClosure(location, selected.map((g) => g.toplevel));
+  scanSources(tree, entries.map((entry) => ({ from: hostPath(root, entry), to: entry, key: `${file}: profile ${profilePath}` })), onProgress);
+  for (const generation of selected) {
+    tree.add(generationLink(profilePath, generation.number), { kind: 'symlink', target: generation.toplevel, mtime: Math.floor(generation.date.getTime() / 1000), origin: `${file}: generation ${generation.number}` });
+  }
+  const current = selected.find((g) => g.number === menu.defaultGeneration) ?? selected[selected.length - 1]!;
+  tree.add(profilePath, { kind: 'symlink', target: posix.basename(generationLink(profilePath, current.number)), mtime: Math.floor(current.date.getTime() / 1000), origin: `${file}: profile` });
+
+  // Each kernel and initrd once: where it is on the ISO (the regular file its path leads to).
+  const described = await describeBootFiles(root, bootFilesOf(menu));
+  const bootFiles = new Map([...described].map(([systemPath, bootFile]) => [systemPath, { ...bootFile, isoPath: isoPathOf(root, bootFile.hostPath) }]));
+  const isoPath = (systemPath: string) => bootFiles.get(systemPath)!.isoPath;
+  const seed = sha256Text(JSON.stringify({ volumeId: spec.volumeId, date: date.getTime(), entries: menu.entries, files: [...described.values()].map((f) => f.sha256) }));
+  const mtime = Math.floor(date.getTime() / 1000);
+
+  if (isolinux !== undefined) {
+    const config = renderSyslinuxConfig(menu, { loaderPath: isoPath, timeout: boot.timeout, serial: boot.serial, menuTitle: `Cairn - ${spec.volumeId}` });
+    tree.add(ISOLINUX_BIN, {
+      kind: 'file',
+      mode: 0o444,
+      mtime,
+      content: { kind: 'bytes', bytes: await readFile(isolinux['isolinux.bin']) },
+      patch: ({ original, lba }) => patchBootInfoTable(original, { pvdLba: 16, fileLba: lba }),
+      origin: `${file}: boot.bios (isolinux.bin)`,
+    });
+    for (const module of ISOLINUX_MODULES) {
+      tree.add(`${ISOLINUX_DIRECTORY}/${module}`, { kind: 'file', mode: 0o444, mtime, content: { kind: 'bytes', bytes: await readFile(isolinux[module]) }, origin: `${file}: boot.bios (${module})` });
+    }
+    tree.add(`${ISOLINUX_DIRECTORY}/isolinux.cfg`, { kind: 'file', mode: 0o444, mtime, content: { kind: 'bytes', bytes: new TextEncoder().encode(config) }, origin: `${file}: boot (the BIOS menu)` });
+  }
+
+  const esp = systemdBoot === undefined ? undefined : planIsoEsp({ menu, bootFiles, systemdBoot, timeout: boot.timeout, date, seed });
+  const espLocation = esp === undefined ? undefined : (layout: Parameters<typeof groupById>[0]) => ({ lba: groupById(layout, ESP_GROUP_ID).lba, size: esp.size });
+  const isolinuxLba = isolinux === undefined ? undefined : (layout: Parameters<typeof fileExtent>[0]) => fileExtent(layout, ISOLINUX_BIN).lba;
+  const tables = {
+    seed,
+    ...(isolinux === undefined ? {} : { mbrBootCode: await readFile(isolinux['isohdpfx.bin']) }),
+    ...(isolinuxLba === undefined ? {} : { isolinuxLba }),
+    ...(espLocation === undefined ? {} : { esp: espLocation }),
+  };
+  const extensions: IsoExtensions = {
+    systemArea: hybridSystemArea(tables),
+    volumeDescriptors: [elToritoBootRecord()],
+    hiddenExtents: [elToritoCatalog({ ...(isolinuxLba === undefined ? {} : { bios: isolinuxLba }), ...(espLocation === undefined ? {} : { uefi: espLocation }) })],
+    ...(esp === undefined ? {} : { groups: [{ id: ESP_GROUP_ID, members: esp.members }], tail: { size: hybridTailSize(), compute: hybridTail(tables) } }),
+    padding: { imageAlignment: HYBRID_IMAGE_ALIGNMENT },
+  };
+  return { date, extensions, menu, profile, generations: selected.map((g) => g.number).sort((a, b) => b - a), espSize: esp?.size };
+}
+
+/**
+ * Before anything is read whole: the UEFI firmware reads kernels and initrds through the ESP's FAT, which
+ * cannot hold a file of 4 GiB or more (and El Torito and the MBR cannot address an ESP beyond the FAT's own
+ * limits): such a generation is refused with its file named.
+ */
+async function checkEspFileSizes(root: string, paths: readonly string[], file: string): Promise<void> {
+  for (const path of paths) {
+    const size = (await stat(hostPath(root, await resolveSystemPath(root, path)))).size;
+    if (size > FAT_FILE_LIMIT) {
+      throw new DomainError('esp-file-too-large', `${file}: ${hostPath(root, path)} is ${formatSize(size)}; the UEFI boot image (a FAT ESP) holds files up to 4 GiB - 1 byte, so UEFI firmware could not load it`, {
+        expected: FAT_FILE_LIMIT,
+        actual: size,
+        hint: 'use a smaller (compressed) kernel or initrd, or set boot.uefi: false for a BIOS-only ISO',
+      });
+    }
+  }
+}
+
+/** The generation numbers a spec selects, checked against the profile. */
+function selectGenerations(profile: Profile, selection: LoadedImageSpec['spec']['generations'], file: string): number[] {
+  const available = profile.generations.map((g) => g.number).sort((a, b) => b - a);
+  if (available.length === 0) {
+    throw new DomainError('no-generations', `${file}: the profile ${profile.profile} has no generations to put on the ISO`, {
+      hint: 'make one with cairn generation add (or check root: and profile: in the spec)',
+    });
+  }
+  if (selection === 'all') return available;
+  if (Array.isArray(selection)) {
+    const unknown = selection.filter((n) => !available.includes(n));
+    if (unknown.length > 0) {
+      throw new DomainError('unknown-generation', `${file}: generations: ${unknown.join(', ')} ${unknown.length === 1 ? 'does' : 'do'} not exist in ${profile.profile} (it has ${[...available].reverse().join(', ')})`, {
+        expected: available,
+        actual: unknown,
+      });
+    }
+    return [...selection].sort((a, b) => b - a);
+  }
+  const newest = available.slice(0, selection.newest);
+  // The current generation stays bootable (and the default) even when it is not among the newest.
+  if (profile.current !== undefined && !newest.includes(profile.current)) newest.push(profile.current);
+  return newest;
+}
+
+function isoPathOf(root: string, host: string): string {
+  const prefix = root === '/' ? '' : root.replace(/\/$/, '');
+  if (!host.startsWith(`${prefix}/`)) throw new Error(`${host} is not under ${root}`);
+  return host.slice(prefix.length);
+}

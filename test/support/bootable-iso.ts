@@ -1,0 +1,39 @@
+/** Bootable ISOs of the example system for tests: a spec in a temporary folder, built by the CLI. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cairnOk } from './cli.js';
+
+/** The date every test ISO is built with (SOURCE_DATE_EPOCH). */
+export const ISO_EPOCH = '1763640000';
+
+export interface SpecOptions {
+  /** The spec's file name in `dir` (default image.yaml). */
+  readonly name?: string;
+  readonly volumeId?: string;
+  readonly generations?: string;
+  readonly boot?: string;
+  readonly extra?: string;
+}
+
+/** Writes a spec (`image.yaml` by default) for the system under `root` into `dir` and returns its path. */
+export async function writeBootableSpec(dir: string, root: string, options: SpecOptions = {}): Promise<string> {
+  const spec = join(dir, options.name ?? 'image.yaml');
+  await writeFile(
+    spec,
+    [
+      `volumeId: ${options.volumeId ?? 'CAIRN_TEST'}`,
+      `root: ${root}`,
+      'profile: /cairn/var/profiles/system',
+      `generations: ${options.generations ?? 'all'}`,
+      options.boot ?? 'boot: { bios: true, uefi: true, timeout: 5, serial: true }',
+      options.extra ?? '',
+      '',
+    ].join('\n'),
+  );
+  return spec;
+}
+
+export async function buildIso(spec: string, output: string, env: Record<string, string> = {}): Promise<string> {
+  await cairnOk(['iso', 'build', spec, '-o', output], { env: { SOURCE_DATE_EPOCH: ISO_EPOCH, ...env } });
+  return output;
+}
