@@ -40,8 +40,10 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  const first = argv.slice(2).find((word) => !word.startsWith('-'));
-  const named = first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
+  const words = argv.slice(2);
+  const first = words.find((word) => !word.startsWith('-'));
+  const versionOnly = first === undefined && words.some((word) => word === '-V' || word === '--version');
+  const named = versionOnly ? [] : first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
   for (const name of named) program.addCommand(await GROUPS[name]!());
   // Usage errors throw instead of exiting, so that main() stays the single exit point.
   const exitOverride = (command: Command) => {
