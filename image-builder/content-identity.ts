@@ -5,7 +5,7 @@
  * When there is much to hash in large files, worker threads hash on the other cores.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../lib/errors.js';
@@ -25,6 +25,42 @@ export interface DedupCandidate {
 export type ContentKeys = ReadonlyMap<DedupCandidate, number>;
 
 const HASH_CHUNK = 4 * 1024 * 1024;
+/** Same-size files at least this large are first compared by a sample; smaller ones are simply hashed. */
+const SAMPLE_THRESHOLD = 1024 * 1024;
+const SAMPLE_BYTES = 64 * 1024;
+
+/** Splits same-size candidates by a hash of their first and last 64 KiB (files that differ there differ). */
+function groupBySample(candidates: readonly DedupCandidate[], size: number): DedupCandidate[][] {
+  const groups = new Map<string, DedupCandidate[]>();
+  const buffer = Buffer.alloc(SAMPLE_BYTES);
+  for (const candidate of candidates) {
+    const hash = createHash('sha256');
+    const content = candidate.content;
+    if (content.kind === 'bytes') {
+      hash.update(content.bytes.subarray(0, SAMPLE_BYTES)).update(content.bytes.subarray(Math.max(0, size - SAMPLE_BYTES)));
+    } else {
+      let fd: number | undefined;
+      try {
+        fd = openSync(content.path, 'r');
+        if (fstatSync(fd).size !== size) throw changedError(describeCandidate(candidate));
+        for (const position of [0, Math.max(0, size - SAMPLE_BYTES)]) {
+          const read = readSync(fd, buffer, 0, SAMPLE_BYTES, position);
+          hash.update(buffer.subarray(0, read));
+        }
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw sourceError(describeCandidate(candidate), error);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }
+    const sample = hash.digest('hex');
+    const group = groups.get(sample);
+    if (group === undefined) groups.set(sample, [candidate]);
+    else group.push(candidate);
+  }
+  return [...groups.values()];
+}
 
 export interface IdentifyOptions {
   readonly onProgress?: OnProgress;
@@ -60,8 +96,15 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
   const toHash: DedupCandidate[] = [];
   for (const [size, found] of bySize) {
     if (size === 0) for (const c of [found].flat()) keys.set(c, 0);
-    else if (Array.isArray(found)) toHash.push(...found);
-    else keys.set(found, nextKey++);
+    else if (!Array.isArray(found)) keys.set(found, nextKey++);
+    else if (size < SAMPLE_THRESHOLD) toHash.push(...found);
+    else {
+      // Large files of one size: a sample of each (its start and end) tells most apart without reading them.
+      for (const group of groupBySample(found, size)) {
+        if (group.length === 1) keys.set(group[0]!, nextKey++);
+        else toHash.push(...group);
+      }
+    }
   }
   bySize.clear();
 
