@@ -62,3 +62,11 @@ export function formatSize(bytes: number): string {
   const rounded = value >= 100 ? Math.round(value).toString() : value.toFixed(value >= 10 ? 1 : 2).replace(/\.?0+$/, '');
   return `${rounded}${units[unit]}`;
 }
+
+/** The exact size in the largest binary unit that divides it (`8G`, `1536M`, `512`): for files that are read back. */
+export function formatExactSize(bytes: number): string {
+  for (const [unit, factor] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
+    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return String(bytes);
+}

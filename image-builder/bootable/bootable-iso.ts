@@ -15,6 +15,7 @@ import { describeBootFiles, findMissingBootFiles } from '../../bootloader/boot-f
 import { findIsolinuxFiles, findSystemdBoot } from '../../bootloader/loader-binaries.js';
 import { renderSyslinuxConfig } from '../../bootloader/syslinux.js';
 import type { LoadedImageSpec } from '../../system/image-spec.js';
+import { selectGenerations } from '../../system/generation-selection.js';
 import { generationLink, readProfile, type Profile } from '../../system/profile.js';
 import { hostPath, resolveSystemPath } from '../../system/root-path.js';
 import { storeClosure } from '../../system/store.js';
@@ -61,7 +62,12 @@ export async function addBootableParts(
   const systemdBoot = boot.uefi ? await readFile(findSystemdBoot(boot.systemdBoot)) : undefined;
 
   const profile = await readProfile(root, profilePath);
-  const generations = selectGenerations(profile, spec.generations, file);
+  const { generations } = selectGenerations(profile, spec.generations, {
+    where: `${file}: `,
+    purpose: 'to put on the ISO',
+    hint: 'make one with cairn generation add (or check root: and profile: in the spec)',
+    currentWithLists: false,
+  });
   const broken = profile.problems;
   if (broken.length > 0 && generations.length === 0) throw new UserError(`${file}: no readable generation in ${profilePath}: ${broken.map((p) => p.message).join('; ')}`);
   const missing = await findMissingBootFiles(root, bootFilesOfProfile({ ...profile, generations: profile.generations.filter((g) => generations.includes(g.number)) }));
@@ -149,31 +155,6 @@ async function checkEspFileSizes(root: string, paths: readonly string[], file: s
       });
     }
   }
-}
-
-/** The generation numbers a spec selects, checked against the profile. */
-function selectGenerations(profile: Profile, selection: LoadedImageSpec['spec']['generations'], file: string): number[] {
-  const available = profile.generations.map((g) => g.number).sort((a, b) => b - a);
-  if (available.length === 0) {
-    throw new DomainError('no-generations', `${file}: the profile ${profile.profile} has no generations to put on the ISO`, {
-      hint: 'make one with cairn generation add (or check root: and profile: in the spec)',
-    });
-  }
-  if (selection === 'all') return available;
-  if (Array.isArray(selection)) {
-    const unknown = selection.filter((n) => !available.includes(n));
-    if (unknown.length > 0) {
-      throw new DomainError('unknown-generation', `${file}: generations: ${unknown.join(', ')} ${unknown.length === 1 ? 'does' : 'do'} not exist in ${profile.profile} (it has ${[...available].reverse().join(', ')})`, {
-        expected: available,
-        actual: unknown,
-      });
-    }
-    return [...selection].sort((a, b) => b - a);
-  }
-  const newest = available.slice(0, selection.newest);
-  // The current generation stays bootable (and the default) even when it is not among the newest.
-  if (profile.current !== undefined && !newest.includes(profile.current)) newest.push(profile.current);
-  return newest;
 }
 
 function isoPathOf(root: string, host: string): string {

@@ -7,9 +7,11 @@
  */
 import { stringify } from 'yaml';
 import { DomainError } from '../../lib/errors.js';
+import { formatExactSize } from '../../lib/size.js';
 import type { Answers } from '../../system/answers.js';
 import type { Layout } from '../../system/layout.js';
 import type { Profile } from '../../system/profile.js';
+import { selectGenerations, type SelectedGenerations } from '../../system/generation-selection.js';
 import { partitionMountedAt, planPartitions, type PartitionPlan, type PlannedPartition } from '../../partitioning/plan.js';
 import type { Target } from '../../partitioning/target.js';
 import type { SystemChoices } from '../config/plan-configuration.js';
@@ -122,29 +124,12 @@ export function planInstall(request: InstallRequest): InstallPlan {
 }
 
 /** The generations an answer selects, newest first; the current generation is always among them. */
-export function chooseGenerations(selection: Answers['generations'], profile: Profile): { generations: number[]; current: number } {
-  const available = profile.generations.map((g) => g.number).sort((a, b) => b - a);
-  if (available.length === 0) {
-    throw new DomainError('no-generations', `the source profile ${profile.profile} has no generations to install`, {
-      hint: 'make one with cairn generation add, or point --source-root/--profile at a profile that has some',
-    });
-  }
-  const current = profile.current ?? available[0]!;
-  let chosen: number[];
-  if (selection === 'all') chosen = available;
-  else if (selection === 'newest') chosen = [available[0]!];
-  else if (Array.isArray(selection)) {
-    const missing = selection.filter((n) => !available.includes(n));
-    if (missing.length > 0) {
-      throw new DomainError('unknown-generation', `generations: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist in ${profile.profile} (it has ${[...available].reverse().join(', ')})`, {
-        expected: available,
-        actual: missing,
-      });
-    }
-    chosen = [...selection];
-  } else chosen = available.slice(0, selection.newest);
-  if (!chosen.includes(current)) chosen.push(current);
-  return { generations: [...new Set(chosen)].sort((a, b) => b - a), current };
+export function chooseGenerations(selection: Answers['generations'], profile: Profile): SelectedGenerations {
+  return selectGenerations(profile, selection, {
+    purpose: 'to install',
+    hint: 'make one with cairn generation add, or point --source-root/--profile at a profile that has some',
+    currentWithLists: true,
+  });
 }
 
 function renderReproducingAnswers(request: InstallRequest, generations: readonly number[], bootloader: string): string {
@@ -157,7 +142,7 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
           partitions: request.layout.partitions.map((p) => ({
             name: p.name,
             type: p.type,
-            size: p.size.kind === 'percent' ? `${p.size.percent}%` : exactSize(p.size.bytes),
+            size: p.size.kind === 'percent' ? `${p.size.percent}%` : formatExactSize(p.size.bytes),
             ...(p.format === undefined ? {} : { format: p.format }),
             ...(p.label === undefined ? {} : { label: p.label }),
             ...(p.mountPoint === undefined ? {} : { mountPoint: p.mountPoint }),
@@ -172,7 +157,7 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     keyMap: answers.keyMap,
     disk: {
       ...(target.identity.serial === undefined ? {} : { expectSerial: target.identity.serial }),
-      expectSize: exactSize(target.identity.sizeBytes),
+      expectSize: formatExactSize(target.identity.sizeBytes),
     },
     layout,
     ...(answers.layout === 'guided' ? { filesystem: answers.filesystem, swap: answers.swap } : {}),
@@ -193,10 +178,3 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
   ].join('\n');
 }
 
-/** The shortest exact size string (`8G`, `1536M`, or bytes). */
-function exactSize(bytes: number): string {
-  for (const [unit, factor] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
-    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
-  }
-  return String(bytes);
-}

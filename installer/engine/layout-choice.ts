@@ -4,7 +4,7 @@
  */
 import { dirname, isAbsolute, join } from 'node:path';
 import { readUserFile } from '../../lib/user-file.js';
-import { parseByteSize } from '../../lib/size.js';
+import { formatExactSize, parseByteSize } from '../../lib/size.js';
 import type { Answers } from '../../system/answers.js';
 import { decodeLayout, type Layout } from '../../system/layout.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
@@ -62,7 +62,7 @@ export function guidedPartitions(choice: LayoutChoice, context: LayoutContext): 
   return base.partitions.map((p) => ({
     name: p.name,
     type: p.type,
-    size: p.size.kind === 'percent' ? `${p.size.percent}%` : sizeText(p.size.bytes),
+    size: p.size.kind === 'percent' ? `${p.size.percent}%` : formatExactSize(p.size.bytes),
     format: p.format ?? 'none',
   }));
 }
@@ -87,12 +87,6 @@ function customLayout(partitions: readonly CustomPartition[], context: LayoutCon
   };
 }
 
-function sizeText(bytes: number): string {
-  for (const [unit, factor] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
-    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
-  }
-  return String(bytes);
-}
 
 export function answersDirectory(answersFile: string | undefined): string {
   return answersFile === undefined ? process.cwd() : dirname(answersFile);
