@@ -46,7 +46,7 @@ async function refused(context: Context, answers: string, extra: string[], patte
   await writeFile(file, answers);
   const image = join(context.dir, 'target.img');
   const before = await snapshotTree(context.sysroot);
-  const result = await cairn(['install', '--answers', file, '--target', image, '--size', size, '--source-root', context.sysroot, '--from', RECORDED_VM, ...extra]);
+  const result = await cairn(['install', '--answers', file, '--target', image, '--size', size, '--source-root', context.sysroot, '--from', RECORDED_VM, '--log', join(context.dir, 'refused.log'), ...extra]);
   assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
   assert.match(result.stderr, pattern);
   assert.not.match(result.stderr, /internal error/);
@@ -76,7 +76,7 @@ bad('a source profile without generations is refused', async (context) => {
   await mkdir(empty);
   const file = join(context.dir, 'a.yaml');
   await writeFile(file, 'version: 1\nconfirm: true\n');
-  const result = await cairn(['install', '--answers', file, '--target', join(context.dir, 't.img'), '--size', '2G', '--source-root', empty, '--from', RECORDED_VM]);
+  const result = await cairn(['install', '--answers', file, '--target', join(context.dir, 't.img'), '--size', '2G', '--source-root', empty, '--from', RECORDED_VM, '--log', join(context.dir, 'empty.log')]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /the source profile \/cairn\/var\/profiles\/system under .*empty-root has no generations to install/);
   assert.not.ok(await exists(join(context.dir, 't.img')));
@@ -91,7 +91,7 @@ bad('a target too small for the generations is refused before the disk is writte
   const file = join(context.dir, 'full.yaml');
   await writeFile(file, 'version: 1\nconfirm: true\n');
   const image = join(context.dir, 'small.img');
-  const result = await cairn(['install', '--answers', file, '--target', image, '--size', '700M', '--source-root', big, '--from', RECORDED_VM]);
+  const result = await cairn(['install', '--answers', file, '--target', image, '--size', '700M', '--source-root', big, '--from', RECORDED_VM, '--log', join(context.dir, 'full.log')]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /the root partition \(187M\) cannot hold the 1 generations \(300M with their files\); nothing was written/);
   assert.match(result.stderr, /log is at|read .*\.log/);

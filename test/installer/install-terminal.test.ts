@@ -92,7 +92,7 @@ test('the screens in a real terminal give the same disk and configuration as the
     await tty.waitFor(/\[exited 0\]/);
 
     await writeFile(join(dir, 'answers.yaml'), ['version: 1', 'hostName: box', 'timeZone: Europe/Berlin', `users: [{ name: alice, password: "${PASSWORD}" }]`, 'confirm: true', ''].join('\n'));
-    await cairnOk(['install', '--answers', join(dir, 'answers.yaml'), '--target', viaAnswers, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM]);
+    await cairnOk(['install', '--answers', join(dir, 'answers.yaml'), '--target', viaAnswers, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM, '--log', join(dir, 'unattended.log')]);
 
     const [a, b] = [await readSfdisk(viaScreens), await readSfdisk(viaAnswers)];
     assert.is(a.id, b.id);
@@ -114,7 +114,7 @@ test('--plain asks the same questions one line at a time, from a pipe, and insta
     await mkdir(join(dir, 'plain'));
     const image = join(dir, 'plain', 'disk.img');
     const lines = ['', '', 'Europe/Berlin', '', '', '1', '', '', 'box', 'alice', PASSWORD, PASSWORD, '', 'disk.img', ''];
-    const result = await cairnOk(['install', '--plain', '--target', image, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM], { input: lines.join('\n') });
+    const result = await cairnOk(['install', '--plain', '--target', image, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM, '--log', join(dir, 'plain.log')], { input: lines.join('\n') });
     assert.match(result.stdout, /Disk \(number or path\) \[.*disk\.img\]/);
     assert.match(result.stdout, /Type the disk's name \(disk\.img\) to install/);
     assert.match(result.stdout, /Installed generations 3, 2, 1 onto image file/);

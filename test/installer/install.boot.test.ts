@@ -116,7 +116,7 @@ install('the answers written to the target reproduce the install when fed back',
   await writeFile(written, await readExt4File(context.image, context.rootOffset, '/etc/cairn/answers.yaml'));
   await mkdir(join(context.dir, 'second'));
   const again = join(context.dir, 'second', 'disk.img');
-  await cairnOk(['install', '--answers', written, '--target', again, '--size', '2G', '--yes', '--source-root', context.sysroot, '--from', RECORDED_VM]);
+  await cairnOk(['install', '--answers', written, '--target', again, '--size', '2G', '--yes', '--source-root', context.sysroot, '--from', RECORDED_VM, '--log', join(context.dir, 'again.log')]);
   const [a, b] = [await readSfdisk(context.image), await readSfdisk(again)];
   assert.equal(b.partitions.map(({ node: _, ...p }) => p), a.partitions.map(({ node: _, ...p }) => p));
   assert.is(b.id, a.id);
