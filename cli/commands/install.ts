@@ -100,13 +100,13 @@ function sectionsFor(session: InstallerSession, options: InstallOptions) {
 
 async function installUnattended(session: InstallerSession, draft: DraftAnswers): Promise<void> {
   const renderer = createProgressRenderer();
+  let result;
   try {
-    const result = await withInterrupt((signal) => session.engine.run(draft, renderer.onProgress, signal));
-    renderer.finish();
-    if ('lines' in result) for (const line of result.lines) process.stdout.write(`${line}\n`);
+    result = await withInterrupt((signal) => session.engine.run(draft, renderer.onProgress, signal));
   } finally {
     renderer.finish();
   }
+  if ('lines' in result) for (const line of result.lines) process.stdout.write(`${line}\n`);
 }
 
 /** Runs work with Ctrl-C turned into an abort: the install stops at its next safe point and says so. */
