@@ -3,6 +3,14 @@
 import { buildProgram } from './program.js';
 import { reportError } from './exit.js';
 
+// A reader that stops early (`cairn ... | head`) is not an error: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   try {
     await (await buildProgram(argv)).parseAsync([...argv]);

@@ -14,7 +14,7 @@ export type Step = QuestionSection | 'hardware' | 'summary';
 const ORDER: readonly Step[] = ['welcome', 'keyboard', 'timezone', 'hardware', 'disk', 'layout', 'users', 'generations', 'summary'];
 
 export type LayoutChoice =
-  | { readonly kind: 'guided'; readonly filesystem: 'ext4' | 'btrfs' | 'xfs'; readonly swap: string }
+  | { readonly kind: 'guided'; readonly filesystem: 'ext4' | 'btrfs'; readonly swap: string }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'custom'; readonly partitions: readonly CustomPartition[] }
   /** A layout given inline in the answers file. */

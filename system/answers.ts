@@ -59,7 +59,7 @@ export const answersSchema = z
       .union([z.literal('guided'), z.string().min(1), z.record(z.string(), z.unknown())])
       .default('guided')
       .describe('guided (default), the path of a layout file (relative to this file), or an inline layout (table, partitions)'),
-    filesystem: z.enum(['ext4', 'btrfs', 'xfs']).default('ext4').describe('the root filesystem of the guided layout: ext4 (default), btrfs, xfs'),
+    filesystem: z.enum(['ext4', 'btrfs']).default('ext4').describe('the root filesystem of the guided layout: ext4 (default) or btrfs (the installer fills the root without mounting it, which xfs cannot be)'),
     swap: sizeOrNone.default('none'),
     users: z.array(userSchema).default([]).describe('user accounts (default: none; the configuration can declare them later)'),
     generations: z

@@ -65,6 +65,14 @@ export function planInstall(request: InstallRequest): InstallPlan {
       actual: partitions.partitions.map((p) => `${p.name}${p.mountPoint === undefined ? '' : ` at ${p.mountPoint}`}`).join(', '),
     });
   }
+  if (root.filesystem.format === 'xfs') {
+    // mkfs.xfs cannot copy a directory in, and the installer writes filesystems without mounting them.
+    throw new DomainError('root-not-fillable', 'an xfs root cannot be filled without mounting it (mkfs.xfs has no way to copy a directory in); nothing was written', {
+      hint: 'choose ext4 or btrfs for the root filesystem',
+      expected: 'ext4 or btrfs',
+      actual: 'xfs',
+    });
+  }
   const esp = partitions.partitions.find((p) => p.type === 'esp');
   const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
   if (platform.firmware.type === 'bios') {

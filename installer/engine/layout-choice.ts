@@ -51,7 +51,7 @@ export async function resolveLayout(choice: LayoutChoice, context: LayoutContext
   }
 }
 
-function guided(filesystem: 'ext4' | 'btrfs' | 'xfs', swap: string, context: LayoutContext): Layout {
+function guided(filesystem: 'ext4' | 'btrfs', swap: string, context: LayoutContext): Layout {
   const swapBytes = swap === 'none' ? 0 : parseByteSize(swap);
   return guidedLayout({ rootFilesystem: filesystem, swapBytes: typeof swapBytes === 'number' ? swapBytes : 0, biosBoot: context.biosBoot, table: 'gpt' });
 }

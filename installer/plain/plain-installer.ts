@@ -104,9 +104,9 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           layout = { kind: 'file', path };
           current = layout;
         } else if (kind === '1') {
-          const filesystem = await chooseFrom(prompt, 'Root filesystem', ['ext4', 'btrfs', 'xfs'], current.kind === 'guided' ? current.filesystem : 'ext4');
+          const filesystem = await chooseFrom(prompt, 'Root filesystem', ['ext4', 'btrfs'], current.kind === 'guided' ? current.filesystem : 'ext4');
           if (filesystem === BACK) continue;
-          current = { kind: 'guided', filesystem: filesystem as 'ext4' | 'btrfs' | 'xfs', swap: current.kind === 'guided' ? current.swap : 'none' };
+          current = { kind: 'guided', filesystem: filesystem as 'ext4' | 'btrfs', swap: current.kind === 'guided' ? current.swap : 'none' };
           const swap = await prompt.ask('Swap size (e.g. 2G, or none)', current.swap);
           if (swap === BACK) continue;
           if (swap !== 'none' && 'error' in parseSize(swap)) {

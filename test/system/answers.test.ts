@@ -69,6 +69,10 @@ test('an inline layout is checked by the layout rules, its problems under layout
   assert.match(problems('version: 1\nlayout: {}\n')[0]!, /layout\.partitions: missing required key/);
 });
 
+test('the guided root is ext4 or btrfs: xfs cannot be filled without mounting', () => {
+  assert.match(problems('version: 1\nfilesystem: xfs\n')[0]!, /filesystem: expected one of ext4, btrfs \(got "xfs"\)/);
+});
+
 test('plain passwords are not crypt hashes', () => {
   assert.match(problems('version: 1\nusers: [{ name: bob, passwordHash: hunter2 }]\n')[0]!, /users\[0\]\.passwordHash: expected a crypt\(3\) hash/);
 });

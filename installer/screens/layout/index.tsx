@@ -89,10 +89,9 @@ export function LayoutScreen({ layout, preview, guidedPartitions, step, onNext, 
           items={[
             { value: 'ext4', label: 'ext4 (the safe default)' },
             { value: 'btrfs', label: 'btrfs (snapshots, compression)' },
-            { value: 'xfs', label: 'xfs (large files; needs a block device to populate)' },
           ]}
           focus={state.guided.filesystem}
-          onChoose={(value) => dispatch({ type: 'set-filesystem', filesystem: value as 'ext4' | 'btrfs' | 'xfs' })}
+          onChoose={(value) => dispatch({ type: 'set-filesystem', filesystem: value as 'ext4' | 'btrfs' })}
           isActive={isActive}
         />
       );

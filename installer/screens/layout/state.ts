@@ -15,13 +15,13 @@ export interface LayoutState {
   readonly view: LayoutView;
   readonly choice: LayoutChoice;
   /** The guided settings, kept while a file or custom layout is tried, so switching back restores them. */
-  readonly guided: { readonly filesystem: 'ext4' | 'btrfs' | 'xfs'; readonly swap: string };
+  readonly guided: { readonly filesystem: 'ext4' | 'btrfs'; readonly swap: string };
 }
 
 export type LayoutAction =
   | { readonly type: 'open'; readonly view: LayoutView }
   | { readonly type: 'close' }
-  | { readonly type: 'set-filesystem'; readonly filesystem: 'ext4' | 'btrfs' | 'xfs' }
+  | { readonly type: 'set-filesystem'; readonly filesystem: 'ext4' | 'btrfs' }
   | { readonly type: 'set-swap'; readonly swap: string }
   | { readonly type: 'set-file'; readonly path: string }
   | { readonly type: 'file-error'; readonly error: string }
@@ -85,6 +85,9 @@ export function formatsFor(type: string): CustomPartition['format'][] {
       return ['vfat'];
     case 'swap':
       return ['swap'];
+    case 'root':
+      // The installer fills the root without mounting it: mke2fs -d or mkfs.btrfs --rootdir.
+      return ['ext4', 'btrfs'];
     case 'bios-boot':
       return ['none'];
     default:

@@ -98,6 +98,11 @@ plan('generation choices: all, newest, lists, {newest: N}; the current one alway
   assert.throws(() => chooseGenerations([7, 1], profile), (e: unknown) => e instanceof DomainError && /generations: 7 does not exist in \/cairn\/var\/profiles\/system \(it has 1, 2, 3\)/.test(e.message));
 });
 
+plan('an xfs root is refused: the installer fills the root without mounting it', (context) => {
+  const xfsRoot = { ...request(context, 'version: 1\n'), layout: guidedLayout({ rootFilesystem: 'xfs' }) };
+  assert.throws(() => planInstall(xfsRoot), (e: unknown) => e instanceof DomainError && e.code === 'root-not-fillable' && /choose ext4 or btrfs/.test(e.hint ?? ''));
+});
+
 plan('a layout without a root or an ESP is refused before anything is written', (context) => {
   const noRoot = { ...request(context, 'version: 1\n'), layout: { table: 'gpt' as const, partitions: [{ name: 'ESP', type: 'esp', size: { kind: 'percent' as const, percent: 100 }, format: 'vfat' as const, bootable: false }] } };
   assert.throws(() => planInstall(noRoot), /the layout has no root filesystem/);
