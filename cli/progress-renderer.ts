@@ -80,7 +80,7 @@ function amount(value: number, unit: ProgressUnit): string {
     case 'bytes':
       return formatSize(value);
     case 'files':
-      return `${value} files`;
+      return `${value} file${value === 1 ? '' : 's'}`;
     case 'items':
       return String(value);
   }
