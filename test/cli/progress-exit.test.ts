@@ -38,7 +38,7 @@ test('bar mode redraws one line and ends it', () => {
   renderer.onProgress({ kind: 'progress', phase: 'copy', done: 1, total: 4, unit: 'files' });
   renderer.onProgress({ kind: 'progress', phase: 'copy', done: 4, total: 4, unit: 'files' });
   const text = out.text();
-  assert.match(text, /\r    \[#+-+\]  25%  1 files \/ 4 files/);
+  assert.match(text, /\r    \[#+-+\]  25%  1 file \/ 4 files/);
   assert.match(text, /100%  4 files \/ 4 files\u001b\[K\n$/);
 });
 
