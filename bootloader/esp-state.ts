@@ -3,12 +3,12 @@
  * asked for a plain directory), the files Cairn manages there with their sizes (and the text of the small
  * configuration files), leftovers of an interrupted run, and the free space.
  */
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, readdir, readFile, stat, statfs } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { mapConcurrent } from '../lib/map-concurrent.js';
+import { sha256File } from '../system/store-hash.js';
 import {
   CAIRN_ENTRY_PATTERN,
   ESP_BOOT_FILE_DIRECTORY,
@@ -157,7 +157,7 @@ export async function readEspState(esp: string, filesystem: EspFilesystem): Prom
       const isText = managed.kind === 'entries' || path === LOADER_CONF_PATH || path === GRUB_CONFIG_PATH;
       const state: EspFileState = { path, actual, size: info.size };
       if (isText) return { file: { ...state, text: await readFile(host, 'utf8') } };
-      if (LOADER_BINARIES.has(path)) return { file: { ...state, sha256: createHash('sha256').update(await readFile(host)).digest('hex') } };
+      if (LOADER_BINARIES.has(path)) return { file: { ...state, sha256: await sha256File(host) } };
       return { file: state };
     });
     for (const item of found) {

@@ -3,12 +3,12 @@
  * read the ESP, plan (pure), then apply. Everything that can be refused (a missing loader binary, a label a
  * loader cannot hold, an ESP too small) is refused during planning, before the first write.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, formatProblem } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
 import { readProfile } from '../system/profile.js';
+import { sha256Hex } from '../system/store-hash.js';
 import { describeBootFiles, findMissingBootFiles, type BootFile } from './boot-files.js';
 import { bootFilesOf, bootFilesOfProfile, buildBootMenu, type BootMenu } from './entries.js';
 import { applyEspPlan, type ApplyOptions } from './esp-apply.js';
@@ -86,7 +86,7 @@ export async function installBootLoader(options: EspInstallOptions): Promise<Esp
 }
 
 function loaderFile(path: string, bytes: Uint8Array): TargetFile {
-  return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: createHash('sha256').update(bytes).digest('hex') } };
+  return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: sha256Hex(bytes) } };
 }
 
 async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined): Promise<EspUpdateResult> {

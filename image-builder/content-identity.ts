@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { UserError } from '../lib/errors.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import type { FileContent } from './image-tree.js';
+import { sha256Hex } from '../system/store-hash.js';
 import { sourceError } from './scan-sources.js';
 
 /** Something whose content may be shared: a tree file, a hidden extent or a group member read from a file. */
@@ -203,7 +204,7 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
   const hostIndexes: number[] = [];
   candidates.forEach((candidate, index) => {
     if (candidate.content.kind === 'bytes') {
-      outcomes[index] = { digest: createHash('sha256').update(candidate.content.bytes).digest('hex') };
+      outcomes[index] = { digest: sha256Hex(candidate.content.bytes) };
       advance(candidate.content.bytes.length);
     } else {
       hostIndexes.push(index);

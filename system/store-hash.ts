@@ -62,7 +62,7 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export function sha256Text(text: string | Uint8Array): string {
+export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

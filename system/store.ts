@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { fileReadError } from '../lib/user-file.js';
 import { hostPath } from './root-path.js';
-import { STORE_ENTRY_PATTERN, sha256File, sha256Text, storeHash, type TreeNode } from './store-hash.js';
+import { STORE_ENTRY_PATTERN, sha256File, sha256Hex, storeHash, type TreeNode } from './store-hash.js';
 
 export const DEFAULT_STORE = '/cairn/store';
 /** Store files carry this mtime (1 s after the epoch), as Nix's do: content, not time, identifies them. */
@@ -111,7 +111,7 @@ async function describeContents(contents: Readonly<Record<string, EntryContent>>
         break;
       }
       case 'text':
-        entries[file] = { type: 'file', sha256: sha256Text(content.text), executable: content.executable ?? false };
+        entries[file] = { type: 'file', sha256: sha256Hex(content.text), executable: content.executable ?? false };
         break;
       case 'symlink':
         entries[file] = { type: 'symlink', target: content.target };

@@ -19,7 +19,7 @@ import { selectGenerations } from '../../system/generation-selection.js';
 import { generationLink, readProfile, type Profile } from '../../system/profile.js';
 import { hostPath, resolveSystemPath } from '../../system/root-path.js';
 import { storeClosure } from '../../system/store.js';
-import { sha256Text } from '../../system/store-hash.js';
+import { sha256Hex } from '../../system/store-hash.js';
 import { patchBootInfoTable } from '../el-torito/boot-info-table.js';
 import type { ImageTree } from '../image-tree.js';
 import { fileExtent, groupById, type IsoExtensions } from '../layout/iso-layout.js';
@@ -101,7 +101,7 @@ export async function addBootableParts(
   const described = await describeBootFiles(root, bootFilesOf(menu));
   const bootFiles = new Map([...described].map(([systemPath, bootFile]) => [systemPath, { ...bootFile, isoPath: isoPathOf(root, bootFile.hostPath) }]));
   const isoPath = (systemPath: string) => bootFiles.get(systemPath)!.isoPath;
-  const seed = sha256Text(JSON.stringify({ volumeId: spec.volumeId, date: date.getTime(), entries: menu.entries, files: [...described.values()].map((f) => f.sha256) }));
+  const seed = sha256Hex(JSON.stringify({ volumeId: spec.volumeId, date: date.getTime(), entries: menu.entries, files: [...described.values()].map((f) => f.sha256) }));
   const mtime = Math.floor(date.getTime() / 1000);
 
   if (isolinux !== undefined) {

@@ -13,7 +13,7 @@ import { readUserFile } from '../../lib/user-file.js';
 import { decodeAnswers, type Answers } from '../../system/answers.js';
 import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
-import { sha256Text } from '../../system/store-hash.js';
+import { sha256Hex } from '../../system/store-hash.js';
 import { buildBootMenu } from '../../bootloader/entries.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
 import { describeDisk, discoverDisks, loadDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
@@ -151,7 +151,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     return { plan, target };
   };
 
-  const workDirectory = options.workDirectory ?? join(tmpdir(), `cairn-install-${sha256Text(targetPath ?? 'interactive').slice(0, 12)}`);
+  const workDirectory = options.workDirectory ?? join(tmpdir(), `cairn-install-${sha256Hex(targetPath ?? 'interactive').slice(0, 12)}`);
   const logPath = options.logPath ?? join(tmpdir(), `cairn-install-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
 
   const engine: InstallerSession['engine'] = {
