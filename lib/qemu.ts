@@ -8,6 +8,7 @@ import { accessSync, constants } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from './errors.js';
 import { startTool, type RunningTool } from './run.js';
 import { findDistroFile, type DistroFile } from './tools.js';
@@ -203,7 +204,7 @@ export class QemuMachine {
   async press(keys: readonly KeyName[], pauseMs = 300): Promise<void> {
     for (const key of keys) {
       this.send(KEYS[key]);
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await sleep(pauseMs);
     }
   }
 

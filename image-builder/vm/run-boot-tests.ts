@@ -7,6 +7,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { UserError } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
@@ -119,8 +120,4 @@ async function drive(machine: QemuMachine, testCase: BootTestCase, remaining: ()
 function logName(testCase: BootTestCase): string {
   const who = testCase.entry.generation === undefined ? `entry-${testCase.entry.position + 1}` : `generation-${testCase.entry.generation}`;
   return `${who}-${testCase.mode.firmware}-${testCase.mode.media}.log`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
