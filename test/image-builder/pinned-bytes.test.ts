@@ -19,15 +19,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cairnOk } from '../support/cli.js';
-import { makePinnedBootInputs, PINNED_EPOCH, writePinnedBootSpec, writePinnedDataSpec } from '../support/pinned-inputs.js';
+import { makePinnedBootInputs, PINNED, PINNED_EPOCH, writePinnedBootSpec, writePinnedDataSpec } from '../support/pinned-inputs.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
-const PINNED = {
-  example: '8f762a56df0d3231440711567224da55f3d3d77b159f76d38596756f584f1644',
-  bios: '8f227e66c2fc4b4a96b40336f95f60adfb1f66be3f201b9eaa08197cdb26cf94',
-  uefi: '5e44913196d3f5681759705cf4fb9da478ac15354f741f753ee05cc6842e2788',
-  data: '2f77f2e9455dcbf3080c256fb85ddcd3e1bc0bd1405bfa36aea9ed3eb2dc6e52',
-} as const;
 
 const pinned = suite<{ dir: string }>('pinned ISO bytes');
 

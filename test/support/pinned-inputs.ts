@@ -13,6 +13,17 @@ import { makeRandomTree, randomSource } from './random-tree.js';
 /** The date every pinned ISO is built with (2025-11-20 12:00 UTC, as the example). */
 export const PINNED_EPOCH = 1763640000;
 
+/**
+ * SHA-256 of the ISOs built from these inputs with `--date PINNED_EPOCH` (test/image-builder/pinned-bytes.test.ts
+ * says which), as the writer made them before the plan became data: a rewrite must keep every byte.
+ */
+export const PINNED = {
+  example: '8f762a56df0d3231440711567224da55f3d3d77b159f76d38596756f584f1644',
+  bios: '8f227e66c2fc4b4a96b40336f95f60adfb1f66be3f201b9eaa08197cdb26cf94',
+  uefi: '5e44913196d3f5681759705cf4fb9da478ac15354f741f753ee05cc6842e2788',
+  data: '2f77f2e9455dcbf3080c256fb85ddcd3e1bc0bd1405bfa36aea9ed3eb2dc6e52',
+} as const;
+
 /** Seeded noise: the same bytes on every machine. */
 export function seededBytes(seed: number, size: number): Buffer {
   const random = randomSource(seed);
