@@ -125,7 +125,7 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput): Promise<void> 
 }
 
 /** The first 16 sectors: the MBR (isohdpfx boot code, entries) and the primary GPT. */
-export function encodeSystemArea(area: PlannedSystemArea): Uint8Array {
+function encodeSystemArea(area: PlannedSystemArea): Uint8Array {
   const bytes = new Uint8Array(SYSTEM_AREA_SIZE);
   bytes.set(encodeMbr({ ...area.mbr, ...(area.isohybrid === undefined ? {} : { bootCode: encodeIsohybridBootCode(area.isohybrid) }) }), 0);
   if (area.gpt !== undefined) {

@@ -17,7 +17,7 @@ export const ISOLINUX_LOAD_SECTORS = 4;
 const MAX_SECTOR_COUNT = 0xffff;
 
 /** The sector count the catalog gives an image of `size` bytes: exact, or 0 beyond what 16 bits hold. */
-export function elToritoSectorCount(size: number): number {
+function elToritoSectorCount(size: number): number {
   const sectors = Math.ceil(size / 512);
   return sectors > MAX_SECTOR_COUNT ? 0 : sectors;
 }

@@ -26,7 +26,7 @@ const ISO_SECTOR = 2048;
 /** Partitions end on whole cylinders of 64 heads x 32 sectors (1 MiB), as isohybrid images always have. */
 export const HYBRID_IMAGE_ALIGNMENT = 1024 * 1024;
 /** isohdpfx.bin's size: the 8 bytes after it (to 440) hold the block isolinux.bin is loaded from. */
-export const ISOHYBRID_CODE_SIZE = 432;
+const ISOHYBRID_CODE_SIZE = 432;
 
 /** The GPT's backup (entry array and header) goes after the volume: this many bytes of tail. */
 export function hybridTailSize(request: HybridTablesRequest): number {

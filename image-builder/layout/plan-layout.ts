@@ -13,6 +13,7 @@ import { DomainError } from '../../lib/errors.js';
 import { volumeIdProblem } from '../../system/volume-id.js';
 import type { ContentKeys } from '../content-identity.js';
 import type { ImageTree } from '../image-tree.js';
+import { CATALOG_SIZE } from '../el-torito/boot-catalog.js';
 import { FIRST_VOLUME_DESCRIPTOR_SECTOR, SECTOR_SIZE } from '../iso9660/constants.js';
 import { pathTableSize } from '../iso9660/path-table.js';
 import type { ExtentLocation, GroupImage, IsoExtensions } from './iso-layout.js';
@@ -99,24 +100,26 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
     if (group === undefined) throw new DomainError('layout-extension', `${what} names the group "${image.group}", which is not in the image`);
     return { lba: group.location.lba, size: image.size };
   };
-  const fileLba = (path: string) => placed.files.get(findNode(tree.nodes, path)!)!.lba;
+  const fileLba = (path: string, what: string) => {
+    const index = findNode(tree.nodes, path);
+    if (index === undefined || tree.nodes[index]!.kind !== 'file') throw new DomainError('layout-extension', `${what} ${path}, which is not a regular file of the image`);
+    return placed.files.get(index)!.lba;
+  };
   let data: readonly PlannedData[] = placed.data;
   const volumeDescriptors: PlannedVolumeDescriptor[] = [{ kind: 'primary', lba: primaryLba }];
   const { elTorito, hybridTables } = extensions;
   if (elTorito !== undefined) {
     const catalog = planBootCatalog(elTorito, { biosLba: biosFile === undefined ? undefined : placed.files.get(biosFile)!.lba, uefi: groupImage(elTorito.uefi, 'El Torito') });
     volumeDescriptors.push({ kind: 'boot-record', lba: bootRecordLba!, catalogLba: placed.catalogLba! });
-    data = [{ kind: 'boot-catalog', lba: placed.catalogLba!, size: SECTOR_SIZE, catalog }, ...data];
+    data = [{ kind: 'boot-catalog', lba: placed.catalogLba!, size: CATALOG_SIZE, catalog }, ...data];
   }
   volumeDescriptors.push({ kind: 'joliet', lba: jolietLba }, { kind: 'terminator', lba: terminatorLba });
   let systemArea: IsoPlan['systemArea'];
   let tail: IsoPlan['tail'];
   if (hybridTables !== undefined) {
     const bootFile = hybridTables.bootCode?.file;
-    if (bootFile !== undefined && tree.nodes[findNode(tree.nodes, bootFile) ?? 0]?.kind !== 'file') {
-      throw new DomainError('layout-extension', `the hybrid MBR's boot code loads ${bootFile}, which is not a regular file of the image`);
-    }
-    systemArea = planHybridTables(hybridTables, { imageSize, loaderLba: bootFile === undefined ? undefined : fileLba(bootFile), esp: groupImage(hybridTables.esp, 'the hybrid partition tables') });
+    const loaderLba = bootFile === undefined ? undefined : fileLba(bootFile, "the hybrid MBR's boot code loads");
+    systemArea = planHybridTables(hybridTables, { imageSize, loaderLba, esp: groupImage(hybridTables.esp, 'the hybrid partition tables') });
     if (systemArea.gpt !== undefined) tail = { offset: imageSize - tailSize, size: tailSize, gpt: systemArea.gpt };
   }
 

@@ -80,7 +80,7 @@ function contentSize(file: ImageFile): number {
 }
 
 /** Newer than the image's date becomes the image's date; older stays; outside 1900..2155 is clamped to fit. */
-export function clampTime(seconds: number, ceiling: number): number {
+function clampTime(seconds: number, ceiling: number): number {
   const earliest = EARLIEST_RECORDING_DATE.getTime() / 1000;
   const latest = LATEST_RECORDING_DATE.getTime() / 1000;
   return Math.min(Math.max(Math.min(Math.floor(seconds), ceiling), earliest), latest);

@@ -19,7 +19,7 @@ import { espPartitionOf, inspectPartitionTables } from './partition-section.js';
 
 const MBR_SECTOR = 512;
 
-export async function inspectExtents(context: InspectContext): Promise<ImageExtent[]> {
+async function inspectExtents(context: InspectContext): Promise<ImageExtent[]> {
   const { image, access } = context;
   const extents: ImageExtent[] = [];
   const at = (lba: number) => ({ lba, offset: lba * SECTOR_SIZE });

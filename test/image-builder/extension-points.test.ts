@@ -46,20 +46,19 @@ const fileAt = (plan: IsoPlan, path: string): ExtentLocation => locateFile(plan,
 const extentAt = (plan: IsoPlan, id: string): ExtentLocation => plan.extents.find((e) => e.id === id)!.location;
 const groupAt = (plan: IsoPlan, id: string): GroupLocation => plan.groups.find((g) => g.id === id)!.location;
 
-/** A tree with a loader and a kernel, and a group "esp" of some metadata followed by the kernel. */
-function bootTree(): { tree: ImageTree; groups: IsoExtensions['groups'] } {
+/** A tree with a loader and a kernel, and a group "esp" of some metadata followed by the kernel (`espSize` bytes). */
+function bootTree(): { tree: ImageTree; groups: IsoExtensions['groups']; espSize: number } {
   const tree = new ImageTree();
   tree.add('/boot/loader.bin', bytesFile(LOADER));
   tree.add('/boot/vmlinuz', bytesFile(KERNEL));
   const metadata = { kind: 'extent', id: 'esp-head', origin: 'a FAT', content: { kind: 'bytes', bytes: Buffer.alloc(3 * SECTOR_SIZE, 0xe5) } } as const;
-  return { tree, groups: [{ id: 'esp', members: [metadata, { kind: 'file', path: '/boot/vmlinuz' }] }] };
+  return { tree, groups: [{ id: 'esp', members: [metadata, { kind: 'file', path: '/boot/vmlinuz' }] }], espSize: 3 * SECTOR_SIZE + KERNEL.length };
 }
 
 test('system area: the hybrid MBR names the loader file and the group, from the final layout', async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const { tree, groups } = bootTree();
-    const espSize = 3 * SECTOR_SIZE + KERNEL.length;
+    const { tree, groups, espSize } = bootTree();
     const { iso, image, plan } = await build(dir, tree, { groups, hybridTables: { seed: 'test', bootCode: { code: MBR_CODE, file: '/boot/loader.bin' }, esp: { group: 'esp', size: espSize } } });
     const loader = fileAt(plan, '/boot/loader.bin');
     const esp = groupAt(plan, 'esp');
@@ -91,8 +90,7 @@ test('system area: the hybrid MBR names the loader file and the group, from the 
 test("El Torito: the boot record at sector 17, before Joliet's descriptor and the terminator, pointing at the catalog of both images", async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const { tree, groups } = bootTree();
-    const espSize = 3 * SECTOR_SIZE + KERNEL.length;
+    const { tree, groups, espSize } = bootTree();
     const { iso, image, plan } = await build(dir, tree, {
       groups,
       elTorito: { bios: { file: '/boot/loader.bin', loadSectors: 4, bootInfoTable: false }, uefi: { group: 'esp', size: espSize } },
@@ -265,8 +263,7 @@ test("a FAT volume in a group: written from its plan's regions, its files' clust
 test('tail: the backup GPT after the volume, ending the image on the alignment asked for', async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const { tree, groups } = bootTree();
-    const espSize = 3 * SECTOR_SIZE + KERNEL.length;
+    const { tree, groups, espSize } = bootTree();
     const { iso, image, plan } = await build(dir, tree, { groups, hybridTables: { seed: 'test', esp: { group: 'esp', size: espSize } }, padding: { imageAlignment: 1024 * 1024, volumeSectors: 150 } });
     assert.is(image.length, plan.imageSize);
     assert.is(image.length % (1024 * 1024), 0);
@@ -323,9 +320,9 @@ test('the same extensions give the same bytes', async () => {
   try {
     const digests: string[] = [];
     for (const name of ['a.iso', 'b.iso']) {
-      const { tree, groups } = bootTree();
+      const { tree, groups, espSize } = bootTree();
       const iso = join(dir, name);
-      const esp = { group: 'esp', size: 3 * SECTOR_SIZE + KERNEL.length };
+      const esp = { group: 'esp', size: espSize };
       await buildIsoImage({
         volumeId: 'SAME',
         date: DATE,
