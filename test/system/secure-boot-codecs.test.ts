@@ -36,6 +36,8 @@ codecs.after(async (context) => {
 });
 
 const binaries = (context: Context) => [context.kernel, context.signed.shim, context.signed.mokManager, context.signed.grub, context.signed.grubCd];
+/** The binaries every osslsigncode (bookworm's 2.5, backports' 2.9) reads. */
+const oracleBinaries = (context: Context) => [context.kernel, context.signed.grub, context.signed.grubCd];
 
 /** objdump -h: each section's name, size and file offset. */
 async function objdumpSections(path: string): Promise<{ name: string; size: number; offset: number }[]> {
@@ -50,7 +52,7 @@ async function osslsigncodeVerify(path: string, caFile?: string): Promise<{ text
   return {
     text,
     calculated: [...text.matchAll(/Calculated message digest\s*:\s*([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase()),
-    signers: [...text.matchAll(/Signer's certificate:\s*-+\s*Signer #0:\s*Subject: \/CN=([^\n]+)\n\s*Issuer : \/CN=([^\n]+)/g)].map((m) => `${m[1]!.trim()} / ${m[2]!.trim()}`),
+    signers: [...text.matchAll(/Signer's certificate:\s*(?:-+\s*)?Signer #0:\s*Subject: \/CN=([^\n]+)\n\s*Issuer : \/CN=([^\n]+)/g)].map((m) => `${m[1]!.trim()} / ${m[2]!.trim()}`),
   };
 }
 
@@ -68,8 +70,10 @@ codecs('the PE section tables are the ones objdump reads', async (context) => {
 
 codecs('the Authenticode digest, signers and their signatures are the ones osslsigncode reads', async (context) => {
   // shim carries two certificate table entries (Microsoft's 2011 and 2023 signatures), which osslsigncode
-  // does not read ("Corrupted attribute certificate table"): it is checked against openssl below.
-  for (const path of binaries(context).filter((p) => p !== context.signed.shim)) {
+  // does not read ("Corrupted attribute certificate table"): it is checked against openssl below. The MOK
+  // manager's signature is read by osslsigncode 2.9 but not by bookworm's 2.5 ("Invalid signature"), so it
+  // is left to Cairn's own checks (digest, signature, chain) and to the chain test below.
+  for (const path of oracleBinaries(context)) {
     const bytes = new Uint8Array(await readFile(path));
     const report = readAuthenticode(bytes);
     const oracle = await osslsigncodeVerify(path);
@@ -177,8 +181,8 @@ codecs("shim's vendor certificate is the CA the kernel, GRUB and the MOK manager
   for (const path of [context.kernel, context.signed.grub, context.signed.grubCd, context.signed.mokManager]) {
     const signature = readAuthenticode(new Uint8Array(await readFile(path))).signatures[0]!;
     assert.ok(chainsTo(signature, vendor), path);
-    assert.match((await osslsigncodeVerify(path, caFile)).text, /Signature verification: ok/, `osslsigncode: ${path}`);
   }
+  for (const path of oracleBinaries(context)) assert.match((await osslsigncodeVerify(path, caFile)).text, /Signature verification: ok/, `osslsigncode: ${path}`);
   for (const signature of readAuthenticode(shimBytes).signatures) {
     assert.not.ok(chainsTo(signature, vendor), "shim is Microsoft's to sign");
   }
