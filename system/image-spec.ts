@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { validate } from '../lib/schema.js';
 import { loadYamlFile, parseYaml } from '../lib/yaml.js';
 import { imagePathNames } from './image-path.js';
+import { secureBootOn, secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
 import { MAX_VOLUME_ID_LENGTH, VOLUME_ID_PATTERN } from './volume-id.js';
 
 
@@ -51,6 +52,7 @@ export const imageBootSchema = z
     kernelParams: z.array(z.string().min(1)).default([]).describe('parameters added to every entry, after the generation\'s own'),
     isolinux: z.string().min(1).optional().describe('the directory holding isolinux.bin, isohdpfx.bin and the syslinux BIOS modules (default: searched)'),
     systemdBoot: z.string().min(1).optional().describe('systemd-bootx64.efi (default: searched)'),
+    secureBoot: secureBootSchema.default(false),
   })
   .describe('how the ISO boots');
 
@@ -76,6 +78,18 @@ export const imageSpecSchema = z
     if (spec.boot !== undefined && !spec.boot.bios && !spec.boot.uefi) {
       context.addIssue({ code: 'custom', path: ['boot'], message: 'bios and uefi are both false: the ISO would not boot; set one to true, or leave boot out' });
     }
+    if (spec.boot !== undefined && secureBootOn(spec.boot.secureBoot)) {
+      if (!spec.boot.uefi) {
+        context.addIssue({ code: 'custom', path: ['boot', 'secureBoot'], message: 'Secure Boot is a UEFI feature, and uefi is false: set uefi: true, or leave secureBoot out' });
+      }
+      if (spec.boot.systemdBoot !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['boot', 'systemdBoot'],
+          message: "a Secure Boot ISO boots shim and the distribution-signed GRUB, not systemd-boot (which no distribution signs in bookworm): leave systemdBoot out, or secureBoot",
+        });
+      }
+    }
   })
   .describe('a Cairn image spec (image.yaml)');
 
@@ -98,6 +112,8 @@ export interface LoadedImageSpec {
   readonly root: string;
   readonly spec: ImageSpec;
   readonly files: readonly ResolvedFileEntry[];
+  /** `boot.secureBoot`'s signed files, resolved against the spec's folder; undefined when Secure Boot is off. */
+  readonly secureBoot: SignedChainPaths | undefined;
 }
 
 /** Validates spec text; every problem is reported at once with the file, line and key path. */
@@ -121,5 +137,6 @@ function resolveImageSpec(spec: ImageSpec, file: string): LoadedImageSpec {
       to: entry.to,
       key: `${file}: files[${index}]`,
     })),
+    secureBoot: signedChainPathsOf(spec.boot?.secureBoot, directory),
   };
 }
