@@ -110,11 +110,13 @@ export function isoCommand(): Command {
     .description('boot an ISO in QEMU with its serial console on this terminal (Ctrl-A X quits)')
     .argument('<image>', 'the ISO image')
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS (SeaBIOS)')
+    .option('--secure-boot', "boot with UEFI firmware enforcing Secure Boot, Microsoft's keys enrolled (OVMF)")
     .option('--usb', 'attach the image as a USB stick instead of a CD')
     .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
     .option('--memory <MiB>', "the machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
-    .action(async (image: string, options: { uefi?: boolean; usb?: boolean; kvm?: boolean; memory: number }) => {
-      const mode = { firmware: options.uefi ? ('uefi' as const) : ('bios' as const), media: options.usb ? ('usb' as const) : ('cd' as const) };
+    .action(async (image: string, options: { uefi?: boolean; secureBoot?: boolean; usb?: boolean; kvm?: boolean; memory: number }) => {
+      const firmware: Firmware = options.secureBoot ? 'secure-boot' : options.uefi ? 'uefi' : 'bios';
+      const mode = { firmware, media: options.usb ? ('usb' as const) : ('cd' as const) };
       const machine = await planIsoRun(image, { ...mode, accel: options.kvm ? 'kvm' : 'tcg', memoryMiB: options.memory });
       process.stderr.write(`Booting ${image} under ${describeBootMode(mode)} (QEMU, ${options.kvm ? 'KVM' : 'TCG'}); the serial console follows. Ctrl-A X quits, Ctrl-A C opens the QEMU monitor.\n`);
       const code = await runIsoAttached(machine);
@@ -123,7 +125,7 @@ export function isoCommand(): Command {
 
   command
     .command('test')
-    .description('boot every generation of an ISO in each firmware mode (SeaBIOS and OVMF, CD and USB stick) headless, and report which came up')
+    .description('boot every generation of an ISO in each firmware mode (SeaBIOS, OVMF, OVMF with Secure Boot; CD and USB stick) headless, and report which came up')
     .argument('<image>', 'the ISO image')
     .addOption(new Option('--firmware <firmware>', 'only this firmware').choices([...FIRMWARES]))
     .addOption(new Option('--media <media>', 'only this medium').choices([...BOOT_MEDIA]))

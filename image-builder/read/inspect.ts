@@ -11,6 +11,7 @@ import { elToritoSection } from './el-torito-section.js';
 import { extentsSection } from './extents-section.js';
 import { readIsoImage, withImage, type ImageAccess, type IsoEntry, type IsoImage } from './iso-reader.js';
 import { partitionTablesSection } from './partition-section.js';
+import { secureBootSection } from './secure-boot-section.js';
 
 export interface InspectContext {
   readonly image: IsoImage;
@@ -54,7 +55,7 @@ export const systemAreaSection: InspectSection<SystemAreaSummary> = {
 };
 
 /** The sections `cairn iso inspect` shows, in order. Later parts add theirs here. */
-export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection, extentsSection];
+export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection, secureBootSection, extentsSection];
 
 export async function inspectIsoImage(file: string, sections: readonly InspectSection[] = inspectSections): Promise<InspectReport> {
   return withImage(file, async (access) => {

@@ -6,7 +6,7 @@
  * the serial port still shows how far its kernel got.
  */
 import { UserError } from '../../lib/errors.js';
-import type { KeyName } from '../../lib/qemu.js';
+import { isUefi, type KeyName } from '../../lib/qemu.js';
 import type { BootMenuEntryReport, BootMenuReport } from '../read/boot-menu-section.js';
 import { espPartitionOf } from '../read/partition-section.js';
 import { BOOT_MODES, bootModeSupport, type BootMedia, type BootMode, type BootSections } from './boot-modes.js';
@@ -69,7 +69,7 @@ export function planBootTests(image: string, sections: BootSections, filter: Boo
       skipped.push({ mode, reason: support.reason });
       continue;
     }
-    const menu = menus.find((m) => m.firmware === mode.firmware);
+    const menu = menus.find((m) => m.firmware === (isUefi(mode.firmware) ? 'uefi' : 'bios'));
     const unusable = menu === undefined ? missingMenuReason(sections, mode) : whyNotDrivable(menu, sections, mode);
     if (unusable !== undefined) {
       skipped.push({ mode, reason: unusable });
@@ -94,7 +94,7 @@ function checkGenerations(image: string, menus: readonly BootMenuReport[], gener
 
 function missingMenuReason(sections: BootSections, mode: BootMode): string {
   const problem = sections.bootMenus?.problems.find((p) => (mode.firmware === 'bios' ? /BIOS/.test(p) : /ESP|UEFI/.test(p)));
-  return problem ?? `no ${mode.firmware === 'bios' ? 'isolinux' : 'systemd-boot'} menu was found to drive`;
+  return problem ?? `no ${mode.firmware === 'bios' ? 'isolinux' : 'systemd-boot or GRUB'} menu was found to drive`;
 }
 
 /** Why the menu cannot be driven over the serial console in this mode; undefined when it can. */
@@ -104,13 +104,11 @@ function whyNotDrivable(menu: BootMenuReport, sections: BootSections, mode: Boot
   if (menu.loader === 'isolinux' && menu.serial !== true) {
     return `${menu.config} has no SERIAL line, so its menu cannot be driven over the serial port (build with boot.serial: true)`;
   }
-  if (menu.loader === 'systemd-boot') {
-    if (menu.editor === false) return `${menu.config} says "editor no", so an entry's command line cannot be given a serial console`;
-    if (mode.media === 'usb' && menu.esp?.source === 'el-torito') {
-      const partition = sections.partitions === undefined ? undefined : espPartitionOf(sections.partitions);
-      if (partition !== undefined && partition.offset !== menu.esp.offset) {
-        return `the ESP partition (byte ${partition.offset}) is not the El Torito UEFI image (byte ${menu.esp.offset}) whose menu was read`;
-      }
+  if (menu.loader === 'systemd-boot' && menu.editor === false) return `${menu.config} says "editor no", so an entry's command line cannot be given a serial console`;
+  if (mode.media === 'usb' && menu.esp?.source === 'el-torito') {
+    const partition = sections.partitions === undefined ? undefined : espPartitionOf(sections.partitions);
+    if (partition !== undefined && partition.offset !== menu.esp.offset) {
+      return `the ESP partition (byte ${partition.offset}) is not the El Torito UEFI image (byte ${menu.esp.offset}) whose menu was read`;
     }
   }
   return undefined;
@@ -140,9 +138,23 @@ function stepsFor(menu: BootMenuReport, entry: BootMenuEntryReport): BootStep[] 
       { kind: 'keys', keys: ['enter'] },
     ];
   }
+  const defaultTitle = menu.entries.find((e) => e.isDefault)?.title ?? menu.entries[0]!.title;
+  if (menu.loader === 'grub') {
+    // GRUB draws the entries, then reads keys; `e` opens the entry's commands with the cursor at the start of
+    // the first line, GRUB's own `setparams '<title>'`, then the (empty) rest of the `menuentry ... {` line,
+    // then the entry's first command: `linux` in Cairn's menus. Ctrl-E moves to its end, Ctrl-X boots the
+    // edited entry.
+    return [
+      { kind: 'wait', pattern: escapeRegExp(defaultTitle.slice(0, 30)), what: 'the GRUB menu' },
+      ...(moves.length === 0 ? [] : [{ kind: 'keys' as const, keys: moves }]),
+      { kind: 'type', text: 'e' },
+      { kind: 'keys', keys: ['down', 'down', 'ctrl-e'] },
+      { kind: 'type', text: append },
+      { kind: 'keys', keys: ['ctrl-x'] },
+    ];
+  }
   // systemd-boot draws the entries, highlighted default included, then reads keys; `e` opens the options
   // line with the cursor at its start, End moves it to the end.
-  const defaultTitle = menu.entries.find((e) => e.isDefault)?.title ?? menu.entries[0]!.title;
   return [
     { kind: 'wait', pattern: escapeRegExp(defaultTitle.slice(0, 30)), what: 'the systemd-boot menu' },
     ...(moves.length === 0 ? [] : [{ kind: 'keys' as const, keys: moves }]),

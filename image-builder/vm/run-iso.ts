@@ -21,7 +21,12 @@ export async function planIsoRun(image: string, options: IsoRunOptions): Promise
   const support = bootModeSupport(bootSectionsOf(report), options);
   if (!support.ok) {
     throw new UserError(`${image} cannot boot under ${describeBootMode(options)}: ${support.reason}`, {
-      hint: options.firmware === 'uefi' ? 'build it with boot.uefi: true, or run it without --uefi' : 'build it with boot.bios: true, or run it with --uefi',
+      hint:
+        options.firmware === 'secure-boot'
+          ? 'build it with boot.secureBoot: true, or run it without --secure-boot'
+          : options.firmware === 'uefi'
+            ? 'build it with boot.uefi: true, or run it without --uefi'
+            : 'build it with boot.bios: true, or run it with --uefi',
     });
   }
   return { firmware: options.firmware, media: { kind: qemuMediaKind(options.media), path: image }, accel: options.accel, memoryMiB: options.memoryMiB };
