@@ -18,6 +18,9 @@ import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, 
 import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
 import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
 import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
+import { renderJunitReport } from '../../image-builder/vm/junit-report.js';
+import { checkOutputFolder } from '../../image-builder/build-iso.js';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
@@ -134,9 +137,12 @@ export function isoCommand(): Command {
     .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
     .option('--memory <MiB>', "each machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
     .option('--logs <dir>', "keep each boot's serial console in this directory")
+    .option('--junit <file>', 'also write the results as a JUnit XML report (one test case per boot), for CI test reports')
     .option('--dry-run', 'list the boots and the keys each one types, without starting QEMU')
     .option('--json', 'print the results as JSON')
-    .action(async (image: string, options: { firmware?: Firmware; media?: BootMedia; generation?: number[]; timeout: number; kvm?: boolean; memory: number; logs?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (image: string, options: { firmware?: Firmware; media?: BootMedia; generation?: number[]; timeout: number; kvm?: boolean; memory: number; logs?: string; junit?: string; dryRun?: boolean; json?: boolean }) => {
+      // The report's folder is checked before any machine starts, not after the boots.
+      if (options.junit !== undefined) checkOutputFolder(resolve(options.junit));
       const report = await inspectIsoImage(image);
       const plan = planBootTests(image, bootSectionsOf(report), {
         ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
@@ -164,6 +170,7 @@ export function isoCommand(): Command {
         renderer.finish();
       }
       const failed = results.filter((r) => !r.up);
+      if (options.junit !== undefined) await writeFileAtomic(resolve(options.junit), renderJunitReport({ image, results, skipped: plan.skipped }));
       if (options.json) {
         printJson({
           image,

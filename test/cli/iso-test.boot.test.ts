@@ -5,13 +5,14 @@
  * 10-25 s under TCG): isolinux from a CD for a failing and a working generation, systemd-boot from a USB
  * stick for a generation two steps below the default.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERIAL_CONSOLE_PARAMS } from '../../image-builder/vm/plan-boot-tests.js';
 import { buildBootableIso, makeQuietSystem, type QuietSystem } from '../support/boot-test-iso.js';
 import { cairn } from '../support/cli.js';
+import { junitCases, validateJunit } from '../support/junit.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 interface Context {
@@ -41,9 +42,10 @@ boots.after(async (context) => {
 
 const APPENDED = SERIAL_CONSOLE_PARAMS.join(' ');
 
-boots('SeaBIOS from a CD: the panicking generation fails with its panic, the other comes up; exit 1, consoles kept', async ({ dir, system, iso }) => {
+boots('SeaBIOS from a CD: the panicking generation fails with its panic, the other comes up; exit 1, consoles kept, a JUnit report', async ({ dir, system, iso }) => {
   const logs = join(dir, 'logs');
-  const result = await cairn(['iso', 'test', iso, '--firmware', 'bios', '--media', 'cd', '--generation', '1', '--generation', '2', '--logs', logs, '--json']);
+  const junit = join(dir, 'boots.xml');
+  const result = await cairn(['iso', 'test', iso, '--firmware', 'bios', '--media', 'cd', '--generation', '1', '--generation', '2', '--logs', logs, '--junit', junit, '--json']);
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stderr, /cairn: error: 1 of 2 boots failed/);
   const report = JSON.parse(result.stdout) as Results;
@@ -59,6 +61,12 @@ boots('SeaBIOS from a CD: the panicking generation fails with its panic, the oth
   }
   assert.equal([working!.initProcess, working!.reason], ['/init', null]);
   assert.equal((await readdir(logs)).sort(), ['generation-1-bios-cd.log', 'generation-2-bios-cd.log']);
+  // The JUnit report holds what CI shows: valid against the schema, one case per boot, the panic in the failure.
+  await validateJunit(junit);
+  const cases = junitCases(await readFile(junit, 'utf8'));
+  assert.equal(cases.map((c) => [c.classname, c.name, c.outcome]), [['bios.cd', 'generation 2', 'failure'], ['bios.cd', 'generation 1', 'passed']]);
+  assert.match(cases[0]!.message!, /^generation 2 under SeaBIOS from a CD: kernel panic: VFS: Unable to mount root fs/);
+  assert.match(cases[0]!.body!, /Kernel panic - not syncing/);
 });
 
 boots('OVMF from a USB stick: the oldest generation, two steps below the default, comes up; a table, exit 0', async ({ iso }) => {
