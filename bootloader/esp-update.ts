@@ -21,6 +21,10 @@ import {
   type EspLoader,
 } from './esp-layout.js';
 import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
+import { checkMenuKernels, shimTrustOnEsp, signedChainEspFiles } from './esp-secure-boot.js';
+import { loadSignedChain } from './secure-boot.js';
+import type { SignedChainPaths } from '../system/secure-boot/secure-boot-choice.js';
+import type { X509Certificate } from 'node:crypto';
 import { checkEspDirectory, detectEspLoader, readEspState, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
 import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
@@ -58,6 +62,11 @@ export interface EspInstallOptions extends EspUpdateOptions {
   readonly systemdBootEfi?: string;
   /** Explicit GRUB x86_64-efi module directory. */
   readonly grubModules?: string;
+  /**
+   * Install the distribution's signed chain (shim, its signed GRUB, the MOK manager) instead of Cairn's own
+   * GRUB image: the files (those not named are searched), and how messages name the setting.
+   */
+  readonly secureBoot?: { readonly files: SignedChainPaths; readonly where: string };
 }
 
 export interface EspUpdateResult {
@@ -72,9 +81,17 @@ export async function updateEsp(options: EspUpdateOptions): Promise<EspUpdateRes
 
 /** Installs the boot loader's binaries on the ESP, then updates it. */
 export async function installBootLoader(options: EspInstallOptions): Promise<EspUpdateResult> {
-  const loader = options.loader ?? 'systemd-boot';
+  const loader = options.loader ?? (options.secureBoot === undefined ? 'systemd-boot' : 'grub');
   await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
   const loaderFiles: TargetFile[] = [];
+  if (options.secureBoot !== undefined) {
+    if (loader !== 'grub') {
+      throw new UserError(`${options.secureBoot.where}: Secure Boot starts shim and the distribution-signed GRUB; ${loader} is not signed by the distribution`, { hint: 'leave out --loader (or give --loader grub)' });
+    }
+    const chain = await loadSignedChain(options.secureBoot.files, 'disk', options.secureBoot.where);
+    loaderFiles.push(...(await signedChainEspFiles(options.esp, chain)));
+    return runUpdate({ ...options, loader }, loaderFiles, { vendor: chain.vendor, where: options.secureBoot.where });
+  }
   if (loader === 'systemd-boot') {
     const bytes = await readFile(findSystemdBoot(options.systemdBootEfi));
     for (const path of [SYSTEMD_BOOT_LOADER_PATH, REMOVABLE_LOADER_PATH]) loaderFiles.push(loaderFile(path, bytes));
@@ -89,7 +106,11 @@ function loaderFile(path: string, bytes: Uint8Array): TargetFile {
   return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: sha256Hex(bytes) } };
 }
 
-async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined): Promise<EspUpdateResult> {
+/**
+ * `secureBoot`: the chain being installed, whose certificate every kernel must chain to. Without it an update
+ * of an ESP that boots shim checks the kernels against the certificate of the shim found there.
+ */
+async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, secureBoot?: { vendor: X509Certificate | undefined; where: string }): Promise<EspUpdateResult> {
   const onProgress = options.onProgress;
   const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
   onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
@@ -105,7 +126,14 @@ async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly Target
   });
   const bootFiles = await describeBootFiles(options.root, bootFilesOf(menu));
   const observed = await readEspState(options.esp, filesystem);
+  const shim = secureBoot ?? (loaderFiles === undefined ? await shimTrustOnEsp(options.esp, observed) : undefined);
+  if (shim !== undefined) await checkMenuKernels(menu, bootFiles, shim.vendor, secureBoot?.where ?? `ESP ${options.esp} boots shim (Secure Boot)`);
   const loader = options.loader ?? detectEspLoader(observed) ?? 'systemd-boot';
+  if (shim !== undefined && loaderFiles === undefined && loader !== 'grub') {
+    throw new UserError(`ESP ${options.esp} boots shim and the distribution-signed GRUB (Secure Boot), which read GRUB's menu, not ${loader}'s`, {
+      hint: 'leave out --loader (or give --loader grub), or switch loaders with cairn boot install',
+    });
+  }
   const other = loader === 'grub' ? 'systemd-boot' : 'grub';
   if (loaderFiles === undefined && observed.removableLoader === other) {
     throw new UserError(`ESP ${options.esp} boots ${other} (${REMOVABLE_LOADER_PATH}), not ${loader}`, {

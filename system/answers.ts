@@ -10,12 +10,14 @@
  *   users: [{ name: alice, passwordHash: "$6$..." }]
  *   confirm: true
  */
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError, type Problem } from '../lib/errors.js';
 import { describeIssues } from '../lib/schema.js';
 import { parseByteSize } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { validateLayout, type Layout } from './layout.js';
+import { secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
 
 export const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
 
@@ -67,6 +69,7 @@ export const answersSchema = z
       .default('all')
       .describe('all (default), newest, a list of generation numbers, or {newest: N}'),
     bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('systemd-boot (default) or grub, both installed as UEFI loaders on the ESP'),
+    secureBoot: secureBootSchema.default(false),
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
@@ -77,6 +80,8 @@ export const answersSchema = z
 export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
   /** The layout as given: guided, a file path, or an inline layout validated by the layout rules. */
   readonly layout: 'guided' | { readonly file: string } | { readonly inline: Layout };
+  /** `secureBoot`'s signed files resolved against the answers file's folder; undefined when Secure Boot is off. */
+  readonly signedChain?: SignedChainPaths;
 };
 
 /** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
@@ -98,7 +103,8 @@ export function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'loca
   }
   const data = result.data;
   const layout = inline !== undefined ? { inline } : data.layout === 'guided' ? 'guided' : { file: data.layout as string };
-  return { ...data, layout };
+  const signedChain = signedChainPathsOf(data.secureBoot, dirname(resolve(source.file)));
+  return { ...data, layout, ...(signedChain === undefined ? {} : { signedChain }) };
 }
 
 export function decodeAnswers(text: string, file: string): Answers {

@@ -5,6 +5,7 @@ import { inspectEsp, type EspReport } from '../../bootloader/esp-inspect.js';
 import { ESP_LOADERS, type EspLoader } from '../../bootloader/esp-layout.js';
 import { contentSize, type EspPlan } from '../../bootloader/esp-plan.js';
 import { DEFAULT_BOOT_TIMEOUT, installBootLoader, updateEsp, type EspUpdateOptions, type EspUpdateResult } from '../../bootloader/esp-update.js';
+import { UsageError } from '../../lib/errors.js';
 import { formatSize } from '../../lib/size.js';
 import { addRootOptions, collect, formatTable, parseCount, parsePositive, printJson, rootOf } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
@@ -68,13 +69,22 @@ export function bootCommand(): Command {
       .command('install')
       .description('install the boot loader (systemd-boot or a GRUB EFI image) on the ESP, then write the entries')
       .option('--systemd-boot-efi <file>', 'systemd-bootx64.efi to install (default: from the systemd-boot-efi package)')
-      .option('--grub-modules <dir>', "GRUB's x86_64-efi module directory (default: from the grub-efi-amd64-bin package)"),
-  ).action(async (flags: UpdateFlags & { systemdBootEfi?: string; grubModules?: string }) => {
+      .option('--grub-modules <dir>', "GRUB's x86_64-efi module directory (default: from the grub-efi-amd64-bin package)")
+      .option('--secure-boot', "install the distribution's signed chain for UEFI Secure Boot: shim, its signed GRUB, the MOK manager")
+      .option('--shim <file>', 'with --secure-boot: shim signed by Microsoft (default: from the shim-signed package)')
+      .option('--signed-grub <file>', 'with --secure-boot: GRUB signed by the distribution (default: from the grub-efi-amd64-signed package)')
+      .option('--mok-manager <file>', 'with --secure-boot: the signed MOK manager (default: from the shim-helpers-amd64-signed package)'),
+  ).action(async (flags: UpdateFlags & { systemdBootEfi?: string; grubModules?: string; secureBoot?: boolean; shim?: string; signedGrub?: string; mokManager?: string }) => {
+    const signed = { ...(flags.shim === undefined ? {} : { shim: resolve(flags.shim) }), ...(flags.signedGrub === undefined ? {} : { grub: resolve(flags.signedGrub) }), ...(flags.mokManager === undefined ? {} : { mokManager: resolve(flags.mokManager) }) };
+    if (flags.secureBoot !== true && Object.keys(signed).length > 0) {
+      throw new UsageError('--shim, --signed-grub and --mok-manager name the files of the Secure Boot chain: they need --secure-boot');
+    }
     const result = await withProgress(flags, (onProgress) =>
       installBootLoader({
         ...updateOptions(flags, onProgress),
         ...(flags.systemdBootEfi === undefined ? {} : { systemdBootEfi: resolve(flags.systemdBootEfi) }),
         ...(flags.grubModules === undefined ? {} : { grubModules: resolve(flags.grubModules) }),
+        ...(flags.secureBoot === true ? { secureBoot: { files: signed, where: '--secure-boot' } } : {}),
       }),
     );
     report(result, flags);

@@ -86,6 +86,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       extraParams: plan.kernelParams,
       allowNonFat: true,
       serial: true,
+      ...(plan.secureBoot === undefined ? {} : { secureBoot: { files: plan.secureBoot, where: 'secureBoot (in the answers)' } }),
       onProgress,
     });
     checkpoint('setting up the boot loader');

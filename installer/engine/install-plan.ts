@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { DomainError } from '../../lib/errors.js';
 import { formatExactSize } from '../../lib/size.js';
 import type { Answers } from '../../system/answers.js';
+import type { SignedChainPaths } from '../../system/secure-boot/secure-boot-choice.js';
 import type { Layout } from '../../system/layout.js';
 import type { Profile } from '../../system/profile.js';
 import { selectGenerations, type SelectedGenerations } from '../../system/generation-selection.js';
@@ -47,6 +48,8 @@ export interface InstallPlan {
   readonly generations: readonly number[];
   readonly current: number;
   readonly bootloader: 'systemd-boot' | 'grub';
+  /** Secure Boot: the distribution's signed chain goes on the ESP (its files as named, the rest searched). */
+  readonly secureBoot: SignedChainPaths | undefined;
   /** Parameters every boot entry gets besides the generation's own: root=UUID=... and the answers' extras. */
   readonly kernelParams: readonly string[];
   readonly choices: SystemChoices;
@@ -74,7 +77,15 @@ export function planInstall(request: InstallRequest): InstallPlan {
     });
   }
   const esp = partitions.partitions.find((p) => p.type === 'esp');
-  const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
+  const secureBoot = answers.signedChain;
+  const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' && secureBoot === undefined ? 'systemd-boot' : 'grub');
+  if (secureBoot !== undefined && bootloader !== 'grub') {
+    throw new DomainError('secure-boot-loader', `secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says ${bootloader} (which no distribution signs in bookworm); nothing was written`, {
+      hint: 'leave bootloader out (or set it to grub), or leave secureBoot out',
+      expected: 'grub',
+      actual: bootloader,
+    });
+  }
   if (platform.firmware.type === 'bios') {
     // Both loaders Cairn installs are UEFI programs on the ESP; GRUB in a BIOS boot sector is not written yet,
     // and an install that cannot boot is worse than a refusal.
@@ -124,6 +135,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
     generations,
     current,
     bootloader,
+    secureBoot,
     kernelParams,
     choices,
     targetLayout,
@@ -172,6 +184,8 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     users: request.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...(u.groups === undefined ? {} : { groups: [...u.groups] }) })),
     generations: [...generations],
     bootloader,
+    // The signed files' paths are this machine's: the copy asks for them to be searched again.
+    ...(answers.signedChain === undefined ? {} : { secureBoot: true }),
     kernelParams: [...answers.kernelParams],
     ...(answers.seed === undefined ? {} : { seed: answers.seed }),
     confirm: false,

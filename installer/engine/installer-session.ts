@@ -90,7 +90,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   const sizeFromAnswers = answers.disk.expectSize === undefined ? undefined : Number(parseByteSize(answers.disk.expectSize));
   const targetPath = options.target ?? answers.disk.path;
   const fixedTarget = targetPath === undefined ? undefined : await resolveTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), ...(inventory === undefined ? {} : { inventory }) });
-  const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
+  const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' && answers.signedChain === undefined ? 'systemd-boot' : 'grub');
   const layoutContext: LayoutContext = { baseDirectory: answersDirectory(answersFile), biosBoot: report.firmware.type === 'bios' && bootloader === 'grub' };
   const expect = { ...(answers.disk.expectSerial === undefined ? {} : { serial: answers.disk.expectSerial }), ...(sizeFromAnswers === undefined ? {} : { sizeBytes: sizeFromAnswers }) };
 
