@@ -82,6 +82,15 @@ test('the same spec builds the same bytes twice, also from a copy of its files e
   });
 });
 
+test('the example spec validates and builds what the README shows', async () => {
+  await withTemporaryDirectory(async (dir) => {
+    assert.match((await cairnOk(['config', 'validate', 'examples/initrd/initrd.yaml'])).stdout, /valid initrd spec/);
+    const built = await cairnOk(['initrd', 'build', 'examples/initrd/initrd.yaml', '-o', join(dir, 'initrd.img')]);
+    assert.match(built.stdout, /: [\d.]+M \(gzip, [\d.]+M unpacked\), 13 entries, 1 program, 0 libraries\n$/);
+    assert.equal(await listedNames(join(dir, 'initrd.img')), ['.', 'bin', 'bin/busybox', 'bin/sh', 'dev', 'dev/console', 'etc', 'etc/hostname', 'init', 'proc', 'root', 'sys', 'tmp']);
+  });
+});
+
 test('GNU cpio lists exactly what cairn initrd list lists: uncompressed, gzip, and the two concatenated', async () => {
   await withTemporaryDirectory(async (dir) => {
     const body = ['programs: [busybox]', 'files: [{ to: /init, text: "#!/bin/busybox sh\\n", mode: "0755" }]', 'directories: [/proc, /sys, /dev]', 'symlinks: [{ path: /bin/sh, target: /usr/bin/busybox }]'];
