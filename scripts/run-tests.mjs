@@ -136,6 +136,6 @@ if (files.length === 0) {
   process.exit(1);
 }
 await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, worker));
-if (failures.length > 0) process.stdout.write(`\nfailing files:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+if (failures.length > 0) process.stdout.write(`\nfailing files:\n${failures.sort().map((f) => `  ${f}`).join('\n')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -99,7 +99,7 @@ test('a throw in before or after is printed with its stack and fails the file; s
     assert.match(output, /after-throws\.test\.ts \([\d.]+s\): 1 passed, 1 failed, 0 skipped/);
     assert.match(output, /\[uvu-hook-failure\] after of suite "cleans up" threw:\nError: scratch: the cleanup broke\n\s+at .*after-throws\.test\.ts/);
     assert.match(output, /skips\.test\.ts \([\d.]+s\): 1 passed, 0 failed, 2 skipped/);
-    assert.match(output, /failing files:\n.*after-throws\.test\.ts\n.*before-throws\.test\.ts\n/);
+    assert.match(output, /failing files:\n.*after-throws\.test\.ts\n.*before-throws\.test\.ts\n/, 'failing files are listed in name order');
   } finally {
     await removeTree(directory);
   }
