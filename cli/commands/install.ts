@@ -26,6 +26,7 @@ interface InstallOptions {
   from?: string;
   inventory?: string;
   plain?: boolean;
+  screens?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -45,6 +46,7 @@ export function installCommand(): Command {
     .option('--from <recording>', 'detect hardware from a recording (cairn detect --record) instead of this machine')
     .option('--inventory <dir>', 'a recorded disk inventory (cairn partition disks --record) instead of this machine\'s disks')
     .option('--plain', 'ask one question per line (screen readers, serial lines without cursor control)')
+    .option('--screens', 'draw the screens even when standard input and output are not a terminal (keys read from standard input as they come)')
     .option('--dry-run', 'plan from the answers and print the plan; nothing is written anywhere')
     .option('--yes', 'install without asking (like confirm: true in the answers)')
     .option('--json', 'with --dry-run: print the plan as JSON')
@@ -84,9 +86,9 @@ export function installCommand(): Command {
         await withInterrupt((signal) => runPlainInstaller({ model: session.model, engine: session.engine, initial: session.initial, sections: sectionsFor(session, options), input: process.stdin, output: process.stdout, signal }));
         return;
       }
-      if (!terminal) {
+      if (!terminal && options.screens !== true) {
         throw new UserError('nothing was written: the answers do not say confirm: true, and there is no terminal to ask', {
-          hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain)',
+          hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain, or --screens)',
         });
       }
       await runScreens(session, options);
