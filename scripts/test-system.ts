@@ -44,28 +44,21 @@ async function kernelPackage(): Promise<string> {
   return match[1]!;
 }
 
-/** Path of the cached test kernel (a bzImage with EFI stub), downloading it on first use. */
+/**
+ * Path of the cached test kernel (a bzImage with EFI stub), taken from the cached kernel package on first use:
+ * one download gives the kernel, its package file and its modules.
+ */
 export async function ensureTestKernel(): Promise<string> {
   const directory = join(cacheDirectory(), 'test-system');
   const kernel = join(directory, 'vmlinuz');
   if (await exists(kernel)) return kernel;
-  await mkdir(directory, { recursive: true });
-  const work = await mkdtemp(join(directory, '.download-'));
-  try {
-    const pkg = await kernelPackage();
-    await run('apt-get', ['download', pkg], { cwd: work, timeoutMs: 600_000 });
-    const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
-    if (deb === undefined) throw new UserError(`apt-get download ${pkg} left no .deb file`);
-    await run('dpkg', ['-x', join(work, deb), join(work, 'unpacked')]);
-    const boot = join(work, 'unpacked', 'boot');
-    const image = (await readdir(boot)).find((n) => n.startsWith('vmlinuz-'));
-    if (image === undefined) throw new UserError(`${deb} holds no /boot/vmlinuz-*`);
-    await copyFile(join(boot, image), join(work, 'vmlinuz'));
-    await writeFile(join(directory, 'kernel-package'), `${pkg}\n`);
-    await rename(join(work, 'vmlinuz'), kernel);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const { root } = await ensureTestKernelModules();
+  const boot = join(root, 'boot');
+  const image = (await readdir(boot)).find((n) => n.startsWith('vmlinuz-'));
+  if (image === undefined) throw new UserError(`${boot} holds no vmlinuz-*`, { hint: `remove ${directory} to fetch the kernel again` });
+  const partial = `${kernel}.${process.pid}.tmp`;
+  await copyFile(join(boot, image), partial);
+  await rename(partial, kernel);
   return kernel;
 }
 
@@ -103,6 +96,7 @@ export async function ensureTestKernelPackage(): Promise<string> {
     }
     const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
     if (deb === undefined) throw new UserError(`apt-get download ${pkg} left no .deb file`);
+    await writeFile(join(directory, 'kernel-package'), `${pkg}\n`);
     await mkdir(join(work, 'kernel-deb'));
     await rename(join(work, deb), join(work, 'kernel-deb', deb));
     await renameUnlessPresent(join(work, 'kernel-deb'), debDirectory);
