@@ -23,7 +23,7 @@ import { diskRefusals } from '../../partitioning/safety.js';
 import { defaultSeed, resolveTarget, type Target } from '../../partitioning/target.js';
 import { detectHardware, type HardwareReport } from '../hardware/detect-hardware.js';
 import { diskInventory as recordedDisks } from '../hardware/disk-inventory.js';
-import { openHardwareSource } from '../hardware/recording.js';
+import { openHardwareSource } from '../hardware/hardware-source.js';
 import { summariseHardware } from '../hardware/summary.js';
 import { sha512Crypt } from '../password-hash.js';
 import type { DiskChoice } from '../screens/disk/index.js';

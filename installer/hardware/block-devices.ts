@@ -5,8 +5,8 @@
  * (`slaves`, `holders`) so LUKS, LVM and RAID stacks can be followed.
  */
 import { posix } from 'node:path';
-import { moduleOfDriver } from './driver-module.js';
-import type { HostFiles } from './host-files.js';
+import { moduleOfDriver } from '../../system/machine/driver-module.js';
+import type { HostFiles } from '../../system/machine/host-files.js';
 import { decodeUdevData, type UdevRecord } from './udev-data.js';
 
 export type BlockDeviceKind = 'disk' | 'partition' | 'rom' | 'dm' | 'md' | 'loop' | 'zram' | 'other';

@@ -5,12 +5,14 @@
  * smartctl, dmidecode, ethtool) run only when /sys shows there is something for them to describe, and all at
  * once.
  */
-import { compareCodePoints } from './code-point-order.js';
-import { HostFiles, type HardwareProblem } from './host-files.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
+import { HostFiles, type HardwareProblem } from '../../system/machine/host-files.js';
 import { isDisplayClass, decodePciClass } from './pci-classes.js';
 import { detectPlatform, type PlatformReport } from './platform.js';
-import type { HardwareSource } from './recording.js';
-import { SYSTEM_INFORMATION_CALLS, type JsonValue, type SystemInformationCall } from './system-information.js';
+import type { Machine } from '../../system/machine/recording.js';
+import type { HardwareSource } from './hardware-source.js';
+import type { JsonValue } from '../../system/machine/recording.js';
+import { SYSTEM_INFORMATION_CALLS, type SystemInformationCall } from './system-information.js';
 
 export const HARDWARE_REPORT_VERSION = 1;
 
@@ -95,7 +97,7 @@ export interface HardwareReport extends PlatformReport {
 }
 
 /** The platform part only: no systeminformation, no external tool. What generate-config uses. */
-export async function detectPlatformOnly(source: HardwareSource): Promise<PlatformReport> {
+export async function detectPlatformOnly(source: Machine): Promise<PlatformReport> {
   return detectPlatform(new HostFiles(source.files));
 }
 

@@ -5,11 +5,11 @@
  */
 import { posix } from 'node:path';
 import { detectBlockDevices, type BlockDevice } from './block-devices.js';
-import { compareCodePoints } from './code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import { decodeCpuinfo, type CpuInfo } from './cpuinfo.js';
-import { moduleOfDriver } from './driver-module.js';
+import { moduleOfDriver } from '../../system/machine/driver-module.js';
 import { detectFirmware, type Firmware } from './firmware.js';
-import type { HostFiles, HardwareProblem } from './host-files.js';
+import type { HostFiles, HardwareProblem } from '../../system/machine/host-files.js';
 import { decodeMdstat } from './mdstat.js';
 import { decodeMountinfo, type Mount } from './mountinfo.js';
 import { detectPciDevices, type PciDevice } from './pci.js';

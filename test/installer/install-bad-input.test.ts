@@ -9,7 +9,7 @@ import { readProfile } from '../../system/profile.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
 import { resolveTarget } from '../../partitioning/target.js';
 import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
-import { openRecording } from '../../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../../installer/hardware/hardware-source.js';
 import { executeInstall } from '../../installer/engine/execute-install.js';
 import { planInstall } from '../../installer/engine/install-plan.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { renderConfigFiles } from '../../../installer/config/generate-config.js';
 import { detectHardware, detectPlatformOnly } from '../../../installer/hardware/detect-hardware.js';
 import { diskInventory } from '../../../installer/hardware/disk-inventory.js';
-import { openRecording } from '../../../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../../../installer/hardware/hardware-source.js';
 import { formatHardwareSummary } from '../../../installer/hardware/summary.js';
 import { decodeConfiguration } from '../../../system/configuration.js';
 import { decodeHardwareConfiguration } from '../../../system/hardware-configuration.js';

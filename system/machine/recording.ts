@@ -1,33 +1,33 @@
 /**
- * Recording and replaying a machine. A recording is a directory holding every raw input detection read:
+ * A machine whose files are read (/sys, /proc, /dev/disk, /run/udev): this machine, or a recording of one.
+ * A recording is a directory holding every raw input that was read on the machine:
  *
  *   cairn-recording.json          format, version, the read errors met (replayed as they happened)
  *   files/sys/..., files/proc/... the /sys, /proc, /dev/disk and /run/udev entries read, with the symlinks
  *                                 crossed on the way (sysfs links are relative, so they work as they did)
- *   systeminformation/<call>.json each systeminformation result
+ *   <section>/<name>.json         results of other sources (systeminformation/<call>.json), when any
  *
- * Detection against a replayed recording reads exactly what it read on the machine, so it gives the same
- * report. A recording is written under a temporary name and renamed when complete.
+ * `cairn detect --record` makes a whole hardware recording; `cairn partition disks --record` makes one of
+ * the same format that holds only what the disk inventory reads. Reading a replayed recording reads exactly
+ * what was read on the machine, so it gives the same report. A recording is written under a temporary name
+ * and renamed when complete.
  */
 import { lstat, mkdir, readFile, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { z } from 'zod';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import { UserError, errnoCode, messageOf } from '../../lib/errors.js';
 import { validate } from '../../lib/schema.js';
 import { fileReadError } from '../../lib/user-file.js';
 import { parseYaml } from '../../lib/yaml.js';
-import { resolveSystemPath } from '../../system/root-path.js';
+import { resolveSystemPath } from '../root-path.js';
 import { absentAsUndefined, replayFileTree, rootedFileTree, type FileTree } from './file-tree.js';
-import {
-  liveSystemInformation,
-  systemInformationVersion,
-  type JsonValue,
-  type SystemInformationCall,
-  type SystemInformationSource,
-} from './system-information.js';
 
 export const RECORDING_MANIFEST = 'cairn-recording.json';
 const RECORDING_FORMAT = 'cairn-hardware-recording';
+
+/** How recordings in the format before this one are converted (they held lsblk's JSON and the by-id links). */
+export const CONVERT_OLD_RECORDING_COMMAND = 'node --import tsx scripts/convert-disk-recording.ts OLD-DIR NEW-DIR';
 
 const manifestSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT).describe(`"${RECORDING_FORMAT}"`),
@@ -39,63 +39,90 @@ const manifestSchema = z.strictObject({
 
 export type RecordingManifest = z.output<typeof manifestSchema>;
 
-/** Where detection reads from: this machine, a recording being made, or a replayed recording. */
-export interface HardwareSource {
+/** A recorded result as JSON: readers take fields defensively, since a recording may be hand-made or old. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The machine whose files are read. */
+export interface Machine {
   readonly files: FileTree;
-  readonly systemInformation: SystemInformationSource;
+  /** How messages name it: `this machine`, or the recording's directory. */
+  readonly origin: string;
+  /** Read from a recording: it describes another machine, so nothing found in it is ever written. */
+  readonly recorded: boolean;
+  /**
+   * A recorded result of another source (`systeminformation/cpu`): what was recorded, or the error recorded
+   * in its place, thrown again. Undefined on this machine and while recording.
+   */
+  readonly recordedResult?: (name: string) => Promise<JsonValue>;
 }
 
-export function liveHardwareSource(): HardwareSource {
-  return { files: rootedFileTree('/'), systemInformation: liveSystemInformation() };
+export function thisMachine(): Machine {
+  return { files: rootedFileTree('/'), origin: 'this machine', recorded: false };
 }
 
 /** This machine, or the recording in `from` when given. */
-export function openHardwareSource(from: string | undefined): Promise<HardwareSource> {
-  return from === undefined ? Promise.resolve(liveHardwareSource()) : openRecording(from);
+export function openMachine(from: string | undefined): Promise<Machine> {
+  return from === undefined ? Promise.resolve(thisMachine()) : openRecording(from);
 }
 
-/** Opens a recording made by `cairn detect --record` (or made by hand in the same layout). */
-export async function openRecording(directory: string): Promise<HardwareSource> {
+/** Opens a recording made by `cairn detect --record` or `cairn partition disks --record` (or by hand in the same layout). */
+export async function openRecording(directory: string): Promise<Machine> {
   const manifestPath = join(directory, RECORDING_MANIFEST);
   let text: string;
   try {
     text = await readFile(manifestPath, 'utf8');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') {
-      const exists = await lstat(directory).then(() => true, () => false);
-      throw new UserError(exists ? `${directory}: not a Cairn hardware recording (it has no ${RECORDING_MANIFEST})` : `${directory}: no such directory`, {
-        hint: 'make a recording with: cairn detect --record DIR',
-      });
-    }
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') throw await notARecording(directory);
     throw fileReadError(manifestPath, error);
   }
   // JSON is YAML, and the YAML loader gives the line of each problem.
   const manifest = validate(manifestSchema, parseYaml(text, manifestPath));
-  const siDirectory = join(directory, 'systeminformation');
   return {
     files: replayFileTree(join(directory, 'files'), manifest.errors),
-    systemInformation: {
-      async call(name) {
-        const recordedError = manifest.errors[`systeminformation/${name}`];
-        if (recordedError !== undefined) throw new Error(recordedError);
-        const file = join(siDirectory, `${name}.json`);
-        const content = await absentAsUndefined(() => readFile(file, 'utf8'));
-        if (content === undefined) throw new Error(`systeminformation/${name}.json is missing from the recording`);
-        try {
-          return JSON.parse(content) as JsonValue;
-        } catch (error) {
-          throw new Error(`systeminformation/${name}.json is not valid JSON: ${messageOf(error)}`);
-        }
-      },
+    origin: resolve(directory),
+    recorded: true,
+    async recordedResult(name) {
+      const recordedError = manifest.errors[name];
+      if (recordedError !== undefined) throw new Error(recordedError);
+      const content = await absentAsUndefined(() => readFile(join(directory, `${name}.json`), 'utf8'));
+      if (content === undefined) throw new Error(`${name}.json is missing from the recording`);
+      try {
+        return JSON.parse(content) as JsonValue;
+      } catch (error) {
+        throw new Error(`${name}.json is not valid JSON: ${messageOf(error)}`);
+      }
     },
   };
 }
 
-export interface HardwareRecorder {
-  /** Reads this machine and copies everything read into the recording. */
-  readonly source: HardwareSource;
+/** Why `directory` cannot be opened: missing, a recording in the old disk-inventory format, or something else. */
+async function notARecording(directory: string): Promise<UserError> {
+  const exists = await lstat(directory).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return new UserError(`${directory}: no such directory`, { hint: 'make a recording with: cairn detect --record DIR (or cairn partition disks --record DIR)' });
+  const old = await lstat(join(directory, 'lsblk.json')).then(
+    () => true,
+    () => false,
+  );
+  if (old) {
+    return new UserError(`${directory}: a disk recording in the old format (lsblk.json and by-id.json), which Cairn no longer reads`, {
+      hint: `convert it once, in Cairn's source tree: ${CONVERT_OLD_RECORDING_COMMAND}; or record the machine again with cairn partition disks --record DIR`,
+    });
+  }
+  return new UserError(`${directory}: not a Cairn hardware recording (it has no ${RECORDING_MANIFEST})`, {
+    hint: 'make a recording with: cairn detect --record DIR (or cairn partition disks --record DIR)',
+  });
+}
+
+export interface MachineRecorder {
+  /** This machine, read through a tree that copies everything read into the recording. */
+  readonly machine: Machine;
+  /** Runs `work` and records its result as `<name>.json` (or, when it fails, its error in the manifest). */
+  recordResult(name: string, work: () => Promise<JsonValue>): Promise<JsonValue>;
   /** Writes the manifest and moves the recording into place; returns how many files it holds. */
-  finish(): Promise<{ readonly directory: string; readonly files: number }>;
+  finish(manifest?: { readonly systeminformation?: string }): Promise<{ readonly directory: string; readonly files: number }>;
   /** Removes the partial recording (after a failure). */
   abandon(): Promise<void>;
 }
@@ -104,7 +131,7 @@ export interface HardwareRecorder {
  * Starts a recording into `directory`, which must not exist or be empty: nothing is ever overwritten. The
  * recording is made under a temporary name beside it and renamed by finish().
  */
-export async function startRecording(directory: string): Promise<HardwareRecorder> {
+export async function startRecording(directory: string): Promise<MachineRecorder> {
   const target = resolve(directory);
   const existing = await absentAsUndefined(() => readdir(target));
   if (existing !== undefined && existing.length > 0) {
@@ -118,30 +145,27 @@ export async function startRecording(directory: string): Promise<HardwareRecorde
   const partial = join(dirname(target), `.${basename(target)}.${process.pid}.partial`);
   await rm(partial, { recursive: true, force: true });
   await mkdir(join(partial, 'files'), { recursive: true });
-  await mkdir(join(partial, 'systeminformation'));
   const errors: Record<string, string> = {};
-  const live = liveHardwareSource();
-  const files = recordingFileTree(live.files, join(partial, 'files'), errors);
-  const systemInformation: SystemInformationSource = {
-    async call(name: SystemInformationCall) {
+  const files = recordingFileTree(rootedFileTree('/'), join(partial, 'files'), errors);
+  return {
+    machine: { files, origin: 'this machine', recorded: false },
+    async recordResult(name, work) {
       try {
-        const result = await live.systemInformation.call(name);
-        await writeFile(join(partial, 'systeminformation', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+        const result = await work();
+        await mkdir(dirname(join(partial, name)), { recursive: true });
+        await writeFile(join(partial, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
         return result;
       } catch (error) {
-        errors[`systeminformation/${name}`] = messageOf(error);
+        errors[name] = messageOf(error);
         throw error;
       }
     },
-  };
-  return {
-    source: { files, systemInformation },
-    async finish() {
+    async finish(extra = {}) {
       const manifest: RecordingManifest = {
         format: RECORDING_FORMAT,
         version: 1,
-        systeminformation: systemInformationVersion(),
-        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => (a < b ? -1 : 1))),
+        ...extra,
+        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => compareCodePoints(a, b))),
       };
       await writeFile(join(partial, RECORDING_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
       const count = await countFiles(partial);

@@ -9,7 +9,7 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { errnoCode } from '../../lib/errors.js';
-import { hostPath, resolveSystemPath } from '../../system/root-path.js';
+import { hostPath, resolveSystemPath } from '../root-path.js';
 
 export interface FileTree {
   /** Content of a file (following symlinks); undefined when it does not exist. */
