@@ -2,7 +2,7 @@
  * The disks a person could install to, with what is on each now: the data behind the installer's disk
  * selection and `cairn detect`'s disk lines. Derived from the platform report alone.
  */
-import type { BlockDevice, Transport } from './block-devices.js';
+import type { BlockDevice, Transport } from '../../partitioning/block-devices.js';
 import type { PlatformReport } from './platform.js';
 
 export interface DiskContent {

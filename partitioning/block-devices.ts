@@ -1,12 +1,19 @@
 /**
  * Block devices from /sys/class/block, with their stable names from /dev/disk/by-* and what udev knows of
- * their content (/run/udev/data). Disks carry model, serial, size, rotational and removable so that a person
- * (or an answers file) can tell them apart; partitions, device-mapper and md devices carry their relations
+ * their content (/run/udev/data), and what is mounted or swapped on from them now (/proc/self/mountinfo,
+ * /proc/swaps). Disks carry model, serial, size, sector size, rotational and removable so that a person (or
+ * an answers file) can tell them apart; partitions, device-mapper and md devices carry their relations
  * (`slaves`, `holders`) so LUKS, LVM and RAID stacks can be followed.
+ *
+ * Everything is read through a machine's files (system/machine), so the same code reads this machine and a
+ * recording of another one. It is what the disk inventory (disks.ts) and hardware detection are made from.
  */
 import { posix } from 'node:path';
-import { moduleOfDriver } from '../../system/machine/driver-module.js';
-import type { HostFiles } from '../../system/machine/host-files.js';
+import { compareCodePoints } from '../lib/code-point-order.js';
+import { moduleOfDriver } from '../system/machine/driver-module.js';
+import type { HostFiles } from '../system/machine/host-files.js';
+import { decodeMountinfo, type Mount } from './mountinfo.js';
+import { decodeSwaps, type Swap } from './proc-swaps.js';
 import { decodeUdevData, type UdevRecord } from './udev-data.js';
 
 export type BlockDeviceKind = 'disk' | 'partition' | 'rom' | 'dm' | 'md' | 'loop' | 'zram' | 'other';
@@ -38,12 +45,16 @@ export interface BlockDevice {
   readonly kind: BlockDeviceKind;
   readonly majorMinor: string;
   readonly sizeBytes: number;
+  /** Logical sector size in bytes (`queue/logical_block_size`); a partition has its disk's. */
+  readonly sectorSize: number;
   /** The disk a partition is on. */
   readonly parent: string | null;
   readonly partitionNumber: number | null;
   readonly model: string | null;
   readonly vendor: string | null;
   readonly serial: string | null;
+  /** World Wide Name as udev reports it (`0x5000c500c1234567`, `eui.0025385b71b21234`). */
+  readonly wwn: string | null;
   readonly transport: Transport;
   /** Spinning disk (from the queue's rotational flag); a partition has its disk's value. */
   readonly rotational: boolean | null;
@@ -76,16 +87,83 @@ export interface BlockDevice {
 
 const BY_DIRECTORIES = ['by-id', 'by-uuid', 'by-label', 'by-partuuid', 'by-partlabel', 'by-path'] as const;
 
-export async function detectBlockDevices(files: HostFiles): Promise<BlockDevice[]> {
+/** A mounted filesystem with the block device it is on (null for tmpfs, network and virtual filesystems). */
+export interface MountedFilesystem extends Mount {
+  readonly device: string | null;
+}
+
+/** An active swap area with its block device (null for a swap file). */
+export interface ActiveSwap extends Swap {
+  readonly device: string | null;
+}
+
+export interface BlockDeviceReport {
+  /** In /sys/class/block order (sorted by name), each with its mount points and swap state. */
+  readonly devices: readonly BlockDevice[];
+  readonly mounts: readonly MountedFilesystem[];
+  readonly swaps: readonly ActiveSwap[];
+}
+
+/** The block devices of a machine, what is mounted from them and which are active swap areas. */
+export async function readBlockDevices(files: HostFiles): Promise<BlockDeviceReport> {
+  const [blockDevices, mountinfo, swapsText] = await Promise.all([
+    detectBlockDevices(files),
+    files.text('/proc/self/mountinfo', { required: true }),
+    files.text('/proc/swaps'),
+  ]);
+  const decodedMounts = decodeMountinfo(mountinfo ?? '');
+  for (const line of decodedMounts.malformed) files.note('/proc/self/mountinfo', `cannot understand the line "${line}"`);
+  const decodedSwaps = decodeSwaps(swapsText ?? '');
+  for (const line of decodedSwaps.malformed) files.note('/proc/swaps', `cannot understand the line "${line}"`);
+
+  const mounts = await Promise.all(
+    decodedMounts.mounts.map(async (m) => ({ ...m, device: await deviceOfSource(files, m.source, m.majorMinor, blockDevices) })),
+  );
+  const swaps = await Promise.all(
+    decodedSwaps.swaps.map(async (s) => ({ ...s, device: s.type === 'partition' ? await deviceOfSource(files, s.path, undefined, blockDevices) : null })),
+  );
+  const devices = blockDevices.map((d) => {
+    const mountedHere = mounts.filter((m) => m.device === d.name);
+    // Without udev's database (containers, some live systems) a mounted filesystem still tells its type.
+    const filesystem = d.filesystem ?? (mountedHere[0] === undefined ? null : { type: mountedHere[0].fsType, uuid: null, label: null });
+    return {
+      ...d,
+      filesystem,
+      mountPoints: [...new Set(mountedHere.map((m) => m.mountPoint))].sort(compareCodePoints),
+      activeSwap: swaps.some((s) => s.device === d.name),
+    };
+  });
+  return { devices, mounts, swaps };
+}
+
+async function detectBlockDevices(files: HostFiles): Promise<BlockDevice[]> {
   const [names, links] = await Promise.all([files.list('/sys/class/block'), readDiskLinks(files)]);
   const read = await Promise.all(names.map((name) => readBlockDevice(files, name, links.get(name) ?? [])));
   const devices = read.filter((d): d is BlockDevice => d !== undefined);
-  // Partitions share their disk's transport and media flags, which sysfs keeps on the disk only.
+  // Partitions share their disk's transport, media flags and sector size, which sysfs keeps on the disk only.
   const byName = new Map(devices.map((d) => [d.name, d]));
   return devices.map((d) => {
     const disk = d.parent === null ? undefined : byName.get(d.parent);
-    return disk === undefined ? d : { ...d, transport: disk.transport, rotational: disk.rotational, removable: disk.removable };
+    return disk === undefined ? d : { ...d, transport: disk.transport, rotational: disk.rotational, removable: disk.removable, sectorSize: disk.sectorSize };
   });
+}
+
+/**
+ * The block device behind a mount or swap source: `/dev/...` paths are followed through their symlinks
+ * (`/dev/mapper/root` -> `dm-0`), anything else (`/dev/root`, btrfs) is matched by device number.
+ */
+async function deviceOfSource(files: HostFiles, source: string, majorMinor: string | undefined, devices: readonly BlockDevice[]): Promise<string | null> {
+  if (source.startsWith('/dev/')) {
+    let path = source;
+    for (let hops = 0; hops < 8; hops++) {
+      const target = await files.link(path);
+      if (target === undefined) break;
+      path = posix.resolve(posix.dirname(path), target);
+    }
+    const name = posix.basename(path);
+    if (devices.some((d) => d.name === name)) return name;
+  }
+  return devices.find((d) => d.majorMinor === majorMinor)?.name ?? null;
 }
 
 /** Kernel name -> the /dev/disk/by-* links that point at it. */
@@ -108,7 +186,7 @@ async function readDiskLinks(files: HostFiles): Promise<Map<string, string[]>> {
 
 async function readBlockDevice(files: HostFiles, name: string, links: readonly string[]): Promise<BlockDevice | undefined> {
   const path = `/sys/class/block/${name}`;
-  const [devicePath, majorMinor, size, partition, removable, readOnly, rotational, holders, slaves, loopBackingFile] = await Promise.all([
+  const [devicePath, majorMinor, size, partition, removable, readOnly, rotational, logicalBlockSize, holders, slaves, loopBackingFile] = await Promise.all([
     files.link(path),
     files.attribute(`${path}/dev`, { required: true }),
     files.attribute(`${path}/size`, { required: true }),
@@ -116,6 +194,7 @@ async function readBlockDevice(files: HostFiles, name: string, links: readonly s
     files.attribute(`${path}/removable`),
     files.attribute(`${path}/ro`),
     files.attribute(`${path}/queue/rotational`),
+    files.attribute(`${path}/queue/logical_block_size`),
     files.list(`${path}/holders`),
     files.list(`${path}/slaves`),
     files.attribute(`${path}/loop/backing_file`),
@@ -146,12 +225,14 @@ async function readBlockDevice(files: HostFiles, name: string, links: readonly s
     kind: kindOf(name, isPartition),
     majorMinor,
     sizeBytes,
+    sectorSize: logicalBlockSize !== undefined && /^\d+$/.test(logicalBlockSize) ? Number(logicalBlockSize) : 512,
     parent: parent === '' ? null : parent,
     partitionNumber: partition !== undefined && /^\d+$/.test(partition) ? Number(partition) : null,
     // udev's model is complete where sysfs cuts SCSI/ATA models at 16 characters; ID_MODEL alone has _ for spaces.
     model: (props?.has('ID_MODEL_ENC') ? udevText(props, 'ID_MODEL') : undefined) ?? identity.model ?? props?.get('ID_MODEL') ?? null,
     vendor: identity.vendor ?? null,
     serial: props?.get('ID_SERIAL_SHORT') ?? identity.serial ?? null,
+    wwn: isPartition ? null : (props?.get('ID_WWN_WITH_EXTENSION') ?? props?.get('ID_WWN') ?? null),
     transport: transportOf(name, canonical),
     rotational: rotational === undefined ? null : rotational === '1',
     removable: removable === '1',
