@@ -17,7 +17,6 @@ export const SYSTEM_INFORMATION_CALLS = [
   'memLayout',
   'graphics',
   'networkInterfaces',
-  'diskLayout',
 ] as const;
 
 export type SystemInformationCall = (typeof SYSTEM_INFORMATION_CALLS)[number];
@@ -70,8 +69,6 @@ function runCall(name: SystemInformationCall): Promise<unknown> {
       return si.graphics();
     case 'networkInterfaces':
       return si.networkInterfaces();
-    case 'diskLayout':
-      return si.diskLayout();
   }
 }
 
