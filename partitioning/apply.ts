@@ -19,7 +19,7 @@ import { formatSize } from '../lib/size.js';
 import { requireTools } from '../lib/tools.js';
 import { checkReadableDirectory } from './populate-source.js';
 import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
-import { POPULATABLE_FORMATS, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
+import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
 import { encodePlanTable } from './plan-table.js';
 import type { PartitionPlan, PlannedFilesystem } from './plan.js';
 import type { TargetPins } from './safety.js';
@@ -70,6 +70,7 @@ async function checkRequest(plan: PartitionPlan, target: Target, options: ApplyO
     }
     await checkReadableDirectory(directory);
   }
+  checkFilesystemsPossible(plan);
   const formats = plan.partitions.flatMap((p) => (p.filesystem === undefined ? [] : [p.filesystem.format]));
   const tools = toolsForFormats(formats, { populate: Object.keys(populate).length > 0, image: target.kind === 'image' });
   if (target.kind === 'block') tools.push('blockdev');
@@ -241,6 +242,7 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
   await createFilesystems(plan, options, onProgress, (i) => ({
     kind: 'device',
     device: deviceOf(plan.partitions[i]!.number),
+    offsetBytes: plan.partitions[i]!.offsetBytes,
     sizeBytes: plan.partitions[i]!.sizeBytes,
     sectorSize: plan.disk.sectorSize,
   }));
