@@ -121,9 +121,13 @@ export async function resolveTarget(path: string, options: ResolveTargetOptions 
 }
 
 function blockTarget(disk: Disk, path: string, machine: Machine, sizeBytes: number | undefined): Target {
-  const identity = identityOfDisk(disk, path);
-  if (sizeBytes !== undefined) throw new UserError(`--size is for image files; ${identity.description} is a disk, whose size is its own`);
-  return { kind: 'block', path, disk, machine, identity };
+  if (sizeBytes !== undefined) throw new UserError(`--size is for image files; ${describeDisk(disk)} is a disk, whose size is its own`);
+  return diskTarget(disk, machine, path);
+}
+
+/** A disk of a machine's inventory as a target, named by its preferred by-id name (or the path given). */
+export function diskTarget(disk: Disk, machine: Machine, path: string = disk.byId[0] ?? disk.path): Target {
+  return { kind: 'block', path, disk, machine, identity: identityOfDisk(disk, path) };
 }
 
 function partitionNotDisk(path: string, disk: Disk): UserError {

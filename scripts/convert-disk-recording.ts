@@ -22,26 +22,19 @@ import { fileURLToPath } from 'node:url';
 import { MachineTree } from './machine-fixtures/machine-tree.js';
 import { GPT_TYPES, ataDisk, content, mountinfo, nvmeDisk, partition, swaps, usbDevice, usbDisk, usbRootHub, type ContentSpec, type MountSpec } from './machine-fixtures/parts.js';
 
-interface LsblkDevice {
+/** lsblk's text columns (null where it had no value). */
+type LsblkText = 'kname' | 'model' | 'serial' | 'wwn' | 'tran' | 'mountpoint' | 'fstype' | 'label' | 'uuid' | 'partuuid' | 'partlabel';
+
+/** A device of lsblk's JSON tree, with the columns the old recordings held. */
+interface LsblkDevice extends Partial<Readonly<Record<LsblkText, string | null>>> {
   readonly name: string;
-  readonly kname?: string;
   readonly type: string;
   readonly size: number | string | null;
   readonly 'log-sec'?: number | string | null;
-  readonly model?: string | null;
-  readonly serial?: string | null;
-  readonly wwn?: string | null;
-  readonly tran?: string | null;
+  readonly start?: number | string | null;
   readonly rm?: boolean | string | null;
   readonly ro?: boolean | string | null;
   readonly mountpoints?: readonly (string | null)[] | null;
-  readonly mountpoint?: string | null;
-  readonly fstype?: string | null;
-  readonly label?: string | null;
-  readonly uuid?: string | null;
-  readonly partuuid?: string | null;
-  readonly partlabel?: string | null;
-  readonly start?: number | string | null;
   readonly children?: readonly LsblkDevice[];
 }
 

@@ -1,6 +1,6 @@
 /** `cairn partition plan|apply|disks`: declarative partitioning of image files and disks. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError, UserError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { loadYamlFile } from '../../lib/yaml.js';
 import { applyPlan } from '../../partitioning/apply.js';

@@ -19,7 +19,7 @@ import { describeDestruction, type Destruction } from '../../partitioning/destru
 import { planPartitions } from '../../partitioning/plan.js';
 import { planRows } from '../../partitioning/plan-rows.js';
 import type { TargetPins } from '../../partitioning/safety.js';
-import { assertTargetWritable, defaultSeed, prepareTarget, resolveTarget, targetRefusals, type Target } from '../../partitioning/target.js';
+import { assertTargetWritable, defaultSeed, diskTarget, prepareTarget, targetRefusals, type Target } from '../../partitioning/target.js';
 import { detectHardware, type HardwareReport } from '../hardware/detect-hardware.js';
 import { openHardwareSource } from '../hardware/hardware-source.js';
 import { summariseHardware } from '../hardware/summary.js';
@@ -95,7 +95,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
 
   // The disks offered: the one named, or every disk of the machine (this one, or the recording's) in the
   // inventory's order, each with the verdict `cairn partition disks` gives it.
-  const offered = fixedTarget !== undefined ? [fixedTarget] : await Promise.all(report.disks.map((disk) => resolveTarget(disk.byId[0] ?? disk.path, { machine: source })));
+  const offered = fixedTarget !== undefined ? [fixedTarget] : report.disks.map((disk) => diskTarget(disk, source));
   const targets = new Map<string, Target>();
   const destructions = new Map<string, Destruction>();
   const choices: DiskChoice[] = [];

@@ -3,7 +3,6 @@
  * the same disks, by the same by-id name, with the same "may be written / refused because" verdicts, on this
  * machine and on every recorded machine (fixtures/machines/*, fixtures/disks/*).
  */
-import React from 'react';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
