@@ -142,12 +142,16 @@ export function requestRefusals(target: TargetFacts, pins: TargetPins = {}, mini
   return refusals;
 }
 
+/** `refusing to write <target>:` and a line per reason. */
+export function describeRefusals(description: string, refusals: readonly Refusal[]): string {
+  return `refusing to write ${description}:\n${refusals.map((r) => `  - ${r.reason}`).join('\n')}`;
+}
+
 /** The one error every refusal is raised as: the target named, every reason listed, nothing written. */
 export function refusalError(description: string, refusals: readonly Refusal[]): DomainError {
-  const lines = refusals.map((r) => `  - ${r.reason}`).join('\n');
   const mismatch = refusals.some((r) => r.code === 'serial-mismatch' || r.code === 'size-mismatch');
   const tooSmall = refusals.some((r) => r.code === 'too-small');
-  return new DomainError(refusals[0]?.code ?? 'refused', `refusing to write ${description}:\n${lines}\nNothing was written.`, {
+  return new DomainError(refusals[0]?.code ?? 'refused', `${describeRefusals(description, refusals)}\nNothing was written.`, {
     hint: mismatch
       ? 'check that this is the disk you mean (cairn partition disks lists them by by-id name and serial)'
       : tooSmall

@@ -9,7 +9,7 @@ import { readDiskInventory } from '../../partitioning/disks.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import { planPartitions, type PartitionPlan } from '../../partitioning/plan.js';
-import { assessDisks, refusalError, type Refusal, type TargetPins } from '../../partitioning/safety.js';
+import { assessDisks, describeRefusals, type Refusal, type TargetPins } from '../../partitioning/safety.js';
 import { assertTargetWritable, defaultSeed, prepareTarget, type Target } from '../../partitioning/target.js';
 import { validateLayout, type Layout } from '../../system/layout.js';
 import { openMachine, startRecording } from '../../system/machine/recording.js';
@@ -113,7 +113,6 @@ function printDestruction(target: Target, destruction: Destruction): void {
   }
 }
 
-
 export function partitionCommand(): Command {
   const command = new Command('partition').description('declarative partitioning of disks and image files: plan, apply, list disks');
 
@@ -125,7 +124,7 @@ export function partitionCommand(): Command {
         return;
       }
       printPlan(plan);
-      if (refusals.length > 0) process.stderr.write(`${style.warning('warning:')} apply would refuse: ${refusalError(target.identity.description, refusals).message}\n`);
+      if (refusals.length > 0) process.stderr.write(`${style.warning('warning:')} apply would refuse: ${describeRefusals(target.identity.description, refusals)}\n`);
     },
   );
 
