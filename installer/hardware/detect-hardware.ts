@@ -11,9 +11,8 @@ import { assessDisks, type AssessedDisk } from '../../partitioning/safety.js';
 import { HostFiles, type HardwareProblem } from '../../system/machine/host-files.js';
 import { isDisplayClass, decodePciClass } from './pci-classes.js';
 import { detectPlatform, type PlatformReport } from './platform.js';
-import type { Machine } from '../../system/machine/recording.js';
+import type { JsonValue, Machine } from '../../system/machine/recording.js';
 import type { HardwareSource } from './hardware-source.js';
-import type { JsonValue } from '../../system/machine/recording.js';
 import { SYSTEM_INFORMATION_CALLS, type SystemInformationCall } from './system-information.js';
 
 export const HARDWARE_REPORT_VERSION = 1;
