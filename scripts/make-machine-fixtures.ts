@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderConfigFiles } from '../installer/config/generate-config.js';
 import { detectPlatformOnly } from '../installer/hardware/detect-hardware.js';
-import { openRecording } from '../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../installer/hardware/hardware-source.js';
 import { buildDesktopAmdSata } from './machine-fixtures/desktop-amd-sata.js';
 import { buildLaptopIntelNvidia } from './machine-fixtures/laptop-intel-nvidia.js';
 import { buildLegacyBios } from './machine-fixtures/legacy-bios.js';
