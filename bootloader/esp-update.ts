@@ -1,6 +1,6 @@
 /**
  * `boot update` and `boot install`: read the profile, build the menu, describe the kernels and initrds,
- * read the ESP, plan (pure), then apply. Everything that can be refused (a missing loader binary, a label a
+ * read the ESP, plan (pure), then apply, holding the ESP's lock from the read to the last write. Everything that can be refused (a missing loader binary, a label a
  * loader cannot hold, an ESP too small) is refused during planning, before the first write.
  */
 import { readFile } from 'node:fs/promises';
@@ -25,7 +25,8 @@ import { checkMenuKernels, shimTrustOnEsp, signedChainEspFiles } from './esp-sec
 import { loadSignedChain } from './secure-boot.js';
 import type { SignedChainPaths } from '../system/secure-boot/secure-boot-choice.js';
 import type { X509Certificate } from 'node:crypto';
-import { checkEspDirectory, detectEspLoader, readEspState, type ObservedEsp } from './esp-state.js';
+import { withEspLock } from './esp-lock.js';
+import { checkEspDirectory, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
 import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
 import type { RenderOptions } from './loader-menu.js';
@@ -55,6 +56,8 @@ export interface EspUpdateOptions {
   readonly onProgress?: OnProgress;
   /** Fault-injection hook (tests): see ApplyOptions. */
   readonly afterStep?: ApplyOptions['afterStep'];
+  /** How long to wait for another update of the same ESP (ms; default a minute). */
+  readonly lockWaitMs?: number;
 }
 
 export interface EspInstallOptions extends EspUpdateOptions {
@@ -106,13 +109,28 @@ function loaderFile(path: string, bytes: Uint8Array): TargetFile {
   return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: sha256Hex(bytes) } };
 }
 
+/** The Secure Boot chain being installed: the certificate every kernel must chain to, and how messages name it. */
+interface InstallingChain {
+  readonly vendor: X509Certificate | undefined;
+  readonly where: string;
+}
+
+async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
+  const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
+  if (options.dryRun) return readPlanApply(options, loaderFiles, filesystem, secureBoot);
+  // Read, plan and write under the ESP's lock: another update cannot change what this one planned against.
+  return withEspLock(options.esp, () => readPlanApply(options, loaderFiles, filesystem, secureBoot), {
+    ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+}
+
 /**
  * `secureBoot`: the chain being installed, whose certificate every kernel must chain to. Without it an update
  * of an ESP that boots shim checks the kernels against the certificate of the shim found there.
  */
-async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, secureBoot?: { vendor: X509Certificate | undefined; where: string }): Promise<EspUpdateResult> {
+async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
   const onProgress = options.onProgress;
-  const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
   onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
   const profile = await readProfile(options.root, options.profile);
   for (const problem of profile.problems) onProgress?.({ kind: 'warning', message: `skipped: ${formatProblem(problem)}` });

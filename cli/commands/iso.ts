@@ -21,7 +21,7 @@ import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
 import { renderJunitReport } from '../../image-builder/vm/junit-report.js';
 import { checkOutputFolder } from '../../image-builder/build-iso.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
-import { formatTable, parseCount, parsePositive, printJson } from '../options.js';
+import { count, formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
@@ -35,10 +35,6 @@ export function parseDate(value: string): Date {
 const DEFAULT_MEMORY_MIB = 1024;
 /** A boot under TCG takes 10-30 s on a shared CI core; a slow one gets ten times that. */
 const DEFAULT_BOOT_TIMEOUT_SECONDS = 300;
-
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function isoCommand(): Command {
   const command = new Command('iso').description('build ISO images from an image spec and inspect them');
