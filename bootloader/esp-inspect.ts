@@ -7,7 +7,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { errnoCode } from '../lib/errors.js';
 import { ESP_BOOT_FILE_DIRECTORY, type EspLoader } from './esp-layout.js';
-import { detectEspLoader, readEspState, statEspDirectory, type EspFilesystem } from './esp-state.js';
+import { detectEspLoader, readEspState, statEspDirectory, type EspFilesystem, type RemovableLoader } from './esp-state.js';
 import { GRUB_CONFIG_PATH, parseGrubConfig } from './grub.js';
 import type { LoaderMenu, LoaderMenuEntry } from './loader-menu.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, parseSystemdBoot, type BlsFile } from './systemd-boot.js';
@@ -23,8 +23,8 @@ export interface EspReport {
   readonly filesystem: EspFilesystem;
   readonly freeBytes: number;
   readonly loader: EspLoader | undefined;
-  /** What EFI/BOOT/BOOTX64.EFI is. */
-  readonly removableLoader: EspLoader | 'other' | undefined;
+  /** What EFI/BOOT/BOOTX64.EFI is (shim: the Secure Boot chain, which starts the signed GRUB). */
+  readonly removableLoader: RemovableLoader | undefined;
   readonly timeout: number | undefined;
   readonly defaultId: string | undefined;
   readonly entries: readonly EspReportEntry[];

@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
-import { PeFormatError, decodePeImage } from '../system/secure-boot/pe-image.js';
+import { decodePeImage } from '../system/secure-boot/pe-image.js';
 import { describeUefiBinary } from '../system/secure-boot/uefi-binary.js';
 import { sha256Hex } from '../system/store-hash.js';
 import type { BootFile } from './boot-files.js';
@@ -63,16 +63,10 @@ export async function signedChainEspFiles(esp: string, chain: SignedChain): Prom
 /** The certificate shim trusts, when the ESP's removable-media loader is shim; undefined otherwise. */
 export async function shimTrustOnEsp(esp: string, observed: ObservedEsp): Promise<{ readonly vendor: X509Certificate | undefined } | undefined> {
   const loader = observed.files.get(REMOVABLE_LOADER_PATH);
-  if (loader === undefined) return undefined;
+  if (loader === undefined || observed.removableLoader !== 'shim') return undefined;
   const bytes = new Uint8Array(await readFile(posix.join(esp, loader.actual)));
-  try {
-    const facts = describeUefiBinary(bytes, decodePeImage(bytes));
-    if (facts.kind !== 'shim') return undefined;
-    return { vendor: facts.vendorCertificate === undefined ? undefined : new X509Certificate(facts.vendorCertificate) };
-  } catch (error) {
-    if (error instanceof PeFormatError) return undefined;
-    throw error;
-  }
+  const facts = describeUefiBinary(bytes, decodePeImage(bytes));
+  return { vendor: facts.vendorCertificate === undefined ? undefined : new X509Certificate(facts.vendorCertificate) };
 }
 
 /** Refuses (before anything is written) a menu with a kernel shim would not start; every one named. */

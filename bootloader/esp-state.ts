@@ -8,6 +8,8 @@ import { access, lstat, readdir, readFile, stat, statfs } from 'node:fs/promises
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { mapConcurrent } from '../lib/map-concurrent.js';
+import { PeFormatError, decodePeImage } from '../system/secure-boot/pe-image.js';
+import { describeUefiBinary } from '../system/secure-boot/uefi-binary.js';
 import { sha256File } from '../system/store-hash.js';
 import {
   CAIRN_ENTRY_PATTERN,
@@ -109,8 +111,8 @@ export interface ObservedEsp {
   /** The allocation unit: the cluster size on FAT, the page size on tmpfs. */
   readonly blockSize: number;
   readonly filesystem: EspFilesystem;
-  /** Which loader EFI/BOOT/BOOTX64.EFI is, if Cairn can tell. */
-  readonly removableLoader: EspLoader | 'other' | undefined;
+  /** Which loader EFI/BOOT/BOOTX64.EFI is, if Cairn can tell: shim starts the signed GRUB beside it (Secure Boot). */
+  readonly removableLoader: RemovableLoader | undefined;
 }
 
 /** The directories Cairn writes to, with which of their files it manages. */
@@ -183,16 +185,32 @@ export async function readEspState(esp: string, filesystem: EspFilesystem): Prom
   };
 }
 
-/** Which boot loader an EFI binary is, from the marker strings each embeds. */
-export function identifyEfiLoader(bytes: Uint8Array): EspLoader | 'other' {
+export type RemovableLoader = EspLoader | 'shim' | 'other';
+
+/** Which boot loader an EFI binary is: shim by its PE sections, the others from the marker strings each embeds. */
+export function identifyEfiLoader(bytes: Uint8Array): RemovableLoader {
+  if (isShim(bytes)) return 'shim';
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (text.includes('#### LoaderInfo: systemd-boot')) return 'systemd-boot';
   if (text.includes('GNU GRUB')) return 'grub';
   return 'other';
 }
 
-/** The loader whose configuration Cairn finds on an ESP: from BOOTX64.EFI, else from the configuration files. */
+function isShim(bytes: Uint8Array): boolean {
+  try {
+    return describeUefiBinary(bytes, decodePeImage(bytes)).kind === 'shim';
+  } catch (error) {
+    if (error instanceof PeFormatError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The loader whose configuration Cairn finds on an ESP: from BOOTX64.EFI (shim: the signed GRUB it starts),
+ * else from the configuration files.
+ */
 export function detectEspLoader(observed: ObservedEsp): EspLoader | undefined {
+  if (observed.removableLoader === 'shim') return 'grub';
   if (observed.removableLoader === 'systemd-boot' || observed.removableLoader === 'grub') return observed.removableLoader;
   if (observed.files.has(LOADER_CONF_PATH)) return 'systemd-boot';
   if (observed.files.has(GRUB_CONFIG_PATH)) return 'grub';
