@@ -125,13 +125,9 @@ async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly Target
   });
 }
 
-/**
- * `secureBoot`: the chain being installed, whose certificate every kernel must chain to. Without it an update
- * of an ESP that boots shim checks the kernels against the certificate of the shim found there.
- */
-async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
+/** The menu of the profile's generations (those asked for) and the host files of its kernels and initrds. */
+async function readMenu(options: MenuOptions) {
   const onProgress = options.onProgress;
-  onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
   const profile = await readProfile(options.root, options.profile);
   for (const problem of profile.problems) onProgress?.({ kind: 'warning', message: `skipped: ${formatProblem(problem)}` });
   const missing = await findMissingBootFiles(options.root, bootFilesOfProfile(profile));
@@ -142,7 +138,29 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
     missing,
     ...(onProgress === undefined ? {} : { onProgress }),
   });
-  const bootFiles = await describeBootFiles(options.root, bootFilesOf(menu));
+  return { menu, bootFiles: await describeBootFiles(options.root, bootFilesOf(menu)) };
+}
+
+type MenuOptions = Pick<EspUpdateOptions, 'root' | 'profile' | 'extraParams' | 'limit' | 'generations' | 'onProgress'>;
+
+/**
+ * What `installBootLoader` with `secureBoot` refuses, checked without an ESP: the signed chain is found and every
+ * kernel of the menu chains to shim's certificate (the installer asks this before it copies anything).
+ */
+export async function checkSecureBootInstall(options: MenuOptions & { readonly secureBoot: { readonly files: SignedChainPaths; readonly where: string } }): Promise<void> {
+  const chain = await loadSignedChain(options.secureBoot.files, 'disk', options.secureBoot.where);
+  const { menu, bootFiles } = await readMenu(options);
+  await checkMenuKernels(menu, bootFiles, chain.vendor, options.secureBoot.where);
+}
+
+/**
+ * `secureBoot`: the chain being installed, whose certificate every kernel must chain to. Without it an update
+ * of an ESP that boots shim checks the kernels against the certificate of the shim found there.
+ */
+async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
+  const onProgress = options.onProgress;
+  onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
+  const { menu, bootFiles } = await readMenu(options);
   const observed = await readEspState(options.esp, filesystem);
   const shim = secureBoot ?? (loaderFiles === undefined ? await shimTrustOnEsp(options.esp, observed) : undefined);
   if (shim !== undefined) await checkMenuKernels(menu, bootFiles, shim.vendor, secureBoot?.where ?? `ESP ${options.esp} boots shim (Secure Boot)`);

@@ -13,7 +13,7 @@ import { CancelledError, DomainError } from '../../lib/errors.js';
 import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/progress.js';
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
-import { installBootLoader } from '../../bootloader/esp-update.js';
+import { checkSecureBootInstall, installBootLoader } from '../../bootloader/esp-update.js';
 import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
@@ -57,6 +57,9 @@ export class InstallFailedError extends DomainError {
 export async function executeInstall(plan: InstallPlan, options: ExecuteOptions): Promise<InstallResult> {
   // Before any work: a recorded machine's disk is planned for, never written.
   assertOnThisMachine(options.target);
+  // Secure Boot: the signed chain and every kernel checked before anything is copied or written.
+  const secureBoot = plan.secureBoot === undefined ? undefined : { files: plan.secureBoot, where: 'secureBoot (in the answers)' };
+  if (secureBoot !== undefined) await checkSecureBootInstall({ root: plan.source.root, profile: plan.source.profile, generations: plan.generations, secureBoot });
   const log = openInstallLog(options.logPath, options.onProgress ?? ignoreProgress);
   const onProgress = log.onProgress;
   const stagedRoot = join(options.workDirectory, 'root');
@@ -88,7 +91,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       extraParams: plan.kernelParams,
       allowNonFat: true,
       serial: true,
-      ...(plan.secureBoot === undefined ? {} : { secureBoot: { files: plan.secureBoot, where: 'secureBoot (in the answers)' } }),
+      ...(secureBoot === undefined ? {} : { secureBoot }),
       onProgress,
     });
     checkpoint('setting up the boot loader');

@@ -80,10 +80,17 @@ export function planInstall(request: InstallRequest): InstallPlan {
   const secureBoot = answers.signedChain;
   const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' && secureBoot === undefined ? 'systemd-boot' : 'grub');
   if (secureBoot !== undefined && bootloader !== 'grub') {
-    throw new DomainError('secure-boot-loader', `secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says ${bootloader} (which no distribution signs in bookworm); nothing was written`, {
+    throw new DomainError('secure-boot-loader', `secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says ${bootloader}, which the distribution does not sign; nothing was written`, {
       hint: 'leave bootloader out (or set it to grub), or leave secureBoot out',
       expected: 'grub',
       actual: bootloader,
+    });
+  }
+  if (secureBoot !== undefined && platform.firmware.type === 'bios') {
+    throw new DomainError('secure-boot-bios', 'secureBoot: Secure Boot is a UEFI feature, and this machine starts with a BIOS; nothing was written', {
+      hint: 'leave secureBoot out, or install on a machine with UEFI firmware',
+      expected: 'uefi',
+      actual: 'bios',
     });
   }
   if (platform.firmware.type === 'bios') {

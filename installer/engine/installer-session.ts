@@ -15,6 +15,7 @@ import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
 import { sha256Hex } from '../../system/store-hash.js';
 import { buildBootMenu } from '../../bootloader/entries.js';
+import { loadSignedChain } from '../../bootloader/secure-boot.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
 import { planPartitions } from '../../partitioning/plan.js';
 import { planRows } from '../../partitioning/plan-rows.js';
@@ -79,6 +80,8 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     });
   }
   const selected = chooseGenerations(answers.generations, profile);
+  // Secure Boot's signed files are looked for now, before a screen asks anything: a missing package is named at once.
+  if (answers.signedChain !== undefined) await loadSignedChain(answers.signedChain, 'disk', `${options.answersFile ?? '(answers)'}: secureBoot`);
 
   const source = await openHardwareSource(options.from);
   const report = await detectHardware(source);
