@@ -3,6 +3,7 @@
  * read the ESP, plan (pure), then apply, holding the ESP's lock from the read to the last write. Everything that can be refused (a missing loader binary, a label a
  * loader cannot hold, an ESP too small) is refused during planning, before the first write.
  */
+import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, formatProblem } from '../lib/errors.js';
@@ -24,7 +25,6 @@ import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
 import { checkMenuKernels, shimTrustOnEsp, signedChainEspFiles } from './esp-secure-boot.js';
 import { loadSignedChain } from './secure-boot.js';
 import type { SignedChainPaths } from '../system/secure-boot/secure-boot-choice.js';
-import type { X509Certificate } from 'node:crypto';
 import { withEspLock } from './esp-lock.js';
 import { checkEspDirectory, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';

@@ -29,6 +29,7 @@ test('only version is required; every other key has its documented default', () 
     kernelParams: [],
     confirm: false,
     interactive: [],
+    secureBoot: false,
   });
 });
 
