@@ -23,7 +23,7 @@ import {
 import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
 import { checkEspDirectory, detectEspLoader, readEspState, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
-import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
+import { buildGrubImage, findSystemdBoot } from './loader-binaries.js';
 import type { RenderOptions } from './loader-menu.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, renderSystemdBoot } from './systemd-boot.js';
 
@@ -79,7 +79,7 @@ export async function installBootLoader(options: EspInstallOptions): Promise<Esp
     const bytes = await readFile(findSystemdBoot(options.systemdBootEfi));
     for (const path of [SYSTEMD_BOOT_LOADER_PATH, REMOVABLE_LOADER_PATH]) loaderFiles.push(loaderFile(path, bytes));
   } else {
-    const bytes = await buildGrubEfiImage({ prefix: GRUB_PREFIX, ...(options.grubModules === undefined ? {} : { modulesDirectory: options.grubModules }) });
+    const bytes = await buildGrubImage('x86_64-efi', { prefix: GRUB_PREFIX, ...(options.grubModules === undefined ? {} : { modulesDirectory: options.grubModules }) });
     loaderFiles.push(loaderFile(REMOVABLE_LOADER_PATH, bytes));
   }
   return runUpdate({ ...options, loader }, loaderFiles);
