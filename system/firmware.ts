@@ -23,3 +23,18 @@ export function firmwareChoiceOf(uefi: boolean, bios: boolean): FirmwareChoice {
 export function describeFirmwareChoice(choice: FirmwareChoice): string {
   return { uefi: 'UEFI', bios: 'BIOS', both: 'BIOS and UEFI' }[choice];
 }
+
+/**
+ * The firmware a disk is made for when neither a flag nor the answers say: a recorded machine's own (it
+ * stands for the machine the disk is for); both for an image file, which may be written to any machine;
+ * else the firmware of the machine the install runs on, which the disk is in.
+ */
+export function defaultFirmwareChoice(facts: { readonly machine: 'uefi' | 'bios'; readonly recorded: boolean; readonly image: boolean }): FirmwareChoice {
+  return !facts.recorded && facts.image ? 'both' : facts.machine;
+}
+
+/** The boot loaders of an install, for summaries: "systemd-boot (UEFI) and GRUB (BIOS)". */
+export function describeBootLoaders(choice: FirmwareChoice, uefiLoader: 'systemd-boot' | 'grub'): string {
+  const uefi = `${uefiLoader === 'grub' ? 'GRUB' : uefiLoader} (UEFI)`;
+  return { uefi, bios: 'GRUB (BIOS)', both: `${uefi} and GRUB (BIOS)` }[choice];
+}

@@ -7,11 +7,12 @@
  * The installer does not come here: it plans the same sectors from its partition plan and writes them with
  * the partition table (partitioning/apply.ts), before the disk is renamed or re-read.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { DomainError, UserError, errnoCode } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
 import { formatSize } from '../../lib/size.js';
 import type { SectorBlock } from '../../partitioning/gpt.js';
+import { discoverDisks, volumesOf, type DiskInventory } from '../../partitioning/disks.js';
 import { readPartitionTable, readSectors } from '../../partitioning/read-table.js';
 import { resolveTarget, type Target } from '../../partitioning/target.js';
 import { BOOT_SIGNATURE, decodeBootSector } from '../../image-builder/fat/boot-sector.js';
@@ -53,49 +54,84 @@ export async function writeBootCodeBlocks(handle: FileHandle, blocks: readonly S
   }
 }
 
-export interface InstallBootCodeOptions {
+export interface PrepareBootCodeOptions {
   /** The disk (a whole block device, a by-id link) or image file to make bootable. */
   readonly disk: string;
-  /** The ESP's partition number, when the caller knows which one is mounted (a disk with several ESPs). */
-  readonly espPartition?: number;
+  /** The ESP's first sector (512-byte units, as lsblk says), when the caller knows which one is mounted. */
+  readonly espStart?: number;
   /** GRUB's i386-pc module directory (default: from grub-pc-bin). */
   readonly modulesDirectory?: string;
-  /** Plan only: read the disk and build core.img, write nothing. */
-  readonly dryRun?: boolean;
-  readonly onProgress?: OnProgress;
 }
 
-export interface InstalledBootCode {
-  readonly disk: string;
+/** GRUB's BIOS boot code planned for a disk as it is: nothing written yet. */
+export interface PreparedBootCode {
+  readonly target: Target;
   readonly description: string;
   readonly code: GrubPcBootCode;
   readonly esp: { readonly partition: number; readonly volumeId: string };
   readonly prefix: string;
-  readonly written: boolean;
 }
 
-export async function installGrubPcBootCode(options: InstallBootCodeOptions): Promise<InstalledBootCode> {
+/**
+ * Reads the disk, finds where core.img goes and the ESP with its volume id, builds core.img for them and
+ * plans the sectors. Everything that can be refused is refused here, before a byte is written.
+ */
+export async function prepareGrubPcBootCode(options: PrepareBootCodeOptions): Promise<PreparedBootCode> {
   const target = await diskTarget(options.disk);
   const { sectorSize, sizeBytes, description } = target.identity;
-  options.onProgress?.({ kind: 'phase', phase: 'bios-boot', title: `Setting up GRUB for BIOS on ${description}` });
-  const handle = await openDisk(target, options.dryRun === true ? 'r' : 'r+');
+  const handle = await openDisk(target, 'r');
   try {
     const sector0 = await readSectors(handle, 0, 1, sectorSize);
     const disk = biosBootDiskOfTable(description, await readPartitionTable(target.path, sizeBytes, sectorSize), sector0, sizeBytes, sectorSize);
-    // Everything that can be refused is refused before grub-mkimage runs and before a byte is written.
     findCoreImagePlace(disk);
-    const espPartition = options.espPartition ?? findEsp(disk);
+    const espPartition = options.espStart === undefined ? findEsp(disk) : espAt(disk, options.espStart);
     const volumeId = await readEspVolumeId(handle, disk, espPartition);
     const config = grubPcCoreConfig(disk, { partition: espPartition, volumeId });
     const code = planGrubPcBootCode(disk, await buildGrubPcImages(config, options.modulesDirectory));
-    if (options.dryRun !== true) {
-      await writeBootCodeBlocks(handle, code.blocks, sectorSize);
-      options.onProgress?.({ kind: 'log', message: `wrote core.img (${formatSize(code.coreSectors * sectorSize)}) at sector ${code.place.firstLba} and GRUB's boot sector of ${description}` });
-    }
-    return { disk: target.path, description, code, esp: { partition: espPartition, volumeId }, prefix: config.prefix, written: options.dryRun !== true };
+    return { target, description, code, esp: { partition: espPartition, volumeId }, prefix: config.prefix };
   } finally {
     await handle.close();
   }
+}
+
+/** Writes prepared boot code: core.img, then sector 0. */
+export async function writePreparedBootCode(prepared: PreparedBootCode, onProgress?: OnProgress): Promise<void> {
+  onProgress?.({ kind: 'phase', phase: 'bios-boot', title: `Writing GRUB for BIOS to ${prepared.description}` });
+  const handle = await openDisk(prepared.target, 'r+');
+  try {
+    await writeBootCodeBlocks(handle, prepared.code.blocks, prepared.target.identity.sectorSize);
+  } finally {
+    await handle.close();
+  }
+  const sectors = prepared.code.coreSectors;
+  onProgress?.({ kind: 'log', message: `wrote core.img (${formatSize(sectors * prepared.target.identity.sectorSize)}) at sector ${prepared.code.place.firstLba} and GRUB's boot sector of ${prepared.description}` });
+}
+
+/** Prepares and writes GRUB's BIOS boot code on a partitioned disk whose ESP is formatted. */
+export async function installGrubPcBootCode(options: PrepareBootCodeOptions & { readonly onProgress?: OnProgress }): Promise<PreparedBootCode> {
+  const prepared = await prepareGrubPcBootCode(options);
+  await writePreparedBootCode(prepared, options.onProgress);
+  return prepared;
+}
+
+/**
+ * The disk holding the filesystem mounted at `directory` (a mounted ESP), and where that partition starts,
+ * from this machine's disks; undefined when it is no partition of a disk lsblk lists (a plain directory).
+ */
+export async function findDiskOfMount(directory: string, inventory?: DiskInventory): Promise<{ readonly disk: string; readonly start: number | undefined } | undefined> {
+  const path = await realpath(directory);
+  const disks = inventory ?? (await discoverDisks());
+  for (const disk of disks.disks) {
+    const volume = volumesOf(disk).find((v) => v.mountpoints.includes(path));
+    if (volume !== undefined) return { disk: disk.path, start: volume.start };
+  }
+  return undefined;
+}
+
+function espAt(disk: BiosBootDisk, start512: number): number {
+  const partition = disk.partitions.find((p) => (p.firstLba * disk.sectorSize) / 512 === start512);
+  if (partition === undefined) throw new UserError(`${disk.description} has no partition starting at sector ${start512}, where the ESP is mounted from`);
+  return partition.number;
 }
 
 async function diskTarget(path: string): Promise<Target> {

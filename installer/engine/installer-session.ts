@@ -11,6 +11,7 @@ import type { OnProgress } from '../../lib/progress.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { readUserFile } from '../../lib/user-file.js';
 import { decodeAnswers, type Answers } from '../../system/answers.js';
+import { bootsOnBios, bootsOnUefi, defaultFirmwareChoice, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
 import { sha256Hex } from '../../system/store-hash.js';
@@ -47,6 +48,8 @@ export interface SessionOptions {
   readonly from?: string;
   /** A recorded disk inventory (`--inventory`) instead of this machine's disks. */
   readonly inventory?: string;
+  /** Which firmware the disk boots on (`--firmware`); wins over the answers' firmware. */
+  readonly firmware?: FirmwareChoice;
   readonly workDirectory?: string;
   readonly logPath?: string;
   /** Stop at the plan: nothing is written anywhere. */
@@ -90,8 +93,10 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   const sizeFromAnswers = answers.disk.expectSize === undefined ? undefined : Number(parseByteSize(answers.disk.expectSize));
   const targetPath = options.target ?? answers.disk.path;
   const fixedTarget = targetPath === undefined ? undefined : await resolveTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), ...(inventory === undefined ? {} : { inventory }) });
-  const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
-  const layoutContext: LayoutContext = { baseDirectory: answersDirectory(answersFile), biosBoot: report.firmware.type === 'bios' && bootloader === 'grub' };
+  // The firmware (and so the BIOS boot partition of the guided layout) follows the chosen target.
+  const firmwareFor = (target: Target | undefined): FirmwareChoice =>
+    options.firmware ?? answers.firmware ?? defaultFirmwareChoice({ machine: report.firmware.type, recorded: replaying, image: target?.kind === 'image' });
+  const layoutContextFor = (target: Target | undefined): LayoutContext => ({ baseDirectory: answersDirectory(answersFile), biosBoot: bootsOnBios(firmwareFor(target)) });
   const expect = { ...(answers.disk.expectSerial === undefined ? {} : { serial: answers.disk.expectSerial }), ...(sizeFromAnswers === undefined ? {} : { sizeBytes: sizeFromAnswers }) };
 
   const targets = new Map<string, Target>();
@@ -123,7 +128,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
 
   const planFor = async (draft: DraftAnswers): Promise<{ plan: InstallPlan; target: Target }> => {
     const target = targetOf(draft.disk);
-    const layout = await resolveLayout(draft.layout, layoutContext);
+    const layout = await resolveLayout(draft.layout, layoutContextFor(target));
     const finalAnswers: Answers = {
       ...answers,
       locale: draft.locale,
@@ -132,7 +137,6 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       hostName: draft.hostName,
       ...answersLayoutOf(draft.layout, layout),
       generations: [...draft.generations],
-      bootloader,
     };
     if (target.kind === 'block') {
       const refusals = diskRefusals(target.disk, { ...expect, minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize) });
@@ -144,6 +148,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       layout,
       target,
       platform: report,
+      firmware: firmwareFor(target),
       source: { root: options.sourceRoot, store: options.store, profile },
       users,
       seed: answers.seed ?? defaultSeed(target.identity),
@@ -157,11 +162,11 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   const engine: InstallerSession['engine'] = {
     async previewLayout(draft: DraftAnswers, choice: LayoutChoice) {
       const target = targetOf(draft.disk);
-      const layout = await resolveLayout(choice, layoutContext);
+      const layout = await resolveLayout(choice, layoutContextFor(target));
       const planned = planPartitions(layout, target.identity, { seed: answers.seed ?? defaultSeed(target.identity) });
       return { rows: planRows(planned).map((r) => `${r[0]} ${r[1]!.padEnd(10)} ${r[5]!.padStart(7)}  ${r[6]!.padEnd(6)} ${r[9]}`) };
     },
-    guidedPartitions: (_draft, choice) => guidedPartitions(choice, layoutContext),
+    guidedPartitions: (draft, choice) => guidedPartitions(choice, layoutContextFor(draft.disk === undefined ? undefined : targets.get(draft.disk))),
     summarise(draft) {
       const target = targetOf(draft.disk);
       const destruction = destructions.get(target.path);
@@ -175,7 +180,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
-          ['Boot loader', bootloader],
+          ['Boot loader', describeBootLoaders(firmwareFor(target), answers.bootloader ?? (bootsOnUefi(firmwareFor(target)) ? 'systemd-boot' : 'grub'))],
         ],
         erased: erasedLines(target, destruction),
         confirmName: confirmNameOf(target),
