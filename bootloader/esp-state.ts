@@ -193,7 +193,8 @@ export function writtenByCairn(text: string | undefined): boolean {
 export function identifyEfiLoader(bytes: Uint8Array): EspLoader | 'other' {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (text.includes('#### LoaderInfo: systemd-boot')) return 'systemd-boot';
-  if (text.includes('GNU GRUB')) return 'grub';
+  // GRUB's kernel greets with this whatever modules are built in (images without normal.mod lack "GNU GRUB").
+  if (text.includes('GNU GRUB') || text.includes('Welcome to GRUB!')) return 'grub';
   return 'other';
 }
 

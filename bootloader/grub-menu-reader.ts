@@ -1,7 +1,8 @@
 /**
  * Reading the GRUB menus other tools write (distribution ISOs, grub-mkconfig, grub-mkrescue), for
  * `cairn iso inspect`: menu entries with their titles, `--id`, kernels, initrds and parameters, entries in
- * submenus, the default (`set default` by number, id, title or a `1>2` path into submenus) and the timeout.
+ * submenus, the default (`set default` by number, id, title or a `1>2` path into submenus; one that names
+ * no entry is the first, as GRUB falls back to it) and the timeout.
  *
  * GRUB runs its configuration as a script at boot; this reads it without running it. Variables set earlier
  * in the file (`set x=...`, `x=...`) are expanded where they are used, unknown ones are kept as `${name}`;
@@ -25,7 +26,7 @@ export interface GrubMenuRead extends LoaderMenu {
   readonly entries: readonly GrubMenuEntry[];
   /** The configuration sends the menu to the serial port too. */
   readonly serial: boolean;
-  /** `set default=...` as written, when it names no entry that can be known without booting (`${saved_entry}`). */
+  /** `set default=...` as written, when it is read from a variable known only at boot (`${saved_entry}`). */
   readonly unresolvedDefault?: string;
 }
 
@@ -85,13 +86,15 @@ export function readGrubMenu(text: string): GrubMenuRead {
   };
   flatten(items);
 
-  const target = resolveDefault(items, state.defaultValue);
+  // A default that names no entry makes GRUB boot the first one; one read from a variable is known only at boot.
+  const atBoot = state.defaultValue?.includes('${') === true;
+  const target = atBoot ? undefined : (resolveDefault(items, state.defaultValue) ?? resolveDefault(items, undefined));
   return {
     entries,
     defaultId: target?.id,
     timeout: state.timeout,
     serial: state.serial,
-    ...(target === undefined && state.defaultValue !== undefined ? { unresolvedDefault: state.defaultValue } : {}),
+    ...(atBoot ? { unresolvedDefault: state.defaultValue! } : {}),
   };
 }
 

@@ -96,8 +96,9 @@ test('default by number, by title, by a path into a submenu, and a submenu chose
   assert.is(readGrubMenu(text("'1>c'")).defaultId, 'c');
   assert.is(readGrubMenu(text("'s>1'")).defaultId, 'c');
   assert.is(readGrubMenu(text('1')).defaultId, '1>0', 'the submenu: its first entry');
-  assert.is(readGrubMenu(text('7')).defaultId, undefined);
-  assert.is(readGrubMenu(text('7')).unresolvedDefault, '7');
+  assert.is(readGrubMenu(text('7')).defaultId, '0', 'a default that names no entry: GRUB boots the first');
+  assert.is(readGrubMenu(text('c')).defaultId, '0', 'an id inside a submenu needs its path');
+  assert.is(readGrubMenu(text('7')).unresolvedDefault, undefined);
 });
 
 test.run();
