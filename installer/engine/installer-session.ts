@@ -169,6 +169,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     guidedPartitions: (draft, choice) => guidedPartitions(choice, layoutContextFor(draft.disk === undefined ? undefined : targets.get(draft.disk))),
     summarise(draft) {
       const target = targetOf(draft.disk);
+      const firmware = firmwareFor(target);
       const destruction = destructions.get(target.path);
       return {
         choices: [
@@ -180,7 +181,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
-          ['Boot loader', describeBootLoaders(firmwareFor(target), answers.bootloader ?? (bootsOnUefi(firmwareFor(target)) ? 'systemd-boot' : 'grub'))],
+          ['Boot loader', describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) ? 'systemd-boot' : 'grub'))],
         ],
         erased: erasedLines(target, destruction),
         confirmName: confirmNameOf(target),
