@@ -57,8 +57,8 @@ export async function writeBootCodeBlocks(handle: FileHandle, blocks: readonly S
 export interface PrepareBootCodeOptions {
   /** The disk (a whole block device, a by-id link) or image file to make bootable. */
   readonly disk: string;
-  /** The ESP's first sector (512-byte units, as lsblk says), when the caller knows which one is mounted. */
-  readonly espStart?: number;
+  /** The ESP's partition number, when the caller knows which one is mounted. */
+  readonly espPartition?: number;
   /** GRUB's i386-pc module directory (default: from grub-pc-bin). */
   readonly modulesDirectory?: string;
 }
@@ -84,7 +84,7 @@ export async function prepareGrubPcBootCode(options: PrepareBootCodeOptions): Pr
     const sector0 = await readSectors(handle, 0, 1, sectorSize);
     const disk = biosBootDiskOfTable(description, await readPartitionTable(target.path, sizeBytes, sectorSize), sector0, sizeBytes, sectorSize);
     findCoreImagePlace(disk);
-    const espPartition = options.espStart === undefined ? findEsp(disk) : espAt(disk, options.espStart);
+    const espPartition = options.espPartition === undefined ? findEsp(disk) : espNumbered(disk, options.espPartition);
     const volumeId = await readEspVolumeId(handle, disk, espPartition);
     const config = grubPcCoreConfig(disk, { partition: espPartition, volumeId });
     const code = planGrubPcBootCode(disk, await buildGrubPcImages(config, options.modulesDirectory));
@@ -115,23 +115,22 @@ export async function installGrubPcBootCode(options: PrepareBootCodeOptions & { 
 }
 
 /**
- * The disk holding the filesystem mounted at `directory` (a mounted ESP), and where that partition starts,
- * from this machine's disks; undefined when it is no partition of a disk lsblk lists (a plain directory).
+ * The disk holding the filesystem mounted at `directory` (a mounted ESP), and that partition's number,
+ * from this machine's disks; undefined when it is no partition of a disk the inventory lists (a plain directory).
  */
-export async function findDiskOfMount(directory: string, inventory?: DiskInventory): Promise<{ readonly disk: string; readonly start: number | undefined } | undefined> {
+export async function findDiskOfMount(directory: string, inventory?: DiskInventory): Promise<{ readonly disk: string; readonly partition: number | undefined } | undefined> {
   const path = await realpath(directory);
   const disks = inventory ?? (await discoverDisks());
   for (const disk of disks.disks) {
     const volume = volumesOf(disk).find((v) => v.mountpoints.includes(path));
-    if (volume !== undefined) return { disk: disk.path, start: volume.start };
+    if (volume !== undefined) return { disk: disk.path, partition: volume.partitionNumber };
   }
   return undefined;
 }
 
-function espAt(disk: BiosBootDisk, start512: number): number {
-  const partition = disk.partitions.find((p) => (p.firstLba * disk.sectorSize) / 512 === start512);
-  if (partition === undefined) throw new UserError(`${disk.description} has no partition starting at sector ${start512}, where the ESP is mounted from`);
-  return partition.number;
+function espNumbered(disk: BiosBootDisk, number: number): number {
+  if (!disk.partitions.some((p) => p.number === number)) throw new UserError(`${disk.description} has no partition ${number}, where the ESP is mounted from`);
+  return number;
 }
 
 async function diskTarget(path: string): Promise<Target> {

@@ -9,11 +9,12 @@ import { findDiskOfMount, prepareGrubPcBootCode, writePreparedBootCode, type Pre
 import { UserError } from '../../lib/errors.js';
 import { FIRMWARE_CHOICES, bootsOnBios, describeFirmwareChoice, type FirmwareChoice } from '../../system/firmware.js';
 import { detectFirmware } from '../../installer/hardware/firmware.js';
-import { HostFiles } from '../../installer/hardware/host-files.js';
-import { liveHardwareSource } from '../../installer/hardware/recording.js';
+import { HostFiles } from '../../system/machine/host-files.js';
+import { thisMachine } from '../../system/machine/recording.js';
 import { inspectEsp, type EspMenuReport, type EspReport } from '../../bootloader/esp-inspect.js';
 import { ESP_LOADERS, type EspLoader } from '../../bootloader/esp-layout.js';
 import { contentSize, type EspPlan } from '../../bootloader/esp-plan.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../../bootloader/esp-lock.js';
 import { DEFAULT_BOOT_TIMEOUT, installBootLoader, updateEsp, type EspUpdateOptions, type EspUpdateResult } from '../../bootloader/esp-update.js';
 import { formatSize } from '../../lib/size.js';
 import { addRootOptions, collect, formatTable, parseCount, parsePositive, printJson, rootOf } from '../options.js';
@@ -35,6 +36,7 @@ interface UpdateFlags {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
+  lockWait: number;
 }
 
 function addUpdateOptions(command: Command): Command {
@@ -51,6 +53,7 @@ function addUpdateOptions(command: Command): Command {
       .option('--allow-non-fat', 'build an ESP tree in a directory that is not a FAT filesystem (to copy into an image)')
       .option('--dry-run', 'print the plan; change nothing')
       .option('--verbose', 'print every file written and removed')
+      .option('--lock-wait <seconds>', 'how long to wait while another cairn updates the same ESP (0: stop at once)', parseCount, DEFAULT_LOCK_WAIT_MS / 1000)
       .option('--json', 'print the result as JSON'),
   );
 }
@@ -69,6 +72,7 @@ function updateOptions(flags: UpdateFlags, onProgress: EspUpdateOptions['onProgr
     serial: flags.serial === true,
     allowNonFat: flags.allowNonFat === true,
     dryRun: flags.dryRun === true,
+    lockWaitMs: flags.lockWait * 1000,
     ...(onProgress === undefined ? {} : { onProgress }),
   };
 }
@@ -98,7 +102,7 @@ export function bootCommand(): Command {
       }
       prepared = await prepareGrubPcBootCode({
         disk: flags.disk === undefined ? disk : resolve(disk),
-        ...(mount?.start === undefined ? {} : { espStart: mount.start }),
+        ...(mount?.partition === undefined ? {} : { espPartition: mount.partition }),
         ...(flags.grubPcModules === undefined ? {} : { modulesDirectory: resolve(flags.grubPcModules) }),
       });
     }
@@ -154,7 +158,7 @@ async function withProgress<T>(flags: UpdateFlags, work: (onProgress: NonNullabl
 async function defaultInstallFirmware(disk: string | undefined, espOnDisk: boolean): Promise<FirmwareChoice> {
   if (disk !== undefined && (await stat(disk).catch(() => undefined))?.isFile() === true) return 'both';
   if (disk === undefined && !espOnDisk) return 'uefi';
-  return (await detectFirmware(new HostFiles(liveHardwareSource().files))).type;
+  return (await detectFirmware(new HostFiles(thisMachine().files))).type;
 }
 
 function loaderLine(plan: EspPlan): string {
