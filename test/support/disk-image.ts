@@ -35,3 +35,11 @@ export async function listExt4(image: string, offsetBytes: number, path: string)
     .map((line) => line.split('/')[5])
     .filter((name): name is string => name !== undefined && name !== '' && name !== '.' && name !== '..');
 }
+
+/** Where a symbolic link of an ext4 filesystem inside an image points, read with debugfs (no mount). */
+export async function readExt4Link(image: string, offsetBytes: number, path: string): Promise<string> {
+  const { stdout } = await run('debugfs', ['-R', `stat ${path}`, `${image}?offset=${offsetBytes}`]);
+  const match = /Fast link dest: "([^"]*)"/.exec(stdout);
+  if (match === null) throw new Error(`${path} in ${image} at ${offsetBytes} is no symbolic link:\n${stdout}`);
+  return match[1]!;
+}
