@@ -19,20 +19,10 @@ import { readPartitionTable } from '../../partitioning/read-table.js';
 import { sha256File } from '../../system/store-hash.js';
 import { caught } from '../support/caught.js';
 import { canMountInNamespace, findGrubBiosSetup, runGrubBiosSetup } from '../support/grub-bios-setup.js';
+import { readRange } from '../support/disk-image.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 const ESP_VOLUME_ID = 'DEAD-BEEF';
-
-async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = new Uint8Array(length);
-    await handle.read(bytes, 0, length, offset);
-    return bytes;
-  } finally {
-    await handle.close();
-  }
-}
 
 async function blankImage(path: string, bytes: number): Promise<void> {
   await (await open(path, 'w')).close();
