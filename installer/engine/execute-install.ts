@@ -13,6 +13,7 @@ import { CancelledError, DomainError } from '../../lib/errors.js';
 import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/progress.js';
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
+import { sourceDateEpoch } from '../../lib/source-date.js';
 import { installBootLoader } from '../../bootloader/esp-update.js';
 import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
 import type { Target } from '../../partitioning/target.js';
@@ -24,6 +25,7 @@ import { renderConfigFiles } from '../config/generate-config.js';
 import type { PlatformReport } from '../hardware/platform.js';
 import { openInstallLog } from './install-log.js';
 import type { InstallPlan } from './install-plan.js';
+import { writeTargetEtc } from './target-etc.js';
 
 export const TARGET_LOG_PATH = '/var/log/cairn/install.log';
 
@@ -75,6 +77,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
     await copyGenerations(plan, stagedRoot, onProgress, options.signal);
     checkpoint('copying the generations');
     await writeSystemFiles(plan, stagedRoot, options.platform, onProgress);
+    await writeTargetEtc(plan, stagedRoot, { lastPasswordChange: sourceDateEpoch(), onProgress });
 
     onProgress({ kind: 'phase', phase: 'boot', title: `Setting up ${plan.bootloader} with an entry per generation` });
     await installBootLoader({
