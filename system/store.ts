@@ -4,7 +4,7 @@
  * which is what makes identical content stored once.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { fileReadError } from '../lib/user-file.js';
@@ -93,6 +93,67 @@ export async function addEntry(
     throw error;
   }
   return entry;
+}
+
+/**
+ * Adds a directory tree staged on this machine (`staged`, outside the store or in it) as the entry `name`:
+ * its hash covers every file's content and executable bit, every symlink's target and every directory. The
+ * tree is moved into place when it can be (same filesystem) and copied otherwise; then, as every entry, made
+ * read-only with the store's time. The staged tree is gone afterwards either way.
+ */
+export async function addTreeEntry(location: StoreLocation, name: string, staged: string): Promise<string> {
+  checkEntryName(name);
+  const entry = storeEntryPath(location, storeHash(name, await describeTree(staged)), name);
+  const destination = hostPath(location.root, entry);
+  await ensureStore(location);
+  if (await exists(destination)) {
+    await rm(staged, { recursive: true, force: true });
+    return entry;
+  }
+  const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
+  await rm(temporary, { recursive: true, force: true });
+  try {
+    try {
+      await rename(staged, temporary);
+    } catch (error) {
+      if (errnoCode(error) !== 'EXDEV') throw error;
+      await cp(staged, temporary, { recursive: true, verbatimSymlinks: true });
+      await rm(staged, { recursive: true, force: true });
+    }
+    await sealTree(temporary);
+    await rename(temporary, destination);
+  } catch (error) {
+    await makeWritable(temporary);
+    await rm(temporary, { recursive: true, force: true });
+    if (errnoCode(error) === 'ENOTEMPTY' || errnoCode(error) === 'EEXIST') return entry; // a concurrent writer won
+    throw error;
+  }
+  return entry;
+}
+
+/** A staged tree described by content, as addTreeEntry hashes it. */
+export async function describeTree(path: string): Promise<TreeNode> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return { type: 'symlink', target: await readlink(path) };
+  if (info.isFile()) return { type: 'file', sha256: await sha256File(path), executable: (info.mode & 0o100) !== 0 };
+  if (!info.isDirectory()) throw new UserError(`${path}: a special file cannot be stored`, { hint: 'store regular files, directories and symbolic links only' });
+  const entries: Record<string, TreeNode> = {};
+  for (const name of (await readdir(path)).sort()) entries[name] = await describeTree(posix.join(path, name));
+  return { type: 'directory', entries };
+}
+
+/** Read-only modes (0555 directories and programs, 0444 other files) and the store's time, children first. */
+async function sealTree(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) {
+    await lutimes(path, STORE_MTIME, STORE_MTIME);
+    return;
+  }
+  if (info.isDirectory()) {
+    for (const name of await readdir(path)) await sealTree(posix.join(path, name));
+    await chmod(path, 0o555);
+  } else await chmod(path, (info.mode & 0o100) !== 0 ? 0o555 : 0o444);
+  await utimes(path, STORE_MTIME, STORE_MTIME);
 }
 
 async function describeContents(contents: Readonly<Record<string, EntryContent>>): Promise<TreeNode> {

@@ -47,7 +47,6 @@ export function renderStage1Init(options: Stage1Options): string {
 # ${LIVE_PARAM}=<volume id> (live, from the ISO); init= (required), rootfstype=, rootflags=, ro, rw,
 # ${TIMEOUT_PARAM}=<seconds to wait for the device> (default ${DEFAULT_DEVICE_TIMEOUT}).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-set -f
 store=${shellQuote(options.store)}
 profiles=${shellQuote(options.profiles)}
 modules=${shellQuote(options.modules.join(' '))}
@@ -84,6 +83,7 @@ load_modules() {
 
 parse_cmdline() {
   root= fstype= flags= mode=rw init= live= timeout=${DEFAULT_DEVICE_TIMEOUT}
+  set -f
   for p in $(cat /proc/cmdline); do
     case "$p" in
       root=*) root=\${p#root=} ;;
@@ -96,6 +96,7 @@ parse_cmdline() {
       ${TIMEOUT_PARAM}=*) timeout=\${p#${TIMEOUT_PARAM}=} ;;
     esac
   done
+  set +f
   case "$timeout" in ''|*[!0-9]*) timeout=${DEFAULT_DEVICE_TIMEOUT} ;; esac
 }
 

@@ -47,9 +47,9 @@ modules=${shellQuote(options.kernelModules.join(' '))}
 live_console=${options.liveConsole}
 export PATH="$sw/bin"
 umask 022
-set -f
 
-mounted() { mountpoint -q "$1"; }
+# Whether something is mounted at $1 (busybox-static has no mountpoint applet).
+mounted() { [ -r /proc/mounts ] && awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/mounts; }
 mounted /proc || mount -t proc -o nosuid,nodev,noexec proc /proc
 mounted /sys || mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
 mounted /dev || mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev
@@ -61,6 +61,7 @@ mkdir -p /run/cairn
 
 # The kernel command line: read-only root, live, and the consoles (tty0 is the first virtual terminal).
 readonly_root= live= consoles=
+set -f
 for p in $(cat /proc/cmdline); do
   case "$p" in
     ro) readonly_root=yes ;;
@@ -79,6 +80,7 @@ for p in $(cat /proc/cmdline); do
       ;;
   esac
 done
+set +f
 [ -n "$consoles" ] || consoles=" tty1:38400"
 
 say() {

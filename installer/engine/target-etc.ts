@@ -13,7 +13,7 @@ import { errnoCode } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
 import { renderMachineEtc, zoneLink, ZONEINFO, type EtcFile, type FstabEntry } from '../../system/etc-files.js';
 import { readProfile } from '../../system/profile.js';
-import { hostPath } from '../../system/root-path.js';
+import { hostPath, resolveSystemPath } from '../../system/root-path.js';
 import type { InstallPlan } from './install-plan.js';
 
 /** The root's top directories and their modes. */
@@ -105,7 +105,11 @@ async function localtimeFor(plan: InstallPlan): Promise<EtcFile | { readonly kin
   if (timeZone.split('/').includes('..')) return undefined;
   const profile = await readProfile(plan.source.root, plan.source.profile);
   const current = profile.generations.find((g) => g.number === plan.current);
-  if (current !== undefined && (await isFile(hostPath(plan.source.root, posix.join(current.toplevel, 'sw/share/zoneinfo', timeZone))))) return zoneLink(timeZone);
+  if (current !== undefined) {
+    // The generation's links are absolute system paths: follow them under the source root.
+    const carried = await resolveSystemPath(plan.source.root, posix.join(current.toplevel, 'sw/share/zoneinfo', timeZone));
+    if (await isFile(hostPath(plan.source.root, carried))) return zoneLink(timeZone);
+  }
   const hostZone = posix.join(ZONEINFO, timeZone);
   if (await isFile(hostZone)) return { kind: 'copy', source: hostZone };
   return undefined;
