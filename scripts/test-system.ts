@@ -2,11 +2,12 @@
  * The test system every boot test uses: a Debian kernel (the package `linux-image-amd64` depends on, fetched
  * with `apt-get download` and unpacked with `dpkg -x`) and a tiny busybox initramfs whose /init prints the
  * kernel command line on the first serial port and powers off. Both are cached under .cache/test-system
- * (or $CAIRN_CACHE), so only the first run downloads.
+ * (or $CAIRN_CACHE), so only the first run downloads. The kernel's package file and its unpacked modules
+ * tree are cached there too, on first use (ensureTestKernelPackage, ensureTestKernelModules).
  *
  *   node --import tsx scripts/test-system.ts     # fetch/build, print the two paths
  */
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
@@ -65,6 +66,88 @@ export async function ensureTestKernel(): Promise<string> {
     await rm(work, { recursive: true, force: true });
   }
   return kernel;
+}
+
+/** The package the cached kernel came from (so its modules match it), else the current one. */
+async function cachedKernelPackage(directory: string): Promise<string> {
+  try {
+    const recorded = (await readFile(join(directory, 'kernel-package'), 'utf8')).trim();
+    if (recorded !== '') return recorded;
+  } catch {
+    // no kernel cached yet
+  }
+  return kernelPackage();
+}
+
+/**
+ * Path of the cached Debian kernel package file (the .deb of the test kernel), downloading it on first use:
+ * what `cairn system build` reads as "a Debian kernel package file".
+ */
+export async function ensureTestKernelPackage(): Promise<string> {
+  const directory = join(cacheDirectory(), 'test-system');
+  const debDirectory = join(directory, 'kernel-deb');
+  const cached = await readdir(debDirectory).then((names) => names.find((n) => n.endsWith('.deb')), () => undefined);
+  if (cached !== undefined) return join(debDirectory, cached);
+  await mkdir(directory, { recursive: true });
+  const pkg = await cachedKernelPackage(directory);
+  const work = await mkdtemp(join(directory, '.download-deb-'));
+  try {
+    try {
+      await run('apt-get', ['download', pkg], { cwd: work, timeoutMs: 600_000 });
+    } catch (error) {
+      throw new UserError(`cannot download ${pkg}, the package of the cached test kernel`, {
+        hint: `remove ${directory} to fetch the current kernel, or run apt-get update`,
+        cause: error,
+      });
+    }
+    const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
+    if (deb === undefined) throw new UserError(`apt-get download ${pkg} left no .deb file`);
+    await mkdir(join(work, 'kernel-deb'));
+    await rename(join(work, deb), join(work, 'kernel-deb', deb));
+    await renameUnlessPresent(join(work, 'kernel-deb'), debDirectory);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return ensureTestKernelPackage();
+}
+
+/** The test kernel's modules, unpacked from its package: `<cache>/test-system/kernel-root/lib/modules/<release>`. */
+export interface TestKernelModules {
+  /** The kernel release, e.g. 6.1.0-57-amd64. */
+  readonly release: string;
+  /** The modules directory (`lib/modules/<release>`), as shipped: modules.builtin and modules.order, no modules.dep. */
+  readonly directory: string;
+  /** The whole unpacked package (boot/, lib/modules/, usr/). */
+  readonly root: string;
+}
+
+/** The test kernel's package unpacked with `dpkg -x` (once), for its modules tree. */
+export async function ensureTestKernelModules(): Promise<TestKernelModules> {
+  const directory = join(cacheDirectory(), 'test-system');
+  const root = join(directory, 'kernel-root');
+  if (!(await exists(join(root, 'lib', 'modules')))) {
+    const deb = await ensureTestKernelPackage();
+    const work = await mkdtemp(join(directory, '.unpack-'));
+    try {
+      await run('dpkg', ['-x', deb, join(work, 'kernel-root')]);
+      await renameUnlessPresent(join(work, 'kernel-root'), root);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const releases = (await readdir(join(root, 'lib', 'modules'))).sort();
+  if (releases.length !== 1) throw new UserError(`${root}/lib/modules holds ${releases.length} kernel releases, expected 1`, { hint: `remove ${root} to unpack it again` });
+  const release = releases[0]!;
+  return { release, directory: join(root, 'lib', 'modules', release), root };
+}
+
+/** Moves a finished directory into place; another process that got there first wins. */
+async function renameUnlessPresent(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (!(await exists(to))) throw error;
+  }
 }
 
 const INIT_SCRIPT = `#!/bin/busybox sh
