@@ -16,13 +16,13 @@ export interface DefaultEtcOptions {
   readonly keyMap: string;
   /** The time zone, when the generation carries its zone file. */
   readonly timeZone: string | undefined;
-  readonly lastPasswordChange: Date | undefined;
 }
 
 export function planDefaultEtc(options: DefaultEtcOptions): EtcFile[] {
   const text = (name: string, body: string): EtcFile => ({ name, kind: 'text', text: body, mode: 0o644 });
   const files: EtcFile[] = [
-    ...renderMachineEtc({ ...options, fstab: [], lastPasswordChange: options.lastPasswordChange }),
+    // No date of the last password change: the same spec gives the same /etc whenever it is built.
+    ...renderMachineEtc({ ...options, fstab: [], lastPasswordChange: undefined }),
     { name: 'inittab', kind: 'symlink', target: RUNTIME_INITTAB },
     { name: 'mtab', kind: 'symlink', target: '/proc/self/mounts' },
     text('profile', PROFILE),

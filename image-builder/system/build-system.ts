@@ -1,0 +1,194 @@
+/**
+ * `cairn system build`: a system spec made into store entries whose closure boots, and a toplevel with
+ * boot.json (the caller adds it to a profile as the next generation):
+ *
+ *   <hash>-linux-<release>/bzImage               the kernel
+ *   <hash>-linux-<release>-modules/lib/modules/  the modules of stage 1 and 2, with modules.dep (depmod)
+ *   <hash>-initrd/initrd                          stage 1: busybox, blkid, e2fsck, modules, /init (stage-1.ts)
+ *   <hash>-cairn-sw/                              the userland, the root's /usr: busybox, the spec's programs
+ *                                                 and their libraries, zone files, lib/modules
+ *   <hash>-cairn-etc/                             the default /etc (default-etc.ts)
+ *   <hash>-nodejs-<v>/, <hash>-cairn-<v>/         with installer: true
+ *   <hash>-cairn-system/                          boot.json, init (stage 2), sw, etc, kernel, initrd
+ *
+ * Everything is checked before the first store write (the kernel and its modules, every program and
+ * library, every module), so bad input leaves no stray entry. Then each entry is staged in a folder beside
+ * the store and moved in whole.
+ */
+import { mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { UserError } from '../../lib/errors.js';
+import { ignoreProgress, type OnProgress } from '../../lib/progress.js';
+import { ZONEINFO, type EtcFile } from '../../system/etc-files.js';
+import { hostPath } from '../../system/root-path.js';
+import { addEntry, addTreeEntry, ensureStore, type EntryContent, type StoreLocation } from '../../system/store.js';
+import type { SystemDefinition } from '../../system/system-spec.js';
+import { buildToplevel, type BuiltToplevel } from '../../system/toplevel.js';
+import type { InitramfsEntry } from '../initrd/archive-plan.js';
+import { PROGRAM_SEARCH_PATH, findHostProgram } from '../initrd/host-files.js';
+import { kernelModuleEntries, normalizeModuleName, readModuleTree, resolveModuleClosure, type ModuleTree } from '../initrd/kernel-modules.js';
+import { writeInitramfs } from '../initrd/write-initramfs.js';
+import { addCairnPackage } from './cairn-package.js';
+import { planDefaultEtc } from './default-etc.js';
+import { kernelFiles } from './kernel-source.js';
+import { materializeTree } from './materialize-tree.js';
+import { busyboxApplets, planProgramTree, type HostProgram } from './program-tree.js';
+import { renderStage1Init } from './stage-1.js';
+import { renderStage2Init } from './stage-2.js';
+
+/**
+ * The modules every stage 1 carries and loads, so that one initramfs finds its root on the disks and media
+ * of PCs and virtual machines: virtio, NVMe, AHCI and IDE (PATA) controllers, SCSI disks and CD-ROMs, USB
+ * host controllers, sticks and keyboards, and the filesystems Cairn installs and boots from.
+ */
+export const STAGE_1_MODULES = [
+  'virtio_pci', 'virtio_blk', 'virtio_scsi', 'nvme', 'ahci', 'ata_piix', 'sd_mod', 'sr_mod',
+  'xhci_pci', 'ehci_pci', 'ohci_pci', 'uhci_hcd', 'usb_storage', 'uas', 'usbhid', 'hid_generic',
+  'ext4', 'crc32c_generic', 'btrfs', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_utf8', 'isofs',
+] as const;
+
+/** Where a busybox is looked for when the spec names none (busybox-static on Debian). */
+const BUSYBOX_SEARCH = ['/bin', '/usr/bin', '/sbin', '/usr/sbin'] as const;
+
+export interface BuildSystemOptions {
+  readonly location: StoreLocation;
+  /** The profile the generation goes into (stage 1 binds its folder from a live medium). */
+  readonly profile: string;
+  readonly onProgress?: OnProgress;
+}
+
+export interface BuiltSystem extends BuiltToplevel {
+  readonly release: string;
+  /** Every store entry the generation consists of, besides the toplevel. */
+  readonly entries: readonly string[];
+}
+
+export async function buildSystem(definition: SystemDefinition, options: BuildSystemOptions): Promise<BuiltSystem> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const where = definition.file;
+  const { location } = options;
+
+  onProgress({ kind: 'phase', phase: 'check', title: 'Checking the kernel, the programs and the modules' });
+  const kernel = await kernelFiles(definition.kernel, `${where}: kernel`);
+  const label = definition.label ?? `Cairn ${definition.hostName} (Linux ${kernel.release})`;
+  const busybox = await findHostProgram(definition.busybox ?? 'busybox', BUSYBOX_SEARCH, `${where}: busybox`);
+  const applets = await busyboxApplets(busybox);
+  const packages: HostProgram[] = [];
+  for (const name of definition.packages) packages.push({ name, path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages: ${name}`) });
+  const blkid = await findHostProgram('blkid', PROGRAM_SEARCH_PATH, 'stage 1 needs blkid (util-linux) to find root=UUID=...');
+  const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);
+  if (e2fsck === undefined) onProgress({ kind: 'warning', message: 'e2fsck (e2fsprogs) is not on this machine: stage 1 will mount ext4 roots unchecked' });
+
+  const modules = await readModuleTree(kernel.modules);
+  const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules].map(normalizeModuleName))];
+  const allNames = [...new Set([...stage1Names, ...definition.kernelModules.map(normalizeModuleName)])];
+  const stage1Closure = await moduleClosure(modules, stage1Names, where);
+  const allClosure = await moduleClosure(modules, allNames, where);
+  const loadable = (names: readonly string[]) => names.filter((n) => !modules.builtin.has(n));
+
+  const stage1Programs: HostProgram[] = [{ name: 'busybox', path: busybox }, { name: 'blkid', path: blkid }, ...(e2fsck === undefined ? [] : [{ name: 'e2fsck', path: e2fsck }])];
+  const stage1Tree = await planProgramTree(stage1Programs, { applets, tree: 'initramfs' });
+  const userlandPrograms: HostProgram[] = [{ name: 'busybox', path: busybox }, ...packages];
+  const node = definition.installer ? process.execPath : undefined;
+  // node's libraries are resolved with the userland's; node itself is its own store entry.
+  const userlandTree = await planProgramTree(node === undefined ? userlandPrograms : [...userlandPrograms, { name: 'node', path: node }], { applets, tree: 'usr' });
+  const zoneinfo = await zoneinfoEntries();
+  const timeZone = zoneinfo.some((e) => e.path === `/share/zoneinfo/${definition.timeZone}`) ? definition.timeZone : undefined;
+  if (timeZone === undefined) onProgress({ kind: 'warning', message: `no zone file for ${definition.timeZone} in ${ZONEINFO}: the system keeps UTC` });
+
+  onProgress({ kind: 'phase', phase: 'store', title: `Writing the store entries of ${label}` });
+  await ensureStore(location);
+  const staging = join(hostPath(location.root, location.store), `.stage-${process.pid}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging);
+  try {
+    const stage = async (name: string, entries: readonly InitramfsEntry[]) => {
+      const directory = join(staging, name);
+      await materializeTree(entries, directory);
+      return addTreeEntry(location, name, directory);
+    };
+    const modulesEntry = await stage(`linux-${kernel.release}-modules`, await kernelModuleEntries(modules, allClosure));
+    const cairn = definition.installer ? await addCairnPackage(location, staging) : undefined;
+    const userlandEntries: InitramfsEntry[] = [
+      ...userlandTree.entries.filter((e) => e.path !== '/bin/node'),
+      ...zoneinfo,
+      { kind: 'symlink', path: '/lib/modules', target: posix.join(modulesEntry, 'lib', 'modules') },
+      ...(cairn === undefined ? [] : [{ kind: 'symlink', path: '/bin/node', target: cairn.node } as const, { kind: 'symlink', path: '/bin/cairn', target: cairn.cairn } as const]),
+    ];
+    const sw = await stage('cairn-sw', userlandEntries);
+    const etcFiles = planDefaultEtc({ ...definition, label, timeZone });
+    const etc = await addEntry(location, 'cairn-etc', Object.fromEntries(etcFiles.map((f) => [f.name, etcContent(f)])));
+
+    onProgress({ kind: 'phase', phase: 'initramfs', title: 'Writing stage 1 (the initramfs)' });
+    const init = renderStage1Init({ store: location.store, profiles: posix.dirname(options.profile), modules: loadable(stage1Names), blkid: '/bin/blkid', ...(e2fsck === undefined ? {} : { e2fsck: '/bin/e2fsck' }) });
+    const initrd = join(staging, 'initrd');
+    await writeInitramfs(
+      [
+        ...stage1Tree.entries,
+        ...(await kernelModuleEntries(modules, stage1Closure)),
+        { kind: 'file', path: '/init', data: init, mode: 0o755 },
+        { kind: 'device', path: '/dev/console', device: 'char', major: 5, minor: 1, mode: 0o600 },
+        { kind: 'device', path: '/dev/null', device: 'char', major: 1, minor: 3, mode: 0o666 },
+        ...['/etc', '/newroot', '/proc', '/run', '/sys', '/tmp'].map((path): InitramfsEntry => ({ kind: 'directory', path })),
+      ],
+      // Dated 1970 like every store file, so that generations of the same contents share one initramfs.
+      { output: initrd, compression: definition.compression, onProgress },
+    );
+
+    onProgress({ kind: 'phase', phase: 'toplevel', title: 'Writing the toplevel (boot.json, stage 2)' });
+    const built = await buildToplevel(location, {
+      kernel: kernel.image,
+      initrd,
+      kernelParams: definition.kernelParams,
+      label,
+      files: {
+        init: (self) => ({ type: 'text', executable: true, text: renderStage2Init({ toplevel: self, sw, etc, label, kernelModules: loadable(definition.kernelModules.map(normalizeModuleName)), liveConsole: definition.liveConsole }) }),
+        sw: { type: 'symlink', target: sw },
+        etc: { type: 'symlink', target: etc },
+      },
+    });
+    return { ...built, release: kernel.release, entries: [modulesEntry, sw, etc, ...(cairn === undefined ? [] : [posix.dirname(posix.dirname(cairn.node)), posix.dirname(posix.dirname(cairn.cairn))])] };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function moduleClosure(tree: ModuleTree, names: readonly string[], where: string) {
+  try {
+    return await resolveModuleClosure(tree, names);
+  } catch (error) {
+    if (error instanceof UserError && !error.message.startsWith(where)) throw new UserError(`${where}: ${error.message}`, { hint: error.hint ?? '' });
+    throw error;
+  }
+}
+
+function etcContent(file: EtcFile): EntryContent {
+  return file.kind === 'symlink' ? { type: 'symlink', target: file.target } : { type: 'text', text: file.text };
+}
+
+/**
+ * This machine's zone files (/usr/share/zoneinfo without the posix/ and right/ variants) under
+ * /share/zoneinfo of the userland; none when the machine has none (tzdata).
+ */
+async function zoneinfoEntries(): Promise<InitramfsEntry[]> {
+  const entries: InitramfsEntry[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const directory = posix.join(ZONEINFO, relative);
+    for (const name of (await readdir(directory)).sort()) {
+      const path = posix.join(relative, name);
+      if (relative === '' && (name === 'posix' || name === 'right' || name === 'localtime')) continue;
+      const info = await lstat(posix.join(directory, name));
+      if (info.isDirectory()) await walk(path);
+      else if (info.isSymbolicLink()) {
+        const target = await readlink(posix.join(directory, name));
+        if (!target.startsWith('/')) entries.push({ kind: 'symlink', path: `/share/zoneinfo/${path}`, target });
+      } else if (info.isFile()) entries.push({ kind: 'file', path: `/share/zoneinfo/${path}`, source: posix.join(directory, name), mode: 0o644 });
+    }
+  };
+  try {
+    await walk('');
+  } catch {
+    return [];
+  }
+  return entries;
+}
