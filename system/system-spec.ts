@@ -21,8 +21,8 @@ import { loadYamlFile, parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { BOOT_LOADERS, HOST_NAME, KERNEL_PARAM, KEY_MAP, LOCALE, TIME_ZONE, configurationSchema, userSchema, type UserAccount } from './configuration.js';
 import { hardwareConfigurationSchema, kernelModuleName } from './hardware-configuration.js';
 
-/** A program name as `packages` lists it: looked up on this machine's PATH. */
-export const PROGRAM_NAME = /^[A-Za-z0-9_.+-]+$/;
+/** A program as `packages` lists it: a name looked up on this machine (as configuration.yaml has it), or an absolute path. */
+export const PROGRAM_NAME = /^([A-Za-z0-9_.+-]+|\/[^\0]*[^/\0])$/;
 
 export const INITRD_COMPRESSIONS = ['gzip', 'none'] as const;
 export const LIVE_CONSOLES = ['shell', 'login'] as const;
@@ -69,7 +69,7 @@ export const systemSpecSchema = z
     keyMap: z.string().regex(KEY_MAP).optional().describe('the console keymap, e.g. us (default)'),
     users: z.array(userSchema).optional().describe('user accounts, as in configuration.yaml (passwordHash is a crypt(3) hash)'),
     packages: z
-      .array(z.string().regex(PROGRAM_NAME).describe('a program name such as e2fsck or less, found on this machine\'s PATH'))
+      .array(z.string().regex(PROGRAM_NAME).describe('a program name such as e2fsck or lsblk, found in this machine\'s /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin or /bin; or the absolute path of a program'))
       .optional()
       .describe('programs from this machine the system carries besides busybox, with their shared libraries'),
     kernel: kernelSchema,

@@ -74,7 +74,7 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
   const busybox = await findHostProgram(definition.busybox ?? 'busybox', BUSYBOX_SEARCH, `${where}: busybox`);
   const applets = await busyboxApplets(busybox);
   const packages: HostProgram[] = [];
-  for (const name of definition.packages) packages.push({ name, path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages: ${name}`) });
+  for (const name of definition.packages) packages.push({ name: posix.basename(name), path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages`) });
   const blkid = await findHostProgram('blkid', PROGRAM_SEARCH_PATH, 'stage 1 needs blkid (util-linux) to find root=UUID=...');
   const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);
   if (e2fsck === undefined) onProgress({ kind: 'warning', message: 'e2fsck (e2fsprogs) is not on this machine: stage 1 will mount ext4 roots unchecked' });
