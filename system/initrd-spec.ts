@@ -32,12 +32,18 @@ const hostPath = z
   .refine((value) => !value.includes('\0'), { message: 'contains a NUL character' })
   .describe("a host path, relative to the spec file's folder or absolute");
 
-/** Permission bits written as quoted octal ("0755"): a bare 0755 is the number 755 in YAML 1.2. */
+/** Permission bits written as quoted octal ("0755"): a bare 0755 is the number 755 in YAML 1.2, so numbers are refused. */
 const mode = z
-  .string()
-  .regex(/^0?[0-7]{3,4}$/)
+  .union([z.string(), z.number()])
   .describe('permission bits as a quoted octal string, e.g. "0755"')
-  .transform((value) => Number.parseInt(value, 8));
+  .transform((value, context) => {
+    if (typeof value === 'string' && /^0?[0-7]{3,4}$/.test(value)) return Number.parseInt(value, 8);
+    context.addIssue({
+      code: 'custom',
+      message: typeof value === 'number' ? `write the mode as a quoted octal string such as "0755" (got the number ${value}: YAML reads a bare 0755 as 755)` : `expected an octal mode such as "0755" (got ${JSON.stringify(value)})`,
+    });
+    return z.NEVER;
+  });
 
 const program = z
   .union([

@@ -9,12 +9,8 @@ import { fileReadError } from '../../lib/user-file.js';
 import { loadInitrdSpec } from '../../system/initrd-spec.js';
 import { buildInitrd, contentsOfSpec } from '../../image-builder/initrd/build-initrd.js';
 import { listInitramfs, type ListedArchive, type ListedEntry } from '../../image-builder/initrd/read-initramfs.js';
-import { printJson } from '../options.js';
+import { count, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
-
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function initrdCommand(): Command {
   const command = new Command('initrd').description("build initramfs archives with Cairn's own cpio writer, and list them");

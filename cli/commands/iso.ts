@@ -16,7 +16,7 @@ import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, 
 import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
 import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
 import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
-import { formatTable, parseCount, parsePositive, printJson } from '../options.js';
+import { count, formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
@@ -30,10 +30,6 @@ export function parseDate(value: string): Date {
 const DEFAULT_MEMORY_MIB = 1024;
 /** A boot under TCG takes 10-30 s on a shared CI core; a slow one gets ten times that. */
 const DEFAULT_BOOT_TIMEOUT_SECONDS = 300;
-
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 export function isoCommand(): Command {
   const command = new Command('iso').description('build ISO images from an image spec and inspect them');

@@ -15,14 +15,18 @@ export const PROGRAM_SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/s
 /** Links followed before a chain counts as a loop. */
 const MAX_CHAIN = 40;
 
-/** The absolute path of a program given by name (searched) or by path (checked). */
-export async function findHostProgram(program: string, searchPath: readonly string[] = PROGRAM_SEARCH_PATH, subject = program): Promise<string> {
+/**
+ * The absolute path of a program given by name (searched) or by path (checked). `subject` (where the name
+ * came from, e.g. `system.yaml: packages: x`) starts the error messages when given.
+ */
+export async function findHostProgram(program: string, searchPath: readonly string[] = PROGRAM_SEARCH_PATH, subject?: string): Promise<string> {
+  const where = subject === undefined ? '' : `${subject}: `;
   if (program.includes('/')) {
-    if (!program.startsWith('/')) throw new UserError(`${subject}: "${program}" is a relative path`, { hint: 'give a program by name, or by its absolute path' });
+    if (!program.startsWith('/')) throw new UserError(`${where}program "${program}" is a relative path`, { hint: 'give a program by name, or by its absolute path' });
     const info = await stat(program).catch((error: unknown) => {
-      throw fileReadError(`${subject}: ${program}`, error, 'program');
+      throw fileReadError(`${where}${program}`, error, 'program');
     });
-    if (!info.isFile()) throw new UserError(`${subject}: ${program} is not a file`, { hint: 'name a program' });
+    if (!info.isFile()) throw new UserError(`${where}program ${program} is not a file`, { hint: 'name a program' });
     return program;
   }
   for (const dir of searchPath) {
@@ -30,7 +34,7 @@ export async function findHostProgram(program: string, searchPath: readonly stri
     const info = await stat(candidate).catch(() => undefined);
     if (info !== undefined && info.isFile() && (info.mode & 0o111) !== 0) return candidate;
   }
-  throw new UserError(`${subject}: program "${program}" is not on this host; searched ${searchPath.join(', ')}`, {
+  throw new UserError(`${where}program "${program}" is not on this host; searched ${searchPath.join(', ')}`, {
     hint: `install the package that provides ${program}, or give its absolute path`,
   });
 }

@@ -104,10 +104,12 @@ export async function resolveElfClosure(programs: readonly string[], dlopen: rea
     else if (neededBy !== undefined) found.neededBy.add(neededBy);
   };
 
-  for (const program of programs) await resolveProgram(program, search, add, links, 'program');
+  // A dlopen library is loaded into a program that already has its interpreter: it shares the first one.
+  const interpreters: Loaded[] = [];
+  for (const program of programs) await resolveProgram(program, search, add, links, 'program', interpreters);
   for (const library of dlopen) {
     const path = library.startsWith('/') ? library : await searchLibrary(library, undefined, search, `${library} (loaded with dlopen)`);
-    await resolveProgram(path, search, add, links, 'library');
+    await resolveProgram(path, search, add, links, 'library', interpreters.slice(0, 1));
   }
   return {
     objects: [...objects.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, o]) => ({ path, role: o.role, neededBy: [...o.neededBy].sort() })),
@@ -118,13 +120,13 @@ export async function resolveElfClosure(programs: readonly string[], dlopen: rea
 type Add = (path: string, role: ElfRole, neededBy?: string) => void;
 
 /** One program (or dlopen library) and its closure, as one process would load it. */
-async function resolveProgram(path: string, search: LibrarySearch, add: Add, links: NeededLink[], role: ElfRole): Promise<void> {
+async function resolveProgram(path: string, search: LibrarySearch, add: Add, links: NeededLink[], role: ElfRole, interpreters: Loaded[]): Promise<void> {
   const kind = await readObject(path, role === 'program' ? 'program' : 'library');
   if (kind.kind === 'script') {
     add(path, role);
     const interpreter = kind.interpreter;
     if (!interpreter.startsWith('/')) throw new UserError(`${path}: its #! line names "${interpreter}", not an absolute path`, { hint: 'give the interpreter as an absolute path' });
-    await resolveProgram(interpreter, search, add, links, 'program');
+    await resolveProgram(interpreter, search, add, links, 'program', interpreters);
     return;
   }
   if (kind.kind === 'other') throw new UserError(`${path} is neither an ELF program nor a #! script`, { hint: 'name a program, or copy the file with files: instead' });
@@ -134,6 +136,7 @@ async function resolveProgram(path: string, search: LibrarySearch, add: Add, lin
   const root: Loaded = { path, object, loader: undefined, origin: posix.dirname(await realpath(path)) };
   const loadedByName = new Map<string, Loaded>();
   const queue: Loaded[] = [root];
+  if (role !== 'program') for (const preloaded of interpreters) remember(loadedByName, preloaded);
   if (object.interpreter !== undefined) {
     const interpreterKind = await readObject(object.interpreter, 'interpreter', path);
     if (interpreterKind.kind !== 'elf') throw new UserError(`${object.interpreter}, the interpreter of ${path}, is not an ELF object`);
@@ -141,6 +144,7 @@ async function resolveProgram(path: string, search: LibrarySearch, add: Add, lin
     add(object.interpreter, 'interpreter', path);
     const interpreter: Loaded = { path: object.interpreter, object: interpreterKind.object, loader: root, origin: posix.dirname(object.interpreter) };
     remember(loadedByName, interpreter);
+    interpreters.push(interpreter);
     links.push({ from: path, name: object.interpreter, path: object.interpreter });
   }
   remember(loadedByName, root);

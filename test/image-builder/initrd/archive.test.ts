@@ -168,6 +168,24 @@ test('concatenated members (plain, gzip, padding, gzip holding two archives) are
   });
 });
 
+test('xz and zstd members are read as the last part of a file, and named with the fix anywhere else', async () => {
+  await withTemporaryDirectory(async (dir) => {
+    await writeInitramfs([{ kind: 'file', path: '/early', data: 'e' }], { output: join(dir, 'early.cpio'), compression: 'none', date: EPOCH });
+    await writeInitramfs([{ kind: 'file', path: '/init', data: 'main', mode: 0o755 }], { output: join(dir, 'main.cpio'), compression: 'none', date: EPOCH });
+    const early = await readFile(join(dir, 'early.cpio'));
+    const main = await readFile(join(dir, 'main.cpio'));
+    for (const tool of ['xz', 'zstd'] as const) {
+      const packed = (await runBinary(tool, ['-c', '-q'], { input: main })).stdout;
+      const listed = await listInitramfs(Buffer.concat([early, packed]), `${tool}.img`);
+      assert.equal(listed.map((a) => [a.compression, a.offset]), [['none', 0], [tool, early.length]]);
+      assert.equal(names(listed), ['.', 'early', '.', 'init']);
+      const message = ((await caught(() => listInitramfs(Buffer.concat([packed, early]), `${tool}-first.img`))) as Error & { hint?: string });
+      assert.match(message.message, new RegExp(`${tool}-first\\.img: the ${tool} member at byte 0 cannot be decompressed`));
+      assert.match(message.hint ?? '', new RegExp(`Cairn reads ${tool} members only as the last part of a file`));
+    }
+  });
+});
+
 test('the reader refuses the old cpio format, names compressions it does not read, and reports junk', async () => {
   const dir = await temporaryDirectory('cairn-initrd-read-');
   try {
