@@ -72,19 +72,21 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
   const media = options.media;
   if (media !== undefined) {
     const file = media.path.replaceAll(',', ',,');
+    // With a kernel given directly, QEMU boots that; the medium is only a device (it may not take boot index 0).
+    const bootindex = options.kernel === undefined ? ',bootindex=0' : '';
     switch (media.kind) {
       case 'cdrom':
         args.push('-drive', `if=none,id=boot,media=cdrom,readonly=on,format=raw,file=${file}`);
-        args.push('-device', 'ide-cd,drive=boot,bootindex=0');
+        args.push('-device', `ide-cd,drive=boot${bootindex}`);
         break;
       case 'usb':
         args.push('-device', 'qemu-xhci,id=xhci');
         args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
-        args.push('-device', 'usb-storage,bus=xhci.0,drive=boot,bootindex=0');
+        args.push('-device', `usb-storage,bus=xhci.0,drive=boot${bootindex}`);
         break;
       case 'disk':
         args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
-        args.push('-device', 'virtio-blk-pci,drive=boot,bootindex=0');
+        args.push('-device', `virtio-blk-pci,drive=boot${bootindex}`);
         break;
     }
   }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDirectory, ensureTestKernelPackage } from '../../scripts/test-system.js';
+import { readKernelRelease } from '../../system/kernel-image.js';
 import { readProfile } from '../../system/profile.js';
 import { cairnOk, repoRoot } from './cli.js';
 import { removeTree, temporaryDirectory } from './tree.js';
@@ -26,6 +27,10 @@ export interface BuiltSystem {
   readonly toplevels: ReadonlyMap<number, string>;
   /** Each generation's label, by number. */
   readonly labels: ReadonlyMap<number, string>;
+  /** The kernel release (the test kernel's). */
+  readonly release: string;
+  /** Each generation's kernel and initramfs on this machine (host paths), by number. */
+  readonly bootFiles: ReadonlyMap<number, { readonly kernel: string; readonly initrd: string }>;
 }
 
 /** Code whose change changes what `cairn system build` makes. */
@@ -59,10 +64,13 @@ export async function builtExampleSystem(): Promise<BuiltSystem> {
     }
   }
   const profile = await readProfile(root, '/cairn/var/profiles/system');
+  const release = await readKernelRelease(join(root, profile.generations[0]!.document.bootspec.kernel));
   return {
+    release: release!,
     root,
     toplevels: new Map(profile.generations.map((g) => [g.number, g.toplevel])),
     labels: new Map(profile.generations.map((g) => [g.number, g.document.bootspec.label])),
+    bootFiles: new Map(profile.generations.map((g) => [g.number, { kernel: join(root, g.document.bootspec.kernel), initrd: join(root, g.document.bootspec.initrd!) }])),
   };
 }
 

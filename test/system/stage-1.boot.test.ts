@@ -48,8 +48,8 @@ function boot(context: Context, params: string): Promise<QemuMachine> {
   const toplevel = context.system.toplevels.get(3)!;
   return QemuMachine.start({
     firmware: 'bios',
-    kernel: join(context.system.root, toplevel, 'kernel'),
-    initrd: join(context.system.root, toplevel, 'initrd'),
+    kernel: context.system.bootFiles.get(3)!.kernel,
+    initrd: context.system.bootFiles.get(3)!.initrd,
     append: `console=ttyS0,115200 init=${toplevel}/init cairn.timeout=3 ${params}`,
     media: { kind: 'disk', path: context.disk },
   });
