@@ -134,6 +134,8 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
 /** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
+  private strippedText = '';
+  private strippedUpTo = 0;
   private readonly waiters = new Set<() => void>();
   private finished = false;
 
@@ -164,9 +166,19 @@ export class QemuMachine {
     return this.text;
   }
 
-  /** The console output with terminal escape sequences removed, for matching menu text. */
+  /**
+   * The console output with terminal escape sequences removed, for matching menu text. Kept as it grows: no
+   * escape sequence spans a line break, so everything up to the last one is stripped once (stripping the
+   * whole console for every chunk slowed the reader enough, on a busy machine, for QEMU's serial port to drop
+   * bytes it could not write).
+   */
   get plainOutput(): string {
-    return stripTerminalCodes(this.text);
+    const cut = this.text.lastIndexOf('\n') + 1;
+    if (cut > this.strippedUpTo) {
+      this.strippedText += stripTerminalCodes(this.text.slice(this.strippedUpTo, cut));
+      this.strippedUpTo = cut;
+    }
+    return this.strippedText + stripTerminalCodes(this.text.slice(this.strippedUpTo));
   }
 
   get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

@@ -108,7 +108,7 @@ report_devices() {
     [ -e "$s" ] || continue
     n=\${s##*/}
     sectors=$(cat "$s/size" 2>/dev/null)
-    probe=$("$blkid" -c /dev/null -o export "/dev/$n" 2>/dev/null | grep -E '^(TYPE|UUID|LABEL|PARTUUID|PARTLABEL)=' | tr '\\n' ' ')
+    probe=$("$blkid" -c /dev/null -o export "/dev/$n" 2>/dev/null | grep -E '^(TYPE|UUID|LABEL|PARTUUID|PARTLABEL|PTTYPE|PTUUID)=' | tr '\\n' ' ')
     say "  /dev/$n ($((\${sectors:-0} / 2048)) MiB) \${probe:-no filesystem found}"
     found=yes
   done
