@@ -83,7 +83,7 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
   const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules].map(normalizeModuleName))];
   const allNames = [...new Set([...stage1Names, ...definition.kernelModules.map(normalizeModuleName)])];
   const stage1Closure = await moduleClosure(modules, stage1Names, where);
-  const allClosure = await moduleClosure(modules, allNames, where);
+  const allClosure = allNames.length === stage1Names.length ? stage1Closure : await moduleClosure(modules, allNames, where);
   const loadable = (names: readonly string[]) => names.filter((n) => !modules.builtin.has(n));
 
   const stage1Programs: HostProgram[] = [{ name: 'busybox', path: busybox }, { name: 'blkid', path: blkid }, ...(e2fsck === undefined ? [] : [{ name: 'e2fsck', path: e2fsck }])];
@@ -107,7 +107,8 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
       await materializeTree(entries, directory);
       return addTreeEntry(location, name, directory);
     };
-    const modulesEntry = await stage(`linux-${kernel.release}-modules`, await kernelModuleEntries(modules, allClosure));
+    const allModuleEntries = await kernelModuleEntries(modules, allClosure);
+    const modulesEntry = await stage(`linux-${kernel.release}-modules`, allModuleEntries);
     const cairn = definition.installer ? await addCairnPackage(location, staging) : undefined;
     const userlandEntries: InitramfsEntry[] = [
       ...userlandTree.entries.filter((e) => e.path !== '/bin/node'),
@@ -125,7 +126,7 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
     await writeInitramfs(
       [
         ...stage1Tree.entries,
-        ...(await kernelModuleEntries(modules, stage1Closure)),
+        ...(allClosure === stage1Closure ? allModuleEntries : await kernelModuleEntries(modules, stage1Closure)),
         { kind: 'file', path: '/init', data: init, mode: 0o755 },
         { kind: 'device', path: '/dev/console', device: 'char', major: 5, minor: 1, mode: 0o600 },
         { kind: 'device', path: '/dev/null', device: 'char', major: 1, minor: 3, mode: 0o666 },

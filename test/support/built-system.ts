@@ -37,24 +37,40 @@ export interface BuiltSystem {
 const BUILDER_SOURCES = ['image-builder/system', 'image-builder/initrd', 'image-builder/elf', 'system', 'lib'];
 
 /** The example's three generations, built (or found in the cache) for this checkout. */
-export async function builtExampleSystem(): Promise<BuiltSystem> {
+export function builtExampleSystem(): Promise<BuiltSystem> {
+  return builtSystem('example', [1, 2, 3].map((n) => `generation-${n}.system.yaml`));
+}
+
+/**
+ * The example's newest generation with `installer: true` (Node.js and Cairn inside), as generation 1: a
+ * variant of the example's spec, built once per set of inputs like the example.
+ */
+export function builtInstallerSystem(): Promise<BuiltSystem> {
+  return builtSystem('installer', ['generation-3.system.yaml'], (text) => `${text}installer: true\nlabel: Cairn installer example\n`.replace(/^label: .*\n/m, ''));
+}
+
+/**
+ * Builds the specs of examples/system named in `specs` in turn into one profile, a day apart, the last on the
+ * example's date, with `edit` applied to their text; cached by the inputs (and by what `edit` adds).
+ */
+async function builtSystem(variant: string, specs: readonly string[], edit: (text: string) => string = (text) => text): Promise<BuiltSystem> {
   const deb = await ensureTestKernelPackage();
-  const specs = join(repoRoot, 'examples', 'system');
-  const key = await inputsKey(deb, specs);
+  const examples = join(repoRoot, 'examples', 'system');
+  const key = `${variant}-${await inputsKey(deb, examples, edit(''))}`;
   const systems = join(cacheDirectory(), 'systems');
   const root = join(systems, key, 'sysroot');
   if (!(await exists(root))) {
     await mkdir(systems, { recursive: true });
-    const work = await temporaryDirectory('cairn-example-system-');
+    const work = await temporaryDirectory('cairn-built-system-');
     try {
       // The specs as they are, but with the kernel package where this machine has it.
-      for (const name of await readdir(specs)) {
-        const text = await readFile(join(specs, name), 'utf8');
-        await writeFile(join(work, name), text.replace(/package: \S+/, `package: ${deb}`));
+      for (const name of await readdir(examples)) {
+        const text = (await readFile(join(examples, name), 'utf8')).replace(/package: \S+/, `package: ${deb}`);
+        await writeFile(join(work, name), specs.includes(name) ? edit(text) : text);
       }
       const sysroot = join(work, key, 'sysroot');
-      for (const n of [1, 2, 3]) {
-        await cairnOk(['system', 'build', join(work, `generation-${n}.system.yaml`), '--root', sysroot], { env: { SOURCE_DATE_EPOCH: String(EXAMPLE_EPOCH - (3 - n) * 86400) } });
+      for (const [index, spec] of specs.entries()) {
+        await cairnOk(['system', 'build', join(work, spec), '--root', sysroot], { env: { SOURCE_DATE_EPOCH: String(EXAMPLE_EPOCH - (specs.length - 1 - index) * 86400) } });
       }
       await rename(join(work, key), join(systems, key)).catch(async (error: unknown) => {
         if (!(await exists(root))) throw error; // another test file built it first
@@ -74,8 +90,8 @@ export async function builtExampleSystem(): Promise<BuiltSystem> {
   };
 }
 
-async function inputsKey(deb: string, specs: string): Promise<string> {
-  const hash = createHash('sha256');
+async function inputsKey(deb: string, specs: string, edit: string): Promise<string> {
+  const hash = createHash('sha256').update(`${edit}\0`);
   const debInfo = await stat(deb);
   hash.update(`${deb}\0${debInfo.size}\0`);
   for (const name of (await readdir(specs)).sort()) hash.update(`${name}\0`).update(await readFile(join(specs, name)));

@@ -4,14 +4,14 @@
  * input refused with the file, key or object named, before anything is written. The booting is in
  * stage-1.boot.test.ts, example-live.boot.test.ts and the installer's boot tests.
  */
-import { copyFile, mkdir, readdir, readFile, readlink, writeFile, chmod } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, runBinary } from '../../lib/run.js';
 import { storeClosure } from '../../system/store.js';
 import { ensureTestKernel, ensureTestKernelPackage } from '../../scripts/test-system.js';
-import { builtExampleSystem, EXAMPLE_EPOCH, type BuiltSystem } from '../support/built-system.js';
+import { builtExampleSystem, builtInstallerSystem, EXAMPLE_EPOCH, type BuiltSystem } from '../support/built-system.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
 import { makeElf } from '../support/elf-fixture.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
@@ -100,6 +100,29 @@ build('the same spec builds the same store paths, whenever it is built; --json t
   const built = JSON.parse(result.stdout) as { number: number; toplevel: string; release: string; label: string; files: string[] };
   assert.equal([built.number, built.toplevel, built.release, built.label], [1, system.toplevels.get(1), system.release, 'Cairn example 1.0']);
   assert.equal(built.files.map((f) => posix.basename(f)), ['generation-1.system.yaml', 'configuration.yaml']);
+});
+
+build('installer: true carries the Node.js running the build and Cairn as npm installs it, and that Cairn runs', async () => {
+  const system = await builtInstallerSystem();
+  const toplevel = system.toplevels.get(1)!;
+  const sw = await readlink(inRoot(system, `${toplevel}/sw`));
+  const node = await readlink(inRoot(system, `${sw}/bin/node`));
+  const cairnCommand = await readlink(inRoot(system, `${sw}/bin/cairn`));
+  assert.match(node, /^\/cairn\/store\/[a-z0-9]{32}-nodejs-\d+\.\d+\.\d+\/bin\/node$/);
+  assert.match(cairnCommand, /^\/cairn\/store\/[a-z0-9]{32}-cairn-\d+\.\d+\.\d+\/bin\/cairn$/);
+  assert.is((await stat(inRoot(system, node))).size, (await stat(process.execPath)).size, 'the node that ran the build');
+  const packed = inRoot(system, posix.join(posix.dirname(posix.dirname(cairnCommand)), 'lib', 'node_modules', 'cairn'));
+  const modules = await readdir(join(packed, 'node_modules'));
+  for (const dependency of ['commander', 'ink', 'react', 'systeminformation', 'yaml', 'zod']) assert.ok(modules.includes(dependency), `${dependency} is installed`);
+  for (const dev of ['typescript', 'tsx', 'uvu']) assert.not.ok(modules.includes(dev), `${dev} (a dev dependency) is not`);
+  assert.equal((await readdir(packed)).filter((n) => !n.startsWith('.')).sort(), ['README.md', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'schemas']);
+  // The packed Cairn, run by the packed node, with its own dependencies.
+  const { stdout } = await run(inRoot(system, node), [join(packed, 'dist', 'cli', 'main.js'), 'config', 'schema', 'system']);
+  assert.is((JSON.parse(stdout) as { title: string }).title, 'Cairn: system spec (cairn system build)');
+  // node's libraries are in the userland, where the booted root's loader finds them.
+  const { stdout: needed } = await run('ldd', [process.execPath]);
+  const libraries = await readdir(inRoot(system, `${sw}/lib/x86_64-linux-gnu`));
+  for (const match of needed.matchAll(/=> \S*\/(lib[^/\s]+\.so[^\s]*)/g)) assert.ok(libraries.includes(match[1]!), `node needs ${match[1]}`);
 });
 
 async function refused(context: Context, spec: string, pattern: RegExp): Promise<void> {
