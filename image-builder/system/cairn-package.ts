@@ -9,7 +9,7 @@
  *
  * The userland links bin/node and bin/cairn to them, and carries the libraries node needs.
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../lib/errors.js';
@@ -47,7 +47,7 @@ export async function addCairnPackage(location: StoreLocation, staging: string, 
   const nodeEntry = await addTreeEntry(location, `nodejs-${version}`, nodeStage);
 
   const root = await cairnPackageRoot();
-  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string; bin?: Record<string, string> };
   if (!(await stat(join(root, 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
     throw new UserError(`${root}/dist is not built, so Cairn cannot be packed for an installer system`, { hint: 'run npm run build (npm ci does it too)' });
   }
@@ -66,7 +66,11 @@ export async function addCairnPackage(location: StoreLocation, staging: string, 
     await mkdir(join(cairnStage, 'lib', 'node_modules'), { recursive: true });
     await rename(packed, join(cairnStage, 'lib', 'node_modules', 'cairn'));
     await mkdir(join(cairnStage, 'bin'));
-    await symlink('../lib/node_modules/cairn/dist/cli/main.js', join(cairnStage, 'bin', 'cairn'));
+    // As npm does when it links a package's commands: each is made executable and linked into bin/.
+    for (const [command, target] of Object.entries(manifest.bin ?? {}).sort()) {
+      await chmod(join(cairnStage, 'lib', 'node_modules', 'cairn', target), 0o755);
+      await symlink(posix.join('..', 'lib', 'node_modules', 'cairn', target), join(cairnStage, 'bin', command));
+    }
     const cairnEntry = await addTreeEntry(location, `cairn-${manifest.version}`, cairnStage);
     return { node: posix.join(nodeEntry, 'bin', 'node'), cairn: posix.join(cairnEntry, 'bin', 'cairn') };
   } finally {

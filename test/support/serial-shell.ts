@@ -17,14 +17,22 @@ export async function loginOnSerial(machine: QemuMachine, user: string, password
   await machine.waitFor(/Password: $/, { timeoutMs: STEP_TIMEOUT_MS, from: asked - 20 });
   machine.send(`${password}\r`);
   await machine.waitFor(/[$#] $/, { timeoutMs: STEP_TIMEOUT_MS, from: machine.plainOutput.length });
-  await runOnSerial(machine, 'stty -echo');
   return prompt[1]!;
 }
 
 let sequence = 0;
+/** Shells whose echo is off already. */
+const quiet = new WeakSet<QemuMachine>();
 
-/** Types a command into the shell on the serial console and returns what it printed (and its exit code). */
+/**
+ * Types a command into the shell on the serial console and returns what it printed (and its exit code). The
+ * first command on a machine turns the terminal's echo off (a long echoed line wraps where the shell likes).
+ */
 export async function runOnSerial(machine: QemuMachine, command: string): Promise<{ output: string; code: number }> {
+  if (!quiet.has(machine)) {
+    quiet.add(machine);
+    await runOnSerial(machine, 'stty -echo');
+  }
   const mark = `CAIRN-DONE-${++sequence}`;
   const start = machine.plainOutput.length;
   // The mark is printed from two halves, so the echoed command line does not contain it.

@@ -116,6 +116,7 @@ build('installer: true carries the Node.js running the build and Cairn as npm in
   for (const dependency of ['commander', 'ink', 'react', 'systeminformation', 'yaml', 'zod']) assert.ok(modules.includes(dependency), `${dependency} is installed`);
   for (const dev of ['typescript', 'tsx', 'uvu']) assert.not.ok(modules.includes(dev), `${dev} (a dev dependency) is not`);
   assert.equal((await readdir(packed)).filter((n) => !n.startsWith('.')).sort(), ['README.md', 'dist', 'node_modules', 'package-lock.json', 'package.json', 'schemas']);
+  assert.ok(((await stat(join(packed, 'dist', 'cli', 'main.js'))).mode & 0o111) !== 0, 'the command is executable, as npm makes it');
   // The packed Cairn, run by the packed node, with its own dependencies.
   const { stdout } = await run(inRoot(system, node), [join(packed, 'dist', 'cli', 'main.js'), 'config', 'schema', 'system']);
   assert.is((JSON.parse(stdout) as { title: string }).title, 'Cairn: system spec (cairn system build)');
