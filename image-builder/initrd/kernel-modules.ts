@@ -51,8 +51,7 @@ export async function readModuleTree(directory: string): Promise<ModuleTree> {
     try {
       names = await readdir(join(directory, relative), { withFileTypes: true });
     } catch (error) {
-      if (relative === '') throw fileReadError(directory, error, 'kernel modules directory');
-      throw error;
+      throw relative === '' ? fileReadError(directory, error, 'kernel modules directory') : fileReadError(join(directory, relative), error, 'folder');
     }
     for (const entry of names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
