@@ -71,13 +71,7 @@ export async function addEntry(
   }
   const tree = await describeContents(placeholderContents);
   const entry = storeEntryPath(location, storeHash(name, tree), name);
-  const destination = hostPath(location.root, entry);
-  await ensureStore(location);
-  if (await exists(destination)) return entry;
-
-  const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
-  await rm(temporary, { recursive: true, force: true });
-  try {
+  return placeEntry(location, entry, async (temporary) => {
     await mkdir(temporary);
     for (const [file, make] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const content = typeof make === 'function' ? make(entry) : make;
@@ -85,14 +79,7 @@ export async function addEntry(
     }
     await chmod(temporary, 0o555);
     await utimes(temporary, STORE_MTIME, STORE_MTIME);
-    await rename(temporary, destination);
-  } catch (error) {
-    await makeWritable(temporary);
-    await rm(temporary, { recursive: true, force: true });
-    if (errnoCode(error) === 'ENOTEMPTY' || errnoCode(error) === 'EEXIST') return entry; // a concurrent writer won
-    throw error;
-  }
-  return entry;
+  });
 }
 
 /**
@@ -104,23 +91,34 @@ export async function addEntry(
 export async function addTreeEntry(location: StoreLocation, name: string, staged: string): Promise<string> {
   checkEntryName(name);
   const entry = storeEntryPath(location, storeHash(name, await describeTree(staged)), name);
+  try {
+    return await placeEntry(location, entry, async (temporary) => {
+      try {
+        await rename(staged, temporary);
+      } catch (error) {
+        if (errnoCode(error) !== 'EXDEV') throw error;
+        await cp(staged, temporary, { recursive: true, verbatimSymlinks: true });
+      }
+      await sealTree(temporary);
+    });
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes an entry: `fill` makes it at a temporary name in the store, which is then renamed into place. An
+ * entry that exists already is left as it is (same path, same content), and one a concurrent writer placed
+ * first wins. A failure leaves nothing behind.
+ */
+async function placeEntry(location: StoreLocation, entry: string, fill: (temporary: string) => Promise<void>): Promise<string> {
   const destination = hostPath(location.root, entry);
   await ensureStore(location);
-  if (await exists(destination)) {
-    await rm(staged, { recursive: true, force: true });
-    return entry;
-  }
+  if (await exists(destination)) return entry;
   const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
   await rm(temporary, { recursive: true, force: true });
   try {
-    try {
-      await rename(staged, temporary);
-    } catch (error) {
-      if (errnoCode(error) !== 'EXDEV') throw error;
-      await cp(staged, temporary, { recursive: true, verbatimSymlinks: true });
-      await rm(staged, { recursive: true, force: true });
-    }
-    await sealTree(temporary);
+    await fill(temporary);
     await rename(temporary, destination);
   } catch (error) {
     await makeWritable(temporary);

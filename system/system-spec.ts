@@ -20,6 +20,7 @@ import { validate } from '../lib/schema.js';
 import { loadYamlFile, parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { BOOT_LOADERS, HOST_NAME, KERNEL_PARAM, KEY_MAP, LOCALE, TIME_ZONE, configurationSchema, userSchema, type UserAccount } from './configuration.js';
 import { hardwareConfigurationSchema, kernelModuleName } from './hardware-configuration.js';
+import { hostPath as hostFile } from './initrd-spec.js';
 
 /** A program as `packages` lists it: a name looked up on this machine (as configuration.yaml has it), or an absolute path. */
 export const PROGRAM_NAME = /^([A-Za-z0-9_.+-]+|\/[^\0]*[^/\0])$/;
@@ -27,12 +28,6 @@ export const PROGRAM_NAME = /^([A-Za-z0-9_.+-]+|\/[^\0]*[^/\0])$/;
 export const INITRD_COMPRESSIONS = ['gzip', 'none'] as const;
 export const LIVE_CONSOLES = ['shell', 'login'] as const;
 export type LiveConsole = (typeof LIVE_CONSOLES)[number];
-
-const hostFile = z
-  .string()
-  .min(1)
-  .refine((value) => !value.includes('\u0000'), { message: 'contains a NUL character' })
-  .describe('a file or directory on this machine, relative to the spec\'s folder or absolute');
 
 const kernelSchema = z
   .strictObject({

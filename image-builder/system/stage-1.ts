@@ -100,14 +100,18 @@ parse_cmdline() {
   case "$timeout" in ''|*[!0-9]*) timeout=${DEFAULT_DEVICE_TIMEOUT} ;; esac
 }
 
+# The kernel's names of the block devices there are (disks, partitions, CD drives), whole disks first.
+block_devices() {
+  for s in /sys/class/block/*; do [ -e "$s" ] && [ ! -e "$s/partition" ] && echo "\${s##*/}"; done
+  for s in /sys/class/block/*; do [ -e "$s/partition" ] && echo "\${s##*/}"; done
+}
+
 # What is there: every block device with its size and what blkid sees on it, and the modules that failed.
 report_devices() {
   say "block devices found:"
   found=
-  for s in /sys/class/block/*; do
-    [ -e "$s" ] || continue
-    n=\${s##*/}
-    sectors=$(cat "$s/size" 2>/dev/null)
+  for n in $(block_devices); do
+    sectors=$(cat "/sys/class/block/$n/size" 2>/dev/null)
     probe=$("$blkid" -c /dev/null -o export "/dev/$n" 2>/dev/null | grep -E '^(TYPE|UUID|LABEL|PARTUUID|PARTLABEL|PTTYPE|PTUUID)=' | tr '\\n' ' ')
     say "  /dev/$n ($((\${sectors:-0} / 2048)) MiB) \${probe:-no filesystem found}"
     found=yes
@@ -139,22 +143,15 @@ volume_id() {
 
 # The device holding the live medium: whole disks first (a USB stick written with the ISO), then partitions.
 find_medium() {
-  for pass in disk part; do
-    for s in /sys/class/block/*; do
-      [ -e "$s" ] || continue
-      n=\${s##*/}
-      if [ -e "$s/partition" ]; then [ $pass = part ] || continue; else [ $pass = disk ] || continue; fi
-      [ "$(volume_id "$n")" = "$live" ] && { echo "/dev/$n"; return; }
-    done
+  for n in $(block_devices); do
+    [ "$(volume_id "$n")" = "$live" ] && { echo "/dev/$n"; return; }
   done
 }
 
 report_volumes() {
   say "ISO 9660 volumes found:"
   any=
-  for s in /sys/class/block/*; do
-    [ -e "$s" ] || continue
-    n=\${s##*/}
+  for n in $(block_devices); do
     v=$(volume_id "$n")
     [ -n "$v" ] && { say "  /dev/$n: $v"; any=yes; }
   done
