@@ -11,11 +11,11 @@
  *   <hash>-nodejs-<v>/, <hash>-cairn-<v>/         with installer: true
  *   <hash>-cairn-system/                          boot.json, init (stage 2), sw, etc, kernel, initrd
  *
- * Everything is checked before the first store write (the kernel and its modules, every program and
- * library, every module), so bad input leaves no stray entry. Then each entry is staged in a folder beside
- * the store and moved in whole.
+ * planSystem finds and checks everything on this machine first (the kernel and its modules, every program
+ * and library, every module), so bad input leaves no stray entry; writeSystem then stages each entry in a
+ * folder beside the store and moves it in whole.
  */
-import { mkdir, readdir, readlink, rm, lstat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { ignoreProgress, type OnProgress } from '../../lib/progress.js';
@@ -30,7 +30,7 @@ import { kernelModuleEntries, normalizeModuleName, readModuleTree, resolveModule
 import { writeInitramfs } from '../initrd/write-initramfs.js';
 import { addCairnPackage } from './cairn-package.js';
 import { planDefaultEtc } from './default-etc.js';
-import { kernelFiles } from './kernel-source.js';
+import { kernelFiles, type KernelFiles } from './kernel-source.js';
 import { materializeTree } from './materialize-tree.js';
 import { busyboxApplets, planProgramTree, type HostProgram } from './program-tree.js';
 import { renderStage1Init } from './stage-1.js';
@@ -63,18 +63,38 @@ export interface BuiltSystem extends BuiltToplevel {
   readonly entries: readonly string[];
 }
 
-export async function buildSystem(definition: SystemDefinition, options: BuildSystemOptions): Promise<BuiltSystem> {
-  const onProgress = options.onProgress ?? ignoreProgress;
-  const where = definition.file;
-  const { location } = options;
+/** Everything the build found on this machine and decided, before the first store write. */
+export interface SystemBuildPlan {
+  readonly definition: SystemDefinition;
+  readonly label: string;
+  readonly kernel: KernelFiles;
+  /** The time zone, when this machine has its zone file (else the system keeps UTC). */
+  readonly timeZone: string | undefined;
+  /** Stage 1's tree (programs and libraries) and the modules it loads, in order. */
+  readonly stage1: { readonly tree: readonly InitramfsEntry[]; readonly modules: readonly InitramfsEntry[]; readonly load: readonly string[]; readonly e2fsck: boolean };
+  /** The userland's tree (without node, which is a store entry of its own) and the modules stage 2 loads. */
+  readonly userland: { readonly tree: readonly InitramfsEntry[]; readonly modules: readonly InitramfsEntry[]; readonly load: readonly string[] };
+}
 
+/** A spec made into a generation's store entries and toplevel: the plan, then the writing. */
+export async function buildSystem(definition: SystemDefinition, options: BuildSystemOptions): Promise<BuiltSystem> {
+  return writeSystem(await planSystem(definition, options.onProgress ?? ignoreProgress), options);
+}
+
+/**
+ * Finds everything the system needs on this machine (the kernel and its modules, every program and library,
+ * every module with its dependencies, the zone files) and checks it; writes nothing.
+ */
+export async function planSystem(definition: SystemDefinition, onProgress: OnProgress): Promise<SystemBuildPlan> {
+  const where = definition.file;
   onProgress({ kind: 'phase', phase: 'check', title: 'Checking the kernel, the programs and the modules' });
   const kernel = await kernelFiles(definition.kernel, `${where}: kernel`);
-  const label = definition.label ?? `Cairn ${definition.hostName} (Linux ${kernel.release})`;
   const busybox = await findHostProgram(definition.busybox ?? 'busybox', BUSYBOX_SEARCH, `${where}: busybox`);
   const applets = await busyboxApplets(busybox);
   const packages: HostProgram[] = [];
-  for (const name of definition.packages) packages.push({ name: posix.basename(name), path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages`) });
+  for (const name of definition.packages) {
+    packages.push({ name: posix.basename(name), path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages`) });
+  }
   const blkid = await findHostProgram('blkid', PROGRAM_SEARCH_PATH, 'stage 1 needs blkid (util-linux) to find root=UUID=...');
   const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);
   if (e2fsck === undefined) onProgress({ kind: 'warning', message: 'e2fsck (e2fsprogs) is not on this machine: stage 1 will mount ext4 roots unchecked' });
@@ -82,20 +102,38 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
   const modules = await readModuleTree(kernel.modules);
   const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules].map(normalizeModuleName))];
   const allNames = [...new Set([...stage1Names, ...definition.kernelModules.map(normalizeModuleName)])];
-  const stage1Closure = await moduleClosure(modules, stage1Names, where);
-  const allClosure = allNames.length === stage1Names.length ? stage1Closure : await moduleClosure(modules, allNames, where);
   const loadable = (names: readonly string[]) => names.filter((n) => !modules.builtin.has(n));
+  const stage1Modules = await kernelModuleEntries(modules, await moduleClosure(modules, stage1Names, where));
+  // The userland's modules: stage 1's and stage 2's (one depmod when they are the same).
+  const allModules = allNames.length === stage1Names.length ? stage1Modules : await kernelModuleEntries(modules, await moduleClosure(modules, allNames, where));
 
   const stage1Programs: HostProgram[] = [{ name: 'busybox', path: busybox }, { name: 'blkid', path: blkid }, ...(e2fsck === undefined ? [] : [{ name: 'e2fsck', path: e2fsck }])];
   const stage1Tree = await planProgramTree(stage1Programs, { applets, tree: 'initramfs' });
-  const userlandPrograms: HostProgram[] = [{ name: 'busybox', path: busybox }, ...packages];
-  const node = definition.installer ? process.execPath : undefined;
-  // node's libraries are resolved with the userland's; node itself is its own store entry.
-  const userlandTree = await planProgramTree(node === undefined ? userlandPrograms : [...userlandPrograms, { name: 'node', path: node }], { applets, tree: 'usr' });
+  // node's libraries are resolved with the userland's; node itself becomes a store entry of its own.
+  const node: HostProgram[] = definition.installer ? [{ name: 'node', path: process.execPath }] : [];
+  const userlandTree = await planProgramTree([{ name: 'busybox', path: busybox }, ...packages, ...node], { applets, tree: 'usr' });
   const zoneinfo = await zoneinfoEntries();
   const timeZone = zoneinfo.some((e) => e.path === `/share/zoneinfo/${definition.timeZone}`) ? definition.timeZone : undefined;
   if (timeZone === undefined) onProgress({ kind: 'warning', message: `no zone file for ${definition.timeZone} in ${ZONEINFO}: the system keeps UTC` });
+  return {
+    definition,
+    label: definition.label ?? `Cairn ${definition.hostName} (Linux ${kernel.release})`,
+    kernel,
+    timeZone,
+    stage1: { tree: stage1Tree.entries, modules: stage1Modules, load: loadable(stage1Names), e2fsck: e2fsck !== undefined },
+    userland: {
+      tree: [...userlandTree.entries.filter((e) => e.path !== '/bin/node'), ...zoneinfo],
+      modules: allModules,
+      load: loadable(definition.kernelModules.map(normalizeModuleName)),
+    },
+  };
+}
 
+/** Writes a plan's store entries and toplevel; each entry is staged in a folder beside the store and moved in whole. */
+export async function writeSystem(plan: SystemBuildPlan, options: BuildSystemOptions): Promise<BuiltSystem> {
+  const onProgress = options.onProgress ?? ignoreProgress;
+  const { location } = options;
+  const { definition, label, kernel } = plan;
   onProgress({ kind: 'phase', phase: 'store', title: `Writing the store entries of ${label}` });
   await ensureStore(location);
   const staging = join(hostPath(location.root, location.store), `.stage-${process.pid}`);
@@ -107,26 +145,29 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
       await materializeTree(entries, directory);
       return addTreeEntry(location, name, directory);
     };
-    const allModuleEntries = await kernelModuleEntries(modules, allClosure);
-    const modulesEntry = await stage(`linux-${kernel.release}-modules`, allModuleEntries);
+    const modulesEntry = await stage(`linux-${kernel.release}-modules`, plan.userland.modules);
     const cairn = definition.installer ? await addCairnPackage(location, staging) : undefined;
-    const userlandEntries: InitramfsEntry[] = [
-      ...userlandTree.entries.filter((e) => e.path !== '/bin/node'),
-      ...zoneinfo,
+    const sw = await stage('cairn-sw', [
+      ...plan.userland.tree,
       { kind: 'symlink', path: '/lib/modules', target: posix.join(modulesEntry, 'lib', 'modules') },
       ...(cairn === undefined ? [] : [{ kind: 'symlink', path: '/bin/node', target: cairn.node } as const, { kind: 'symlink', path: '/bin/cairn', target: cairn.cairn } as const]),
-    ];
-    const sw = await stage('cairn-sw', userlandEntries);
-    const etcFiles = planDefaultEtc({ ...definition, label, timeZone });
+    ]);
+    const etcFiles = planDefaultEtc({ ...definition, label, timeZone: plan.timeZone });
     const etc = await addEntry(location, 'cairn-etc', Object.fromEntries(etcFiles.map((f) => [f.name, etcContent(f)])));
 
     onProgress({ kind: 'phase', phase: 'initramfs', title: 'Writing stage 1 (the initramfs)' });
-    const init = renderStage1Init({ store: location.store, profiles: posix.dirname(options.profile), modules: loadable(stage1Names), blkid: '/bin/blkid', ...(e2fsck === undefined ? {} : { e2fsck: '/bin/e2fsck' }) });
+    const init = renderStage1Init({
+      store: location.store,
+      profiles: posix.dirname(options.profile),
+      modules: plan.stage1.load,
+      blkid: '/bin/blkid',
+      ...(plan.stage1.e2fsck ? { e2fsck: '/bin/e2fsck' } : {}),
+    });
     const initrd = join(staging, 'initrd');
     await writeInitramfs(
       [
-        ...stage1Tree.entries,
-        ...(allClosure === stage1Closure ? allModuleEntries : await kernelModuleEntries(modules, stage1Closure)),
+        ...plan.stage1.tree,
+        ...plan.stage1.modules,
         { kind: 'file', path: '/init', data: init, mode: 0o755 },
         { kind: 'device', path: '/dev/console', device: 'char', major: 5, minor: 1, mode: 0o600 },
         { kind: 'device', path: '/dev/null', device: 'char', major: 1, minor: 3, mode: 0o666 },
@@ -137,18 +178,20 @@ export async function buildSystem(definition: SystemDefinition, options: BuildSy
     );
 
     onProgress({ kind: 'phase', phase: 'toplevel', title: 'Writing the toplevel (boot.json, stage 2)' });
+    const stage2 = (self: string) => renderStage2Init({ toplevel: self, sw, etc, label, kernelModules: plan.userland.load, liveConsole: definition.liveConsole });
     const built = await buildToplevel(location, {
       kernel: kernel.image,
       initrd,
       kernelParams: definition.kernelParams,
       label,
       files: {
-        init: (self) => ({ type: 'text', executable: true, text: renderStage2Init({ toplevel: self, sw, etc, label, kernelModules: loadable(definition.kernelModules.map(normalizeModuleName)), liveConsole: definition.liveConsole }) }),
+        init: (self) => ({ type: 'text', executable: true, text: stage2(self) }),
         sw: { type: 'symlink', target: sw },
         etc: { type: 'symlink', target: etc },
       },
     });
-    return { ...built, release: kernel.release, entries: [modulesEntry, sw, etc, ...(cairn === undefined ? [] : [posix.dirname(posix.dirname(cairn.node)), posix.dirname(posix.dirname(cairn.cairn))])] };
+    const packaged = cairn === undefined ? [] : [cairn.node, cairn.cairn].map((path) => posix.dirname(posix.dirname(path)));
+    return { ...built, release: kernel.release, entries: [modulesEntry, sw, etc, ...packaged] };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
