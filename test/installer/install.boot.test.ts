@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QemuMachine } from '../../lib/qemu.js';
 import { run } from '../../lib/run.js';
-import { sha256File } from '../../system/store-hash.js';
+import { sha256File, sha256Hex } from '../../system/store-hash.js';
 import { builtExampleSystem, type BuiltSystem } from '../support/built-system.js';
 import { cairnOk, repoRoot } from '../support/cli.js';
 import { listExt4, probeFilesystem, readExt4File, readSfdisk } from '../support/disk-image.js';
@@ -122,6 +122,9 @@ install('OVMF boots the current generation to a login prompt; the user logs in a
     assert.match(mounts, /^\/dev\/vda2 on \/ type ext4 \(rw[,)]/m);
     assert.match(mounts, /^\/dev\/vda1 on \/boot type vfat \(rw,/m, 'the ESP is mounted from /etc/fstab');
     assert.is((await runOnSerial(machine, 'id -un; pwd')).output.trim(), 'alice\n/home/alice');
+    const hardware = await readExt4File(context.image, context.rootOffset, '/etc/cairn/hardware-configuration.yaml');
+    const sum = await runOnSerial(machine, 'sha256sum /etc/cairn/hardware-configuration.yaml');
+    assert.is(sum.output.split(' ')[0], sha256Hex(hardware), 'the booted system reads the file the installer wrote, byte for byte');
     const wrong = await runOnSerial(machine, 'cat /etc/shadow');
     assert.is.not(wrong.code, 0, 'a user cannot read the password hashes');
   } finally {
@@ -129,14 +132,18 @@ install('OVMF boots the current generation to a login prompt; the user logs in a
   }
 });
 
-install('the oldest generation, chosen in the menu, boots to its login prompt', async (context) => {
+install('the oldest generation, chosen in the menu, boots to its login prompt, with root=UUID of the installed root', async (context) => {
+  const root = await probeFilesystem(context.image, context.rootOffset);
   const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'disk', path: context.image } });
   try {
     await machine.waitFor(/Generation 1/, { timeoutMs: 300_000 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await machine.press(['down', 'down', 'enter']);
-    await machine.waitFor(/box login: $/, { timeoutMs: 600_000 });
+    assert.is(await loginOnSerial(machine, 'alice', 'correct horse'), 'box');
     assert.match(machine.plainOutput, /cairn stage 2: started Cairn example 1\.0 on box/);
+    const commandLine = (await runOnSerial(machine, 'cat /proc/cmdline')).output.trim().split(/\s+/);
+    assert.ok(commandLine.includes(`root=UUID=${root.UUID}`), commandLine.join(' '));
+    assert.ok(commandLine.includes(`init=${context.system.toplevels.get(1)}/init`));
   } finally {
     await machine.stop();
   }

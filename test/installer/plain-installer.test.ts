@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CancelledError } from '../../lib/errors.js';
 import { runPlainInstaller } from '../../installer/plain/plain-installer.js';
-import type { InstallerEngine, InstallerModel } from '../../installer/screens/installer-app.js';
+import type { InstallerEngine, InstallerModel } from '../../installer/screens/model.js';
 import type { DraftAnswers } from '../../installer/wizard.js';
 
 const model: InstallerModel = {
@@ -85,8 +85,8 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
       'pw',
       'pw2', // differ
       'alice',
-      'pw',
-      'pw',
+      ' pw ', // spaces are part of a password
+      ' pw ',
       '1 9', // unknown generation
       '1', // 1, and the current (3) anyway
       'sda', // wrong confirmation
@@ -97,7 +97,7 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
   assert.is(error, undefined, String(error) + "\n" + text);
   assert.ok(result?.installed);
   assert.equal(installed, [
-    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash:pw' }], generations: [3, 1] },
+    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash: pw ' }], generations: [3, 1] },
   ]);
   assert.match(text, /sda  Live stick  8G - cannot be used: the live medium/);
   assert.match(text, /sda  Live stick  8G cannot be used: the live medium\./);
