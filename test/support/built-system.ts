@@ -41,22 +41,25 @@ export function builtExampleSystem(): Promise<BuiltSystem> {
   return builtSystem('example', [1, 2, 3].map((n) => `generation-${n}.system.yaml`));
 }
 
+/** What `npm pack` puts in the Cairn an installer system carries: the built code and the manifests. */
+const PACKED_SOURCES = ['dist', 'package.json', 'package-lock.json'];
+
 /**
  * The example's newest generation with `installer: true` (Node.js and Cairn inside), as generation 1: a
- * variant of the example's spec, built once per set of inputs like the example.
+ * variant of the example's spec, built once per set of inputs like the example, and per packed Cairn.
  */
 export function builtInstallerSystem(): Promise<BuiltSystem> {
-  return builtSystem('installer', ['generation-3.system.yaml'], (text) => `${text}installer: true\nlabel: Cairn installer example\n`.replace(/^label: .*\n/m, ''));
+  return builtSystem('installer', ['generation-3.system.yaml'], (text) => `${text}installer: true\nlabel: Cairn installer example\n`.replace(/^label: .*\n/m, ''), PACKED_SOURCES);
 }
 
 /**
  * Builds the specs of examples/system named in `specs` in turn into one profile, a day apart, the last on the
  * example's date, with `edit` applied to their text; cached by the inputs (and by what `edit` adds).
  */
-async function builtSystem(variant: string, specs: readonly string[], edit: (text: string) => string = (text) => text): Promise<BuiltSystem> {
+async function builtSystem(variant: string, specs: readonly string[], edit: (text: string) => string = (text) => text, packed: readonly string[] = []): Promise<BuiltSystem> {
   const deb = await ensureTestKernelPackage();
   const examples = join(repoRoot, 'examples', 'system');
-  const key = `${variant}-${await inputsKey(deb, examples, edit(''))}`;
+  const key = `${variant}-${await inputsKey(deb, examples, edit(''), packed)}`;
   const systems = join(cacheDirectory(), 'systems');
   const root = join(systems, key, 'sysroot');
   if (!(await exists(root))) {
@@ -90,25 +93,27 @@ async function builtSystem(variant: string, specs: readonly string[], edit: (tex
   };
 }
 
-async function inputsKey(deb: string, specs: string, edit: string): Promise<string> {
+async function inputsKey(deb: string, specs: string, edit: string, packed: readonly string[]): Promise<string> {
   const hash = createHash('sha256').update(`${edit}\0`);
   const debInfo = await stat(deb);
   hash.update(`${deb}\0${debInfo.size}\0`);
   for (const name of (await readdir(specs)).sort()) hash.update(`${name}\0`).update(await readFile(join(specs, name)));
   const busybox = await stat('/bin/busybox').catch(() => undefined);
   hash.update(`busybox\0${busybox?.size ?? 0}\0${busybox?.mtimeMs ?? 0}\0`);
-  for (const file of (await Promise.all(BUILDER_SOURCES.map((d) => sourceFiles(join(repoRoot, d))))).flat().sort()) {
+  const builder = await Promise.all(BUILDER_SOURCES.map((d) => sourceFiles(join(repoRoot, d), '.ts')));
+  const packedFiles = await Promise.all(packed.map(async (p) => ((await stat(join(repoRoot, p))).isDirectory() ? sourceFiles(join(repoRoot, p), '.js') : [join(repoRoot, p)])));
+  for (const file of [...builder, ...packedFiles].flat().sort()) {
     hash.update(`${file.slice(repoRoot.length)}\0`).update(await readFile(file));
   }
   return hash.digest('hex').slice(0, 20);
 }
 
-async function sourceFiles(directory: string): Promise<string[]> {
+async function sourceFiles(directory: string, extension: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(directory, { withFileTypes: true })) {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) found.push(...(await sourceFiles(path)));
-    else if (entry.name.endsWith('.ts')) found.push(path);
+    if (entry.isDirectory()) found.push(...(await sourceFiles(path, extension)));
+    else if (entry.name.endsWith(extension)) found.push(path);
   }
   return found;
 }
