@@ -131,6 +131,9 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
   return { workDir, varsCopy, remove };
 }
 
+/** How often waiters look at new console output at most. */
+const NOTIFY_INTERVAL_MS = 25;
+
 /** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
@@ -138,6 +141,7 @@ export class QemuMachine {
   private strippedUpTo = 0;
   private readonly waiters = new Set<() => void>();
   private finished = false;
+  private notifyPending = false;
 
   private constructor(
     private readonly tool: RunningTool,
@@ -231,7 +235,15 @@ export class QemuMachine {
 
   private append(chunk: string): void {
     this.text += chunk;
-    this.notify();
+    // Waiters match against the whole console, so they are woken once per NOTIFY_INTERVAL_MS rather than per
+    // chunk: a burst of small chunks is taken off the pipe first (a reader too slow to drain it, on a busy
+    // machine, makes the guest's serial port drop bytes).
+    if (this.notifyPending) return;
+    this.notifyPending = true;
+    setTimeout(() => {
+      this.notifyPending = false;
+      this.notify();
+    }, NOTIFY_INTERVAL_MS);
   }
 
   private notify(): void {

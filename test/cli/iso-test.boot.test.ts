@@ -57,7 +57,7 @@ boots('SeaBIOS from a CD: the panicking generation fails with its panic, the one
   for (const [boot, n] of [[broken!, 2], [bare!, 1]] as const) {
     const words = boot.commandLine!.split(' ');
     assert.ok(words.includes(`init=${system.toplevels.get(n)}/init`) && words.includes(`cairn.quiet=${n}`), `generation ${n} was chosen: ${boot.commandLine}`);
-    assert.ok(boot.commandLine!.endsWith(` ${APPENDED}`), 'the serial console was appended in the menu');
+    assert.ok(boot.commandLine!.endsWith(` ${APPENDED}`), `the serial console was appended in the menu: ${boot.commandLine}`);
   }
   assert.equal([bare!.initProcess, bare!.prompt], ['/init', null]);
   assert.match(bare!.reason!, /^the kernel ran \/init, but stage 2 did not start \(no "cairn stage 2: started"\) before /);
