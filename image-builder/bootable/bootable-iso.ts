@@ -28,6 +28,7 @@ import type { IsoExtensions } from '../layout/iso-layout.js';
 import { ISOLINUX_LOAD_SECTORS } from '../layout/plan-el-torito.js';
 import { HYBRID_IMAGE_ALIGNMENT } from '../layout/plan-hybrid-tables.js';
 import { scanSources } from '../scan-sources.js';
+import { LIVE_PARAM } from '../system/stage-1.js';
 import { ESP_GROUP_ID, planIsoEsp, planSecureBootIsoEsp } from './esp-in-iso.js';
 
 export const ISOLINUX_DIRECTORY = '/isolinux';
@@ -45,6 +46,15 @@ export const ISO_GRUB_CONFIG_PATH = '/boot/grub/grub.cfg';
 const ISO_MARKER_PREFIX = '/.disk/cairn-';
 
 const DEFAULT_BOOT: NonNullable<ImageSpec['boot']> = { bios: true, uefi: true, timeout: 10, serial: true, kernelParams: [], secureBoot: false };
+
+/**
+ * What every entry of a bootable ISO gets after the generation's own parameters: the volume id stage 1
+ * finds the medium by (live boot), and with a serial menu, the kernel's console on the first VT and on the
+ * first serial port (the last is /dev/console, where stage 1 opens its rescue shell first).
+ */
+export function liveParams(volumeId: string, serial: boolean): string[] {
+  return [`${LIVE_PARAM}=${volumeId}`, ...(serial ? ['console=tty0', 'console=ttyS0,115200'] : [])];
+}
 
 export interface BootableParts {
   /** The image's date: the one given, else the newest of the sources and the generations' dates. */
@@ -95,7 +105,7 @@ export async function addBootableParts(
       hint: 'restore the missing files, or leave those generations out with generations: in the spec',
     });
   }
-  const menu = buildBootMenu(profile, { generations, extraParams: boot.kernelParams, missing });
+  const menu = buildBootMenu(profile, { generations, extraParams: [...liveParams(spec.volumeId, boot.serial), ...boot.kernelParams], missing });
 
   if (systemdBoot !== undefined) await checkEspFileSizes(root, bootFilesOf(menu), file);
   const kernelSignatures = chain === undefined ? undefined : await checkKernelSignatures(await kernelsOf(root, menu), chain.vendor, file);

@@ -115,7 +115,7 @@ export async function inspectSecureBoot(context: InspectContext): Promise<Secure
     // The kernels of the UEFI menu, read where the loader reads them.
     const menus = await inspectBootMenus(context);
     const uefiMenu = menus?.menus.find((m) => m.firmware === 'uefi');
-    const kernelsOn = uefiMenu?.kernelsOn ?? 'esp';
+    const kernelsOn = uefiMenu?.kernelsOn ?? uefiMenu?.configOn ?? 'esp';
     const byKernel = new Map<string, string[]>();
     for (const entry of uefiMenu?.entries ?? []) byKernel.set(entry.kernel, [...(byKernel.get(entry.kernel) ?? []), entry.generation === undefined ? `"${entry.title}"` : `generation ${entry.generation}`]);
     const kernels: ChainFileReport[] = [];
