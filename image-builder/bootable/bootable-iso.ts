@@ -146,7 +146,9 @@ export async function addBootableParts(
   }
 
   // Secure Boot: GRUB's menu, with the ISO (found by its marker) as the root and the kernels at their ISO paths.
-  const grubConfig = chain === undefined ? undefined : renderGrubConfig(menu, { loaderPath: isoPath, timeout: boot.timeout, serial: boot.serial, searchFile: isoMarkerPath(seed) });
+  // Only UEFI firmware starts this GRUB (BIOS boots isolinux), and its console reads the serial port already.
+  const grubConfig =
+    chain === undefined ? undefined : renderGrubConfig(menu, { loaderPath: isoPath, timeout: boot.timeout, serial: boot.serial, firmwareReadsSerial: true, searchFile: isoMarkerPath(seed) });
   if (grubConfig !== undefined) {
     const info = `Cairn ${spec.volumeId} (generations ${selected.map((g) => g.number).sort((a, b) => b - a).join(', ')}) ${date.toISOString().slice(0, 10)}`;
     addSecureBootFiles(tree, { grubConfig, marker: isoMarkerPath(seed), info, mtime, origin: `${file}: boot.secureBoot` });

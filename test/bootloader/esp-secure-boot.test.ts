@@ -28,6 +28,7 @@ interface Context {
 interface Listed {
   loader: string | null;
   removableLoader: string | null;
+  firmware: string;
   entries: { id: string; isDefault: boolean; missing: string[] }[];
 }
 
@@ -86,7 +87,7 @@ sb('the ESP holds shim as BOOTX64.EFI, the signed GRUB and the MOK manager besid
     assert.ok(entry.params.includes(`init=${context.system.toplevels.get(Number(entry.id.split('-').pop()))}/init`));
   }
   const listed = JSON.parse((await cairnOk(['boot', 'list', '--esp', context.esp, '--json'])).stdout) as Listed;
-  assert.equal([listed.loader, listed.removableLoader], ['grub', 'shim']);
+  assert.equal([listed.loader, listed.removableLoader, listed.firmware], ['grub', 'shim', 'uefi'], "shim's GRUB reads grub.cfg: not taken for GRUB for BIOS");
   assert.equal(listed.entries.map((e) => [e.id, e.isDefault, e.missing]), [['cairn-generation-2', true, []], ['cairn-generation-1', false, []]]);
 });
 
@@ -123,6 +124,9 @@ sb('bad input: --secure-boot with systemd-boot, the signed files without --secur
   const usage = await cairn([...install, '--shim', context.signed.shim]);
   assert.is(usage.code, 2, usage.stderr);
   assert.match(usage.stderr, /--shim, --signed-grub and --mok-manager name the files of the Secure Boot chain: they need --secure-boot/);
+  const bios = await cairn([...install, '--secure-boot', '--firmware', 'bios', ...chainFlags(context.signed)]);
+  assert.is(bios.code, 2, bios.stderr);
+  assert.match(bios.stderr, /--secure-boot installs a chain that UEFI firmware checks; --firmware bios boots through GRUB for BIOS alone, which Secure Boot does not concern: give --firmware uefi or both, or leave out --secure-boot/);
   // This host has the signed files only in the test cache, never installed: every one is named with its package.
   for (const path of ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/mmx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed']) {
     assert.not.ok(existsSync(path), `this test needs a host without ${path}`);

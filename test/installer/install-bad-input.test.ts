@@ -66,7 +66,7 @@ bad('answers with unknown keys and wrong types: every problem at once, with key 
   assert.match(stderr, /users\[0\]\.name: expected a user name/);
 });
 
-bad('secureBoot: without the signed packages (each named), with bootloader systemd-boot, with a generation whose kernel is unsigned: refused, nothing written', async (context) => {
+bad('secureBoot: without the signed packages (each named), with bootloader systemd-boot, with firmware bios, with a generation whose kernel is unsigned: refused, nothing written', async (context) => {
   for (const path of ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/mmx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed']) {
     assert.not.ok(await exists(path), `this test needs a host without ${path}`);
   }
@@ -77,6 +77,7 @@ bad('secureBoot: without the signed packages (each named), with bootloader syste
   const signed = await ensureSignedBootFiles();
   const files = `secureBoot: { shim: ${signed.shim}, grub: ${signed.grub}, mokManager: ${signed.mokManager} }`;
   await refused(context, `version: 1\n${files}\nbootloader: systemd-boot\nconfirm: true\n`, [], /secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says systemd-boot, which the distribution does not sign; nothing was written/);
+  await refused(context, `version: 1\n${files}\nfirmware: bios\nconfirm: true\n`, [], /secureBoot: Secure Boot is checked by UEFI firmware, and the disk is to boot on BIOS only \(firmware: bios\); nothing was written/);
   // A source whose newest generation runs an unsigned kernel: named, and the disk never written.
   const unsigned = join(context.dir, 'vmlinuz-unsigned');
   await writeFile(unsigned, withoutCertificates(new Uint8Array(await readFile(await ensureTestKernel()))));
