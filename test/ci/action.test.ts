@@ -14,9 +14,9 @@ import { parse } from 'yaml';
 import { run } from '../../lib/run.js';
 import { sha256File } from '../../system/store-hash.js';
 import { runAction } from '../support/action-runner.js';
+import { builtExampleSystem } from '../support/built-system.js';
 import { ISO_EPOCH, writeBootableSpec } from '../support/bootable-iso.js';
 import { repoRoot } from '../support/cli.js';
-import { makeExampleSystem } from '../support/example-system.js';
 import { junitCases, validateJunit } from '../support/junit.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -67,7 +67,8 @@ action('action.yml validates against the published schema for actions, which rej
 });
 
 action('the action installs Cairn, builds the ISO from the spec, boot-tests it, and gives the ISO’s path, checksum and JUnit report as outputs', async ({ dir, workspace }) => {
-  const system = await makeExampleSystem(workspace);
+  // The bundled example built for real: its generations have a stage 2, which iso test waits for.
+  const system = await builtExampleSystem();
   await mkdir(join(workspace, 'images'));
   await writeBootableSpec(join(workspace, 'images'), system.root, { name: 'live.yaml', volumeId: 'CAIRN_ACTION' });
   const result = await runAction(repoRoot, workspace, join(dir, 'runner'), { spec: 'images/live.yaml', 'boot-test': 'true', 'boot-test-args': '--firmware bios --media cd --generation 3', date: ISO_EPOCH });
