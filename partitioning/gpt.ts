@@ -8,7 +8,7 @@
  * LBAs are plain numbers: 2^53 sectors is far beyond any disk.
  */
 import { crc32 } from './crc32.js';
-import { readGuid, writeGuid } from './guid.js';
+import { readGuid, writeGuid } from '../lib/guid.js';
 
 export const GPT = {
   signature: 'EFI PART',

@@ -8,8 +8,8 @@ import { DomainError } from '../lib/errors.js';
 import { formatSize } from '../lib/size.js';
 import { FORMAT_LIMITS, defaultMountPoint, type FilesystemFormat, type Layout } from '../system/layout.js';
 import { GPT, entryArraySectors } from './gpt.js';
-import { deriveGuid, deriveUint32 } from './guid.js';
-import { gptTypeGuid, mbrTypeByte } from './partition-types.js';
+import { deriveGuid, deriveUint32 } from '../lib/guid.js';
+import { gptTypeGuid, mbrTypeByte } from '../system/partition-types.js';
 
 export const ALIGNMENT_BYTES = 1024 * 1024;
 

@@ -16,8 +16,8 @@ import { ValidationError, type Problem } from '../lib/errors.js';
 import { describeIssues, formatKeyPath } from '../lib/schema.js';
 import { formatSize, parseSize, type SizeSpec } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
-import { isGuid } from '../partitioning/guid.js';
-import { MBR_TYPE_PATTERN, PARTITION_TYPE_NAMES } from '../partitioning/partition-types.js';
+import { isGuid } from '../lib/guid.js';
+import { MBR_TYPE_PATTERN, PARTITION_TYPE_NAMES } from './partition-types.js';
 
 export const FILESYSTEM_FORMATS = ['vfat', 'ext4', 'btrfs', 'xfs', 'swap'] as const;
 export type FilesystemFormat = (typeof FILESYSTEM_FORMATS)[number];

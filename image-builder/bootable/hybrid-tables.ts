@@ -12,9 +12,9 @@
  * Sizes and places come from the final ISO layout; ids come from a seed, so rebuilding gives the same bytes.
  */
 import { GPT, encodeGpt, entryArraySectors, newGptTable, type GptTable } from '../../partitioning/gpt.js';
-import { deriveGuid, deriveUint32 } from '../../partitioning/guid.js';
+import { deriveGuid, deriveUint32 } from '../../lib/guid.js';
 import { encodeMbr } from '../../partitioning/mbr.js';
-import { gptTypeGuid } from '../../partitioning/partition-types.js';
+import { gptTypeGuid } from '../../system/partition-types.js';
 import type { IsoLayout } from '../layout/iso-layout.js';
 
 export const SYSTEM_AREA_SIZE = 32 * 1024;
