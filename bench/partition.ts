@@ -20,7 +20,7 @@ import { encodePlanTable } from '../partitioning/plan-table.js';
 import { planPartitions, type PartitionPlan } from '../partitioning/plan.js';
 import { identityOfImage, resolveTarget } from '../partitioning/target.js';
 import { run } from '../lib/run.js';
-import { repoRoot } from '../test/support/cli.js';
+import { repoRoot } from '../scripts/repo-root.js';
 
 const TiB = 1024 ** 4;
 const GiB = 1024 ** 3;

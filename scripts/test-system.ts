@@ -7,17 +7,17 @@
  *   node --import tsx scripts/test-system.ts     # fetch/build, print the two paths
  */
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
 import { run, runBinary } from '../lib/run.js';
+import { repoRoot } from './repo-root.js';
 
 /** What the test /init prints, followed by the kernel command line. */
 export const TEST_INIT_MARKER = 'CAIRN-TEST-INIT';
 /** Matches the marker line and captures the command line. */
 export const TEST_INIT_LINE = /CAIRN-TEST-INIT cmdline=\[([^\]\n]*)\]/;
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function cacheDirectory(): string {
   return process.env.CAIRN_CACHE ?? join(repoRoot, '.cache');
