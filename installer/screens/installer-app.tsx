@@ -5,44 +5,20 @@
  */
 import React, { useReducer, useRef, useState } from 'react';
 import { useApp, useInput } from 'ink';
-import type { OnProgress } from '../../lib/progress.js';
-import { currentStep, initialWizard, wizardReducer, type CustomPartition, type DraftAnswers, type LayoutChoice, type QuestionSection } from '../wizard.js';
-import { DiskScreen, type DiskChoice } from './disk/index.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
+import { currentStep, initialWizard, wizardReducer } from '../wizard.js';
+import { DiskScreen } from './disk/index.js';
 import { DoneScreen, type DoneAction } from './done/index.js';
-import { GenerationsScreen, type GenerationChoice } from './generations/index.js';
-import { HardwareScreen, type HardwareSummary } from './hardware/index.js';
+import { GenerationsScreen } from './generations/index.js';
+import { HardwareScreen } from './hardware/index.js';
 import { KeyboardScreen } from './keyboard/index.js';
-import { LayoutScreen, type LayoutPreview } from './layout/index.js';
+import { LayoutScreen } from './layout/index.js';
 import { ProgressScreen } from './progress/index.js';
 import { initialProgress, progressReducer } from './progress/state.js';
 import { SummaryScreen } from './summary/index.js';
 import { TimeZoneScreen } from './time-zone/index.js';
 import { UsersScreen } from './users/index.js';
 import { WelcomeScreen } from './welcome/index.js';
-
-/** What the screens show. */
-export interface InstallerModel {
-  /** Where the generations come from, e.g. "the live medium" or a directory. */
-  readonly source: string;
-  readonly locales: readonly string[];
-  readonly keyMaps: readonly string[];
-  readonly timeZones: readonly string[];
-  readonly hardware: HardwareSummary;
-  readonly disks: readonly DiskChoice[];
-  readonly generations: readonly GenerationChoice[];
-  /** A real disk on a live system can reboot into the result; an image file cannot. */
-  readonly canReboot: boolean;
-}
-
-/** What the screens ask of the install engine. */
-export interface InstallerEngine {
-  previewLayout(answers: DraftAnswers, choice: LayoutChoice): Promise<LayoutPreview>;
-  guidedPartitions(answers: DraftAnswers, choice: LayoutChoice): readonly CustomPartition[];
-  summarise(answers: DraftAnswers): { choices: readonly (readonly [string, string])[]; erased: readonly string[]; confirmName: string };
-  hashPassword(password: string): string;
-  /** Runs the install; resolves with lines for the done screen, rejects with an error carrying the log path. */
-  install(answers: DraftAnswers, onProgress: OnProgress, signal: AbortSignal): Promise<{ readonly lines: readonly string[] }>;
-}
 
 export interface InstallerAppProps {
   readonly model: InstallerModel;

@@ -3,8 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CancelledError } from '../../lib/errors.js';
 import { runPlainInstaller } from '../../installer/plain/plain-installer.js';
-import type { InstallerEngine, InstallerModel } from '../../installer/screens/installer-app.js';
-import type { DraftAnswers } from '../../installer/wizard.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel } from '../../installer/engine/contract.js';
 
 const model: InstallerModel = {
   source: 'the live medium',

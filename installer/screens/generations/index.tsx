@@ -1,16 +1,10 @@
 /** Which generations to copy onto the disk: all by default; the current one always (it stays current). */
 import React, { useState } from 'react';
 import { Box, Text } from 'ink';
+import type { GenerationChoice } from '../../engine/contract.js';
 import { Frame } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
 import { useBack } from '../use-back.js';
-
-export interface GenerationChoice {
-  readonly number: number;
-  /** `Generation 3 - 2026-11-20 - Cairn 1.2 (Linux 6.1.0)` */
-  readonly title: string;
-  readonly current: boolean;
-}
 
 export interface GenerationsScreenProps {
   readonly generations: readonly GenerationChoice[];

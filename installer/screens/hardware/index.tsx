@@ -1,15 +1,9 @@
 /** What detection found: the user checks it before choosing a disk. */
 import React from 'react';
 import { Box, Text, useInput } from 'ink';
+import type { HardwareSummary } from '../../engine/contract.js';
 import { Frame } from '../frame/index.js';
 import { useBack } from '../use-back.js';
-
-export interface HardwareSummary {
-  /** Label/value rows: CPU, memory, firmware, virtualisation, graphics, disks. */
-  readonly rows: readonly (readonly [string, string])[];
-  /** What detection could not read; shown, never fatal. */
-  readonly warnings: readonly string[];
-}
 
 export interface HardwareScreenProps {
   readonly summary: HardwareSummary;

@@ -5,17 +5,11 @@
  */
 import React, { useEffect, useReducer, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { CustomPartition, LayoutChoice } from '../../wizard.js';
+import type { CustomPartition, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
 import { Frame } from '../frame/index.js';
 import { TextField } from '../text-field/index.js';
 import { SelectList } from '../select-list/index.js';
 import { describeChoice, formatsFor, initialLayoutState, layoutReducer } from './state.js';
-
-/** The planned partitions of a layout on the chosen disk, or why it cannot be planned. */
-export interface LayoutPreview {
-  readonly rows: readonly string[];
-  readonly error?: string;
-}
 
 export interface LayoutScreenProps {
   readonly layout: LayoutChoice;

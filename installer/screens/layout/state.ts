@@ -1,6 +1,6 @@
 /** The layout screen's state (pure): which sub-view is open and the layout being edited. */
 import { parseSize } from '../../../lib/size.js';
-import type { CustomPartition, LayoutChoice } from '../../wizard.js';
+import type { CustomPartition, LayoutChoice } from '../../engine/contract.js';
 
 export type LayoutView =
   | { readonly kind: 'menu' }

@@ -4,7 +4,7 @@
  */
 import React, { useReducer } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { UserAnswer } from '../../wizard.js';
+import type { UserAnswer } from '../../engine/contract.js';
 import { Frame } from '../frame/index.js';
 import { TextField } from '../text-field/index.js';
 import { usersReducer, type UsersState } from './state.js';

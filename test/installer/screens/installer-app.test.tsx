@@ -1,8 +1,8 @@
 import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InstallerApp, type InstallerEngine, type InstallerModel } from '../../../installer/screens/installer-app.js';
-import type { DraftAnswers } from '../../../installer/wizard.js';
+import { InstallerApp } from '../../../installer/screens/installer-app.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel } from '../../../installer/engine/contract.js';
 import { renderScreen } from '../../support/ink.js';
 
 const model: InstallerModel = {

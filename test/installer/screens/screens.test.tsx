@@ -1,7 +1,7 @@
 import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DiskScreen, type DiskChoice } from '../../../installer/screens/disk/index.js';
+import { DiskScreen } from '../../../installer/screens/disk/index.js';
 import { DoneScreen } from '../../../installer/screens/done/index.js';
 import { GenerationsScreen } from '../../../installer/screens/generations/index.js';
 import { HardwareScreen } from '../../../installer/screens/hardware/index.js';
@@ -13,7 +13,7 @@ import { SummaryScreen } from '../../../installer/screens/summary/index.js';
 import { TimeZoneScreen } from '../../../installer/screens/time-zone/index.js';
 import { UsersScreen } from '../../../installer/screens/users/index.js';
 import { WelcomeScreen } from '../../../installer/screens/welcome/index.js';
-import type { LayoutChoice } from '../../../installer/wizard.js';
+import type { DiskChoice, LayoutChoice } from '../../../installer/engine/contract.js';
 import { renderScreen } from '../../support/ink.js';
 
 const step = { index: 2, total: 9 };
