@@ -8,22 +8,9 @@ import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from '../iso9660/constants.js';
 import { PosixFileType } from '../iso9660/rock-ridge.js';
 import { bootMenusSection } from './boot-menu-section.js';
 import { elToritoSection } from './el-torito-section.js';
-import { readIsoImage, withImage, type ImageAccess, type IsoEntry, type IsoImage } from './iso-reader.js';
+import type { InspectSection } from './inspect-section.js';
+import { readIsoImage, withImage, type IsoEntry, type IsoImage } from './iso-reader.js';
 import { partitionTablesSection } from './partition-section.js';
-
-export interface InspectContext {
-  readonly image: IsoImage;
-  readonly access: ImageAccess;
-}
-
-/** One part of the inspect report. `inspect` returns undefined when the image has nothing of the kind. */
-export interface InspectSection<T = unknown> {
-  /** Key in the JSON report's `sections`. */
-  readonly id: string;
-  readonly title: string;
-  inspect(context: InspectContext): Promise<T | undefined>;
-  render(value: T): string[];
-}
 
 export interface InspectReport {
   readonly image: IsoImage;
