@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../lib/errors.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
-import type { FileContent } from './image-tree.js';
+import type { FileContent } from './file-content.js';
 import { sha256Hex } from '../system/store-hash.js';
 import { sourceError } from './scan-sources.js';
 

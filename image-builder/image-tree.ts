@@ -6,14 +6,8 @@
  */
 import { DomainError } from '../lib/errors.js';
 import { imagePathNames, invalidNameReason, joinImagePath } from '../system/image-path.js';
+import type { FileContent } from './file-content.js';
 import type { IsoLayout } from './layout/iso-layout.js';
-
-/** Where a file's bytes come from. */
-export type FileContent =
-  /** A host file, copied in chunks when the image is written; its size is checked again then. */
-  | { readonly kind: 'host'; readonly path: string; readonly size: number }
-  /** Bytes held in memory (small generated files). */
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
 
 /** What a patch function gets: the final layout, where the file itself landed, and its original bytes. */
 export interface FilePatchContext {

@@ -19,7 +19,7 @@
  *               `padding.imageAlignment` (default 2048), then the tail (`tail.size` bytes, outside the volume)
  *   = imageSize
  */
-import type { FileContent } from '../image-tree.js';
+import type { FileContent } from '../file-content.js';
 
 /** Where something landed: its first sector, its size in bytes, the sectors it occupies. */
 export interface ExtentLocation {
