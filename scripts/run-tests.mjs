@@ -39,6 +39,7 @@ let failed = 0;
 const failures = [];
 
 function stripAnsi(text) {
+  // eslint-disable-next-line no-control-regex -- colour codes begin with ESC (U+001B)
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

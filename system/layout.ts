@@ -82,6 +82,7 @@ const partitionSchema = z.strictObject({
     .string()
     .min(1)
     .max(36)
+    // eslint-disable-next-line no-control-regex -- names with control characters (U+0000-U+001F) are refused
     .regex(/^[^\u0000-\u001f]+$/, 'no control characters')
     .describe('the partition name (GPT stores up to 36 characters); unique in the layout'),
   type: typeSchema,
