@@ -11,6 +11,7 @@ const MAX_KEPT_EXTENSION = 16;
 
 /** Replaces what Joliet cannot hold (control characters and `* / : ; ? \`) with `_`. */
 export function jolietCharactersOf(name: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters U+0000-U+001F are what Joliet forbids
   return name.replace(/[\u0000-\u001f*/:;?\\]/g, '_');
 }
 
