@@ -69,7 +69,7 @@ export function InstallerApp({ model, engine, initial, sections, onExit }: Insta
         setPhase({ kind: 'installed', lines: result.lines });
       },
       (error: unknown) => {
-        const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String((error as { logPath: unknown }).logPath) : 'the installer log';
+        const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String(error.logPath) : 'the installer log';
         setPhase({ kind: 'failed', message: error instanceof Error ? error.message : String(error), logPath });
       },
     );
@@ -119,7 +119,7 @@ export function InstallerApp({ model, engine, initial, sections, onExit }: Insta
         />
       );
     case 'users':
-      return <UsersScreen key={current} {...common} hostName={answers.hostName} users={answers.users} hashPassword={engine.hashPassword} onNext={(patch) => dispatch({ type: 'next', patch })} />;
+      return <UsersScreen key={current} {...common} hostName={answers.hostName} users={answers.users} hashPassword={(password) => engine.hashPassword(password)} onNext={(patch) => dispatch({ type: 'next', patch })} />;
     case 'generations':
       return <GenerationsScreen key={current} {...common} generations={model.generations} chosen={answers.generations} onNext={(generations) => dispatch({ type: 'next', patch: { generations } })} />;
     case 'summary': {

@@ -3,7 +3,7 @@
  * root filesystem and swap size, a layout file, or the guided partitions with sizes and filesystems edited.
  * The planned partitions for the chosen disk are shown before the user moves on.
  */
-import React, { useEffect, useReducer, useState } from 'react';
+import React, { useEffect, useEffectEvent, useReducer, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { CustomPartition, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
 import { Frame } from '../frame/index.js';
@@ -27,18 +27,22 @@ const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
 
 export function LayoutScreen({ layout, preview, guidedPartitions, step, onNext, onBack, isActive = true }: LayoutScreenProps): React.JSX.Element {
   const [state, dispatch] = useReducer(layoutReducer, layout, initialLayoutState);
-  const [planned, setPlanned] = useState<LayoutPreview | undefined>();
+  // The plan shown is the current choice's; until it arrives, none ("planning...").
+  const [plannedFor, setPlannedFor] = useState<{ readonly choice: LayoutChoice; readonly result: LayoutPreview } | undefined>();
+  const planned = plannedFor?.choice === state.choice ? plannedFor.result : undefined;
+  // Planned again when the choice changes, not when a render hands over a new `preview` function.
+  const plan = useEffectEvent((choice: LayoutChoice) => preview(choice));
   useEffect(() => {
     let current = true;
-    setPlanned(undefined);
-    void preview(state.choice).then(
-      (result) => current && setPlanned(result),
-      (error: unknown) => current && setPlanned({ rows: [], error: error instanceof Error ? error.message : String(error) }),
+    const choice = state.choice;
+    void plan(choice).then(
+      (result) => current && setPlannedFor({ choice, result }),
+      (error: unknown) => current && setPlannedFor({ choice, result: { rows: [], error: error instanceof Error ? error.message : String(error) } }),
     );
     return () => {
       current = false;
     };
-  }, [state.choice]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [state.choice]);
 
   useInput(
     (_input, key) => {

@@ -3,7 +3,7 @@
  * Enter confirms the checked set. Optional type-to-filter for long lists. ASCII markers, so it reads on a
  * serial console; active only when focused.
  */
-import React, { useEffect, useReducer, useRef } from 'react';
+import React, { useEffect, useEffectEvent, useReducer } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { initialListState, reduceList, refocus, shownItems, type ListAction, type ListItem, type ListState } from './state.js';
 
@@ -34,20 +34,24 @@ export function SelectList({ items, focus, onChoose, multiple, onFocus, filterab
     undefined,
     () => ({ list: items, state: initialListState(items, visibleCount, focus, multiple?.checked) }),
   );
+  // New items replace the list when their content changes, not whenever a render makes a new array.
   const contentKey = JSON.stringify(items);
+  const takeItems = useEffectEvent(() => dispatch({ type: 'items', items }));
   useEffect(() => {
-    if (JSON.stringify(list) !== contentKey) dispatch({ type: 'items', items });
-  }, [contentKey]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (JSON.stringify(list) !== contentKey) takeItems();
+  }, [contentKey, list]);
 
-  const handlers = useRef({ onChoose, onConfirm: multiple?.onConfirm, onFocus });
-  handlers.current = { onChoose, onConfirm: multiple?.onConfirm, onFocus };
+  // Each Enter makes a new `chosen` and is reported once, to the handlers of the render that shows it.
+  const chosen = useEffectEvent((values: readonly string[]) => {
+    if (multiple) multiple.onConfirm([...values]);
+    else onChoose?.(values[0]!);
+  });
   useEffect(() => {
-    if (state.chosen === undefined) return;
-    if (multiple) handlers.current.onConfirm?.([...state.chosen.values]);
-    else handlers.current.onChoose?.(state.chosen.values[0]!);
-  }, [state.chosen?.seq]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (state.chosen !== undefined) chosen(state.chosen.values);
+  }, [state.chosen]);
+  const focused = useEffectEvent((value: string) => onFocus?.(value));
   useEffect(() => {
-    if (state.cursor !== undefined) handlers.current.onFocus?.(state.cursor);
+    if (state.cursor !== undefined) focused(state.cursor);
   }, [state.cursor]);
 
   useInput(

@@ -2,7 +2,7 @@
  * A one-line text field: type, Backspace, Ctrl-U clears, Enter submits. `mask` shows `*` for passwords;
  * the value never appears on screen then.
  */
-import React, { useEffect, useReducer, useRef } from 'react';
+import React, { useEffect, useEffectEvent, useReducer } from 'react';
 import { Text, useInput } from 'ink';
 import { fieldReducer } from './state.js';
 
@@ -16,11 +16,11 @@ export interface TextFieldProps {
 
 export function TextField({ defaultValue = '', placeholder, mask = false, onSubmit, isActive = true }: TextFieldProps): React.JSX.Element {
   const [state, dispatch] = useReducer(fieldReducer, { value: defaultValue, submitted: undefined });
-  const submit = useRef(onSubmit);
-  submit.current = onSubmit;
+  // Each Enter makes a new `submitted` and is reported once, to the onSubmit of the render that shows it.
+  const submitted = useEffectEvent((value: string) => onSubmit(value));
   useEffect(() => {
-    if (state.submitted !== undefined) submit.current(state.submitted.value);
-  }, [state.submitted?.seq]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (state.submitted !== undefined) submitted(state.submitted.value);
+  }, [state.submitted]);
 
   useInput(
     (input, key) => {
@@ -28,6 +28,7 @@ export function TextField({ defaultValue = '', placeholder, mask = false, onSubm
       else if (key.backspace || key.delete) dispatch({ type: 'erase' });
       else if (key.ctrl && input === 'u') dispatch({ type: 'clear' });
       else if (!key.ctrl && !key.meta && !key.escape && !key.tab && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && input !== '') {
+        // eslint-disable-next-line no-control-regex -- control characters typed or pasted are dropped, never put in a field
         dispatch({ type: 'insert', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
       }
     },

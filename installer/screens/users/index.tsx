@@ -37,7 +37,7 @@ export function UsersScreen({ hostName, users, hashPassword, step, onNext, onBac
   const submit = (value: string) => {
     const next = usersReducer(state, { type: 'submit', value, keepHash });
     if (state.field === 'confirm' && next.error === undefined) {
-      const passwordHash = state.password === '' && keepHash ? existing!.passwordHash : hashPassword(state.password);
+      const passwordHash = state.password === '' && keepHash ? existing.passwordHash : hashPassword(state.password);
       onNext({ hostName: state.hostName, users: [{ name: state.userName, passwordHash }, ...users.slice(1)] });
       return;
     }

@@ -36,24 +36,24 @@ export function userNameProblem(name: string): string | undefined {
 export function usersReducer(state: UsersState, action: UsersAction): UsersState {
   if (action.type === 'previous') {
     const index = FIELDS.indexOf(state.field);
-    return { ...state, field: FIELDS[Math.max(0, index - 1)]!, password: index <= 2 ? '' : state.password, error: undefined } as UsersState;
+    return { ...state, field: FIELDS[Math.max(0, index - 1)]!, password: index <= 2 ? '' : state.password, error: undefined };
   }
   const value = action.value;
   switch (state.field) {
     case 'hostName': {
       const problem = hostNameProblem(value.trim());
-      return problem ? { ...state, error: problem } : { ...state, hostName: value.trim(), field: 'userName', error: undefined } as UsersState;
+      return problem ? { ...state, error: problem } : { ...state, hostName: value.trim(), field: 'userName', error: undefined };
     }
     case 'userName': {
       const problem = userNameProblem(value.trim());
-      return problem ? { ...state, error: problem } : { ...state, userName: value.trim(), field: 'password', error: undefined } as UsersState;
+      return problem ? { ...state, error: problem } : { ...state, userName: value.trim(), field: 'password', error: undefined };
     }
     case 'password':
-      if (value === '' && action.keepHash) return { ...state, password: '', field: 'confirm', error: undefined } as UsersState;
+      if (value === '' && action.keepHash) return { ...state, password: '', field: 'confirm', error: undefined };
       if (value.length < 1) return { ...state, error: 'give a password' };
-      return { ...state, password: value, field: 'confirm', error: undefined } as UsersState;
+      return { ...state, password: value, field: 'confirm', error: undefined };
     case 'confirm':
       if (value !== state.password) return { ...state, field: 'password', password: '', error: 'the two passwords differ; type it again' };
-      return { ...state, error: undefined } as UsersState;
+      return { ...state, error: undefined };
   }
 }
