@@ -5,7 +5,7 @@ import { formatSize, parseByteSize } from '../../lib/size.js';
 import { loadYamlFile } from '../../lib/yaml.js';
 import { applyPlan } from '../../partitioning/apply.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
-import { describeDisk, discoverDisks, loadDiskInventory, parseDiskInventory, recordDiskInventory, saveDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
+import { describeDisk, loadDiskInventory, parseDiskInventory, recordDiskInventory, saveDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import { minimumDiskBytes, planPartitions, type PartitionPlan } from '../../partitioning/plan.js';
