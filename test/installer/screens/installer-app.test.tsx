@@ -1,4 +1,3 @@
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InstallerApp } from '../../../installer/screens/installer-app.js';
@@ -35,7 +34,7 @@ const initial: DraftAnswers = {
 
 function fakeEngine(installed: DraftAnswers[]): InstallerEngine {
   return {
-    previewLayout: async (_answers, choice) => ({ rows: [`${choice.kind} layout on the disk`] }),
+    previewLayout: (_answers, choice) => Promise.resolve({ rows: [`${choice.kind} layout on the disk`] }),
     guidedPartitions: () => [{ name: 'root', type: 'root', size: '100%', format: 'ext4' }],
     summarise: (answers) => ({
       choices: [['Disk', answers.disk ?? '?'], ['Keyboard', answers.keyMap], ['Generations', answers.generations.join(', ')]],
@@ -43,11 +42,11 @@ function fakeEngine(installed: DraftAnswers[]): InstallerEngine {
       confirmName: answers.disk!.replace('/dev/', ''),
     }),
     hashPassword: (password) => `hash:${password}`,
-    install: async (answers, onProgress) => {
+    install: (answers, onProgress) => {
       installed.push(answers);
       onProgress({ kind: 'phase', phase: 'copy', title: 'Copying generations', total: 2, unit: 'items' });
       onProgress({ kind: 'progress', phase: 'copy', done: 2, total: 2, unit: 'items' });
-      return { lines: [`Installed onto ${answers.disk}`] };
+      return Promise.resolve({ lines: [`Installed onto ${answers.disk}`] });
     },
   };
 }

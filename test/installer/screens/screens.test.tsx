@@ -1,4 +1,3 @@
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DiskScreen } from '../../../installer/screens/disk/index.js';
@@ -96,12 +95,13 @@ test('disk: refused disks are shown with the reason and skipped; the focused dis
 
 test('layout: guided settings, a preview of the plan, editing sizes, and errors that block continuing', async () => {
   const chosen: LayoutChoice[] = [];
-  const preview = async (choice: LayoutChoice) => {
+  const planOf = (choice: LayoutChoice) => {
     if (choice.kind === 'file') return { rows: [], error: `${choice.path}: no such file` };
     if (choice.kind === 'custom') return { rows: choice.partitions.map((p) => `${p.name} ${p.size} ${p.format}`) };
     if (choice.kind === 'inline') return { rows: [] };
     return { rows: [`ESP 512M vfat`, ...(choice.swap === 'none' ? [] : [`swap ${choice.swap}`]), `root 100% ${choice.filesystem}`] };
   };
+  const preview = (choice: LayoutChoice) => Promise.resolve(planOf(choice));
   const screen = await renderScreen(
     <LayoutScreen
       layout={{ kind: 'guided', filesystem: 'ext4', swap: 'none' }}
