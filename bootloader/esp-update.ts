@@ -147,7 +147,7 @@ async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly Target
 }
 
 /** The loader's configuration files for a menu, as ESP targets: entries, then loader.conf or grub.cfg. */
-export function renderEspConfig(loader: EspLoader, menu: BootMenu, options: RenderOptions): TargetFile[] {
+function renderEspConfig(loader: EspLoader, menu: BootMenu, options: RenderOptions): TargetFile[] {
   if (loader === 'grub') return [{ path: GRUB_CONFIG_PATH, role: 'config', content: { kind: 'text', text: renderGrubConfig(menu, options) } }];
   const config = renderSystemdBoot(menu, options);
   return [

@@ -10,21 +10,21 @@ import { UserError } from '../lib/errors.js';
 import { run } from '../lib/run.js';
 import { describePackage, findDistroFile, requireTools, type DistroFile } from '../lib/tools.js';
 
-export const SYSTEMD_BOOT_EFI: DistroFile = {
+const SYSTEMD_BOOT_EFI: DistroFile = {
   description: 'systemd-bootx64.efi (the systemd-boot UEFI boot loader)',
   candidates: ['/usr/lib/systemd/boot/efi/systemd-bootx64.efi', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi.signed'],
   packages: { debian: 'systemd-boot-efi', fedora: 'systemd-boot-unsigned', arch: 'systemd' },
 };
 
 /** `normal.mod` stands for the whole x86_64-efi module directory. */
-export const GRUB_EFI_MODULES: DistroFile = {
+const GRUB_EFI_MODULES: DistroFile = {
   description: 'the GRUB x86_64-efi modules (normal.mod)',
   candidates: ['/usr/lib/grub/x86_64-efi/normal.mod', '/usr/lib64/grub/x86_64-efi/normal.mod', '/usr/share/grub2/x86_64-efi/normal.mod'],
   packages: { debian: 'grub-efi-amd64-bin', fedora: 'grub2-efi-x64-modules', arch: 'grub' },
 };
 
 /** What Cairn's GRUB menus use: filesystems of ESPs and ISOs, the Linux loader, serial console, search. */
-export const GRUB_IMAGE_MODULES = [
+const GRUB_IMAGE_MODULES = [
   'all_video',
   'configfile',
   'echo',
@@ -54,7 +54,7 @@ export function findSystemdBoot(explicit?: string): string {
 }
 
 /** The GRUB x86_64-efi module directory; an explicit directory wins and must hold normal.mod. */
-export async function findGrubModules(explicit?: string): Promise<string> {
+async function findGrubModules(explicit?: string): Promise<string> {
   if (explicit !== undefined) {
     try {
       await stat(join(explicit, 'normal.mod'));
@@ -107,7 +107,7 @@ function syslinuxModule(name: string): DistroFile {
 }
 
 /** isolinux, its hybrid MBR and the BIOS modules its menu needs, from the syslinux packages. */
-export const ISOLINUX_FILES = {
+const ISOLINUX_FILES = {
   'isolinux.bin': {
     description: 'isolinux.bin (the BIOS boot loader for CDs)',
     candidates: ['/usr/lib/ISOLINUX/isolinux.bin', '/usr/share/syslinux/isolinux.bin', '/usr/lib/syslinux/bios/isolinux.bin'],

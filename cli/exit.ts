@@ -6,7 +6,7 @@ import { CommanderError } from 'commander';
 import { ProcessError, UsageError, UserError } from '../lib/errors.js';
 import { style } from './terminal.js';
 
-export const EXIT_OK = 0;
+const EXIT_OK = 0;
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;

@@ -54,7 +54,7 @@ export async function buildIsoImage(request: IsoBuildRequest): Promise<IsoBuildR
 }
 
 /** Every content that may be shared: files of the tree (unless patched) and hidden or group extents from files or bytes. */
-export function dedupCandidates(tree: ImageTree, extensions: IsoExtensions | undefined): DedupCandidate[] {
+function dedupCandidates(tree: ImageTree, extensions: IsoExtensions | undefined): DedupCandidate[] {
   const candidates: DedupCandidate[] = [];
   const visit = (directory: ImageDirectory) => {
     for (const node of directory.entries.values()) {

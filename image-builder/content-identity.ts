@@ -137,7 +137,7 @@ function sizeOf(content: FileContent): number {
 }
 
 /** `image.yaml: files[2] (/src/vmlinuz)`: a candidate's origin with its host path, for messages. */
-export function describeCandidate(candidate: DedupCandidate): string {
+function describeCandidate(candidate: DedupCandidate): string {
   return candidate.content.kind === 'host' ? `${candidate.origin} (${candidate.content.path})` : candidate.origin;
 }
 

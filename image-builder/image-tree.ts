@@ -66,7 +66,7 @@ export interface ImageDirectory {
 export type ImageNode = ImageFile | ImageSymlink | ImageDirectory;
 
 /** The mode directories get when nothing says otherwise. */
-export const IMPLICIT_DIRECTORY_MODE = 0o755;
+const IMPLICIT_DIRECTORY_MODE = 0o755;
 
 export function newDirectory(options: { mode?: number; mtime?: number; origin: string; source?: string; implicit?: boolean }): ImageDirectory {
   return {

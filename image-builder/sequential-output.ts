@@ -13,7 +13,7 @@ import { sourceError } from './scan-sources.js';
 const writeAsync = promisify(write);
 const ftruncateAsync = promisify(ftruncate);
 
-export const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
+const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
 
 export class SequentialOutput {
   private readonly buffers: [Buffer, Buffer];

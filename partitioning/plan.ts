@@ -208,7 +208,7 @@ export function planPartitions(layout: Layout, disk: DiskIdentity, options: { re
 }
 
 /** A FAT volume id as blkid prints it: `1234-ABCD`. */
-export function vfatVolumeId(value: number): string {
+function vfatVolumeId(value: number): string {
   const hex = (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
   return `${hex.slice(0, 4)}-${hex.slice(4)}`;
 }

@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer';
 
 /** Longest name Cairn accepts: what Linux and most filesystems allow (NAME_MAX), in UTF-8 bytes. */
-export const MAX_NAME_BYTES = 255;
+const MAX_NAME_BYTES = 255;
 
 /** Why a name cannot be a file name on the image, or undefined when it can. */
 export function invalidNameReason(name: string): string | undefined {

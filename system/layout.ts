@@ -119,7 +119,7 @@ export function defaultMountPoint(partition: Pick<LayoutPartition, 'type' | 'for
 }
 
 /** Checks the rules that span keys; returns the problems (with key paths), empty when the layout is sound. */
-export function checkLayout(
+function checkLayout(
   layout: { readonly table: Layout['table']; readonly partitions: readonly (LayoutPartition | undefined)[] },
   source: Pick<LoadedYaml, 'file' | 'locate'>,
 ): Problem[] {

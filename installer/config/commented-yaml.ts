@@ -16,7 +16,7 @@ export interface KeyComment {
 }
 
 /** The line that tells editors (yaml-language-server) which JSON Schema a file follows. */
-export function schemaLine(schemaReference: string): string {
+function schemaLine(schemaReference: string): string {
   return `# yaml-language-server: $schema=${schemaReference}`;
 }
 
