@@ -1,5 +1,5 @@
 /**
- * The single exit point (STYLE.md 4): every error ends here and becomes a message and an exit code.
+ * Where every error ends (STYLE.md 4): it becomes a message and the exit code main.ts exits with.
  * 0 success, 1 a user error (bad input, a failed tool, a refused disk), 2 a usage error, 70 a bug in Cairn.
  */
 import { CommanderError } from 'commander';

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { compareCodePoints } from '../lib/code-point-order.js';
 
 const HASH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
 /** A store entry's base name: hash, dash, name. */
@@ -63,8 +64,4 @@ export async function sha256File(path: string): Promise<string> {
 
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function compareCodePoints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

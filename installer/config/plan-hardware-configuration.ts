@@ -15,7 +15,7 @@
 import { posix } from 'node:path';
 import { DomainError } from '../../lib/errors.js';
 import type { FileSystemEntry, GuestSupport, HardwareConfiguration, VmKind } from '../../system/hardware-configuration.js';
-import { compareCodePoints } from '../hardware/code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import type { PlatformReport } from '../hardware/platform.js';
 import { isFireWireOrUsbClass, isStorageClass, decodePciClass } from '../hardware/pci-classes.js';
 import { isBootKeyboard, isMassStorage } from '../hardware/usb.js';

@@ -5,7 +5,7 @@
  * smartctl, dmidecode, ethtool) run only when /sys shows there is something for them to describe, and all at
  * once.
  */
-import { compareCodePoints } from './code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import { HostFiles, type HardwareProblem } from './host-files.js';
 import { isDisplayClass, decodePciClass } from './pci-classes.js';
 import { detectPlatform, type PlatformReport } from './platform.js';

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { errnoCode, messageOf } from '../../lib/errors.js';
-import { compareCodePoints } from './code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import type { FileTree } from './file-tree.js';
 
 /** Something detection could not read or understand, with where it looked. */

@@ -5,7 +5,7 @@
  *
  * (`(F)` marks a failed member, `(S)` a spare); the following indented lines hold sizes and sync state.
  */
-import { compareCodePoints } from './code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 
 export interface MdstatArray {
   readonly name: string;

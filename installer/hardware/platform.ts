@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import { detectBlockDevices, type BlockDevice } from './block-devices.js';
-import { compareCodePoints } from './code-point-order.js';
+import { compareCodePoints } from '../../lib/code-point-order.js';
 import { decodeCpuinfo, type CpuInfo } from './cpuinfo.js';
 import { moduleOfDriver } from './driver-module.js';
 import { detectFirmware, type Firmware } from './firmware.js';
