@@ -1,13 +1,15 @@
 // ESLint for `npm run lint`: typescript-eslint's type-checked recommended rules on every TypeScript file, the
-// rules of hooks on the Ink screens, and ESLint's recommended rules on the few JavaScript files. The dependency
+// rules of hooks on the Ink screens and their hooks, and ESLint's recommended rules on the few JavaScript files. The dependency
 // rule (which folder may import which) is dependency-cruiser's job: .dependency-cruiser.cjs.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'build/'] },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],
@@ -15,7 +17,6 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // A leading underscore marks a value left unused on purpose (a parameter an interface requires, a key
       // taken out of an object by destructuring); anything else unused is an error.
@@ -29,7 +30,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.tsx'],
+    // The screens and their hooks (use-back.ts), and the tests that render them.
+    files: ['installer/screens/**', '**/*.tsx'],
     extends: [reactHooks.configs.flat.recommended],
     rules: { 'react-hooks/exhaustive-deps': 'error' },
   },
