@@ -1,6 +1,6 @@
 // ESLint for `npm run lint`: typescript-eslint's type-checked recommended rules on every TypeScript file, the
-// rules of hooks on the Ink screens and their hooks, and ESLint's recommended rules on the few JavaScript files. The dependency
-// rule (which folder may import which) is dependency-cruiser's job: .dependency-cruiser.cjs.
+// rules of hooks on the Ink screens and their hooks, and ESLint's recommended rules on the few JavaScript files.
+// The dependency rule (which folder may import which) is dependency-cruiser's job: .dependency-cruiser.cjs.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import reactHooks from 'eslint-plugin-react-hooks';
