@@ -27,7 +27,7 @@ export interface CpuSpec {
 }
 
 /** /proc/cpuinfo: one block per logical CPU, keys padded with tabs as the kernel prints them. */
-export function cpuinfo(spec: CpuSpec): string {
+function cpuinfo(spec: CpuSpec): string {
   const field = (key: string, value: string | number) => `${key}${key.length < 8 ? '\t\t' : '\t'}: ${value}`;
   const blocks: string[] = [];
   const siblings = spec.coresPerSocket * spec.threadsPerCore;
