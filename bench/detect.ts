@@ -31,7 +31,7 @@ async function work(mode: Mode): Promise<void> {
     return;
   }
   const { detectHardware, detectPlatformOnly } = await import('../installer/hardware/detect-hardware.js');
-  const { liveHardwareSource } = await import('../installer/hardware/recording.js');
+  const { liveHardwareSource } = await import('../installer/hardware/hardware-source.js');
   const start = performance.now();
   await (mode === 'cairn' ? detectHardware(liveHardwareSource()) : detectPlatformOnly(liveHardwareSource()));
   process.stdout.write(`${performance.now() - start}\n`);

@@ -1,6 +1,6 @@
 /**
  * `boot update` and `boot install`: read the profile, build the menu, describe the kernels and initrds,
- * read the ESP, plan (pure), then apply. Everything that can be refused (a missing loader binary, a label a
+ * read the ESP, plan (pure), then apply, holding the ESP's lock from the read to the last write. Everything that can be refused (a missing loader binary, a label a
  * loader cannot hold, an ESP too small) is refused during planning, before the first write.
  */
 import { readFile } from 'node:fs/promises';
@@ -21,7 +21,8 @@ import {
   type EspLoader,
 } from './esp-layout.js';
 import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
-import { checkEspDirectory, detectEspLoader, readEspState, type ObservedEsp } from './esp-state.js';
+import { withEspLock } from './esp-lock.js';
+import { checkEspDirectory, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
 import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
 import type { RenderOptions } from './loader-menu.js';
@@ -51,6 +52,8 @@ export interface EspUpdateOptions {
   readonly onProgress?: OnProgress;
   /** Fault-injection hook (tests): see ApplyOptions. */
   readonly afterStep?: ApplyOptions['afterStep'];
+  /** How long to wait for another update of the same ESP (ms; default a minute). */
+  readonly lockWaitMs?: number;
 }
 
 export interface EspInstallOptions extends EspUpdateOptions {
@@ -90,8 +93,17 @@ function loaderFile(path: string, bytes: Uint8Array): TargetFile {
 }
 
 async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined): Promise<EspUpdateResult> {
-  const onProgress = options.onProgress;
   const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
+  if (options.dryRun) return readPlanApply(options, loaderFiles, filesystem);
+  // Read, plan and write under the ESP's lock: another update cannot change what this one planned against.
+  return withEspLock(options.esp, () => readPlanApply(options, loaderFiles, filesystem), {
+    ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+}
+
+async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem): Promise<EspUpdateResult> {
+  const onProgress = options.onProgress;
   onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
   const profile = await readProfile(options.root, options.profile);
   for (const problem of profile.problems) onProgress?.({ kind: 'warning', message: `skipped: ${formatProblem(problem)}` });

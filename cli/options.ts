@@ -33,6 +33,11 @@ export function rootOf(options: { root: string }): string {
   return resolve(options.root);
 }
 
+/** "1 file", "3 files": a number with its noun. */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** JSON output: stable, two-space indented, one trailing newline. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -17,6 +17,7 @@ const GROUPS: Readonly<Record<string, () => Promise<Command>>> = {
   detect: async () => (await import('./commands/detect.js')).detectCommand(),
   'generate-config': async () => (await import('./commands/generate-config.js')).generateConfigCommand(),
   config: async () => (await import('./commands/config.js')).configCommand(),
+  initrd: async () => (await import('./commands/initrd.js')).initrdCommand(),
 };
 
 function packageVersion(): string {

@@ -1,15 +1,19 @@
 /**
- * `cairn iso build`: an image spec turned into an ISO by either engine. The image's date is `--date`, else
- * SOURCE_DATE_EPOCH, else the newest modification time among the sources: never the clock.
+ * `cairn iso build`: an image spec turned into an ISO by either engine, or (`dryRun`, Cairn's engine) into
+ * the plan of one, with nothing written. The image's date is `--date`, else SOURCE_DATE_EPOCH, else the
+ * newest modification time among the sources: never the clock.
  */
 import { UserError } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
 import { addBootableParts, type BootableParts } from './bootable/bootable-iso.js';
 import type { LoadedImageSpec } from '../system/image-spec.js';
-import { buildIsoImage, checkOutputFolder } from './build-iso.js';
+import { checkOutputFolder, planIsoImage } from './build-iso.js';
 import { ImageTree } from './image-tree.js';
+import type { IsoExtensions } from './layout/iso-layout.js';
+import type { IsoPlan } from './layout/iso-plan.js';
 import { scanSources, type HostSource } from './scan-sources.js';
 import { checkSymlinkLoops } from './symlink-loops.js';
+import { writeIsoImage } from './write-image.js';
 import { buildWithXorriso } from './xorriso-engine.js';
 
 export type IsoEngine = 'builtin' | 'xorriso';
@@ -21,6 +25,8 @@ export interface SpecBuildOptions {
   readonly date?: Date;
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
+  /** Plan the image (reading the sources, checking the output's folder) but write nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface SpecBuildResult {
@@ -34,6 +40,8 @@ export interface SpecBuildResult {
   readonly sharedExtents: number | undefined;
   /** A bootable ISO: its menu, generations and ESP. */
   readonly boot?: BootableParts;
+  /** Cairn's engine: the plan that was written (or, for a dry run, would be). */
+  readonly plan?: IsoPlan;
 }
 
 export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<SpecBuildResult> {
@@ -43,38 +51,31 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
   onProgress({ kind: 'phase', phase: 'scan', title: `Reading the sources of ${loaded.file}` });
   const tree = new ImageTree();
   const summary = scanSources(tree, sources, onProgress);
-  if (loaded.spec.profile !== undefined) {
-    if (engine === 'xorriso') {
+  if (engine === 'xorriso') {
+    if (loaded.spec.profile !== undefined) {
       throw new UserError(`${loaded.file}: the xorriso engine makes data ISOs only; a spec with a profile (a bootable ISO) is built by Cairn's own engine`, {
         hint: 'leave out --engine xorriso',
       });
     }
-    const boot = await addBootableParts(tree, loaded, { given: options.date, newestSource: summary.newest }, onProgress);
-    const result = await buildIsoImage({
-      volumeId: loaded.spec.volumeId,
-      date: boot.date,
-      tree,
-      extensions: boot.extensions,
-      output: options.output,
-      onProgress,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return { output: options.output, engine, date: boot.date, files: result.files, directories: result.directories, symlinks: result.symlinks, sharedExtents: result.sharedExtents, boot };
-  }
-  const date = options.date ?? new Date((summary.newest ?? 0) * 1000);
-  if (engine === 'xorriso') {
+    if (options.dryRun) throw new UserError("--dry-run prints the plan of Cairn's own writer; xorriso plans its images itself", { hint: 'leave out --engine xorriso' });
+    const date = options.date ?? new Date((summary.newest ?? 0) * 1000);
     checkOutputFolder(options.output);
     checkSymlinkLoops(tree);
     await buildWithXorriso({ volumeId: loaded.spec.volumeId, date, sources, output: options.output, onProgress });
     return { output: options.output, engine, date, files: summary.files, directories: summary.directories, symlinks: summary.symlinks, sharedExtents: undefined };
   }
-  const result = await buildIsoImage({
-    volumeId: loaded.spec.volumeId,
-    date,
-    tree,
-    output: options.output,
-    onProgress,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  return { output: options.output, engine, date, files: result.files, directories: result.directories, symlinks: result.symlinks, sharedExtents: result.sharedExtents };
+  let boot: BootableParts | undefined;
+  let date: Date;
+  let extensions: IsoExtensions | undefined;
+  if (loaded.spec.profile !== undefined) {
+    boot = await addBootableParts(tree, loaded, { given: options.date, newestSource: summary.newest }, onProgress);
+    date = boot.date;
+    extensions = boot.extensions;
+  } else {
+    date = options.date ?? new Date((summary.newest ?? 0) * 1000);
+  }
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal });
+  if (options.dryRun !== true) await writeIsoImage(plan, options.output, { onProgress, ...signal });
+  return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
 }

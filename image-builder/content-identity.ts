@@ -13,7 +13,7 @@ import { UserError } from '../lib/errors.js';
 import { startModuleWorker } from '../lib/module-worker.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import { sha256Hex } from '../system/store-hash.js';
-import type { FileContent } from './file-content.js';
+import type { FileContent } from './image-tree.js';
 import { HASH_CHUNK, hashHostFile, type HashOutcome, type HashRequest } from './hash-file.js';
 import { sourceError } from './scan-sources.js';
 

@@ -9,7 +9,8 @@ import { CURRENT_DIRECTORY_IDENTIFIER, PARENT_DIRECTORY_IDENTIFIER, writeDirecto
 import { encodeJolietIdentifier } from './iso9660/joliet-name.js';
 import { encodePathTable, type PathTableRecord } from './iso9660/path-table.js';
 import { encodeVolumeDescriptor, encodeVolumeDescriptorSetTerminator, type VolumeDescriptor } from './iso9660/volume-descriptor.js';
-import { rockRidgeOf, walkRecords, type IsoPlan, type PlannedDirectory, type PlannedRecord } from './layout/plan-layout.js';
+import type { IsoPlan, Namespace, PlannedDirectory, PlannedNode } from './layout/iso-plan.js';
+import { rockRidgeOf, walkRecords, type PlannedRecord } from './layout/plan-directories.js';
 import { encodeSystemUse, rockRidgeEntries } from './layout/system-use.js';
 
 /** What Cairn writes as the application identifier of its volumes. */
@@ -27,7 +28,7 @@ export function encodeJolietVolumeDescriptor(plan: IsoPlan): Uint8Array {
 
 export { encodeVolumeDescriptorSetTerminator };
 
-function volumeDescriptorOf(plan: IsoPlan, namespace: 'primary' | 'joliet'): VolumeDescriptor {
+function volumeDescriptorOf(plan: IsoPlan, namespace: Namespace): VolumeDescriptor {
   const joliet = namespace === 'joliet';
   const root = (joliet ? plan.jolietDirectories : plan.primaryDirectories)[0]!;
   const table = joliet ? plan.jolietPathTable : plan.primaryPathTable;
@@ -37,8 +38,8 @@ function volumeDescriptorOf(plan: IsoPlan, namespace: 'primary' | 'joliet'): Vol
     volumeFlags: 0,
     systemId: '',
     // Joliet's volume id holds 16 UCS-2 characters.
-    volumeId: joliet ? plan.layout.volumeId.slice(0, 16) : plan.layout.volumeId,
-    volumeSpaceSize: plan.layout.volumeSectors,
+    volumeId: joliet ? plan.volumeId.slice(0, 16) : plan.volumeId,
+    volumeSpaceSize: plan.volumeSectors,
     escapeSequences: joliet ? Uint8Array.from(JOLIET_ESCAPES.level3) : new Uint8Array(0),
     volumeSetSize: 1,
     volumeSequenceNumber: 1,
@@ -48,7 +49,7 @@ function volumeDescriptorOf(plan: IsoPlan, namespace: 'primary' | 'joliet'): Vol
     optionalLPathTable: 0,
     mPathTable: table.mLba,
     optionalMPathTable: 0,
-    rootDirectoryRecord: recordFields(root.lba, root.size, FileFlag.directory, recordingDateTimeOf(new Date(root.node.time * 1000)), CURRENT_DIRECTORY_IDENTIFIER, new Uint8Array(0)),
+    rootDirectoryRecord: recordFields(root.lba, root.size, FileFlag.directory, recordingDateTimeOf(new Date(plan.nodes[root.node]!.time * 1000)), CURRENT_DIRECTORY_IDENTIFIER, new Uint8Array(0)),
     volumeSetId: '',
     publisherId: '',
     dataPreparerId: '',
@@ -65,53 +66,61 @@ function volumeDescriptorOf(plan: IsoPlan, namespace: 'primary' | 'joliet'): Vol
   };
 }
 
-export function encodePathTables(plan: IsoPlan, namespace: 'primary' | 'joliet'): { readonly l: Uint8Array; readonly m: Uint8Array } {
+export function encodePathTables(plan: IsoPlan, namespace: Namespace): { readonly l: Uint8Array; readonly m: Uint8Array } {
   const directories = namespace === 'primary' ? plan.primaryDirectories : plan.jolietDirectories;
-  const records: PathTableRecord[] = directories.map((d) => ({
-    identifier: d.parent === undefined ? CURRENT_DIRECTORY_IDENTIFIER : identifierBytes(d.identifier, namespace),
+  const records: PathTableRecord[] = directories.map((d, index) => ({
+    identifier: index === 0 ? CURRENT_DIRECTORY_IDENTIFIER : identifierBytes(d.identifier, namespace),
     extendedAttributeLength: 0,
     extent: d.lba,
-    parent: d.parent?.number ?? 1,
+    parent: d.parent + 1,
   }));
   return { l: encodePathTable(records, 'little'), m: encodePathTable(records, 'big') };
 }
 
-/** The directory's extent followed by its continuation sectors. */
-export function encodeDirectory(directory: PlannedDirectory): Uint8Array {
+/** Directory `index` of a namespace: its extent followed by its continuation sectors. */
+export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: number): Uint8Array {
+  const directories = namespace === 'primary' ? plan.primaryDirectories : plan.jolietDirectories;
+  const directory = directories[index]!;
   const bytes = new Uint8Array(directory.size + directory.continuationSectors * SECTOR_SIZE);
   const firstContinuationLba = directory.lba + directory.size / SECTOR_SIZE;
-  const isRoot = directory.parent === undefined;
-  walkRecords(directory, (record) => {
-    const recorded = recordingDateTimeOf(new Date(record.target.time * 1000));
+  walkRecords(plan.nodes, directories, index, (record) => {
+    const target = plan.nodes[record.target]!;
+    const recorded = recordingDateTimeOf(new Date(target.time * 1000));
     let systemUse: Uint8Array = new Uint8Array(0);
     if (record.systemUse !== undefined) {
-      const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, isRoot, recorded)), record.systemUse, firstContinuationLba);
+      const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, target, index === 0, recorded)), record.systemUse, firstContinuationLba);
       systemUse = encoded.inline;
       for (const { slot, bytes: slotBytes } of encoded.slots) bytes.set(slotBytes, directory.size + slot.sector * SECTOR_SIZE + slot.offset);
     }
     const identifier =
       record.role === 'self' ? CURRENT_DIRECTORY_IDENTIFIER : record.role === 'parent' ? PARENT_DIRECTORY_IDENTIFIER : identifierBytes(record.identifier, directory.namespace);
-    writeDirectoryRecord(bytes, record.offset, directoryRecordOf(record, identifier, systemUse, recorded));
+    writeDirectoryRecord(bytes, record.offset, directoryRecordOf(record, record.directory === undefined ? undefined : directories[record.directory], target, identifier, systemUse, recorded));
   });
   return bytes;
 }
 
-function identifierBytes(identifier: string, namespace: 'primary' | 'joliet'): Uint8Array {
+function identifierBytes(identifier: string, namespace: Namespace): Uint8Array {
   return namespace === 'primary' ? Buffer.from(identifier, 'latin1') : encodeJolietIdentifier(identifier);
 }
 
-function directoryRecordOf(record: PlannedRecord, identifier: Uint8Array, systemUse: Uint8Array, recorded: RecordingDateTime): DirectoryRecord {
-  const target = record.target;
-  if (record.directory !== undefined) {
-    return recordFields(record.directory.lba, record.directory.size, FileFlag.directory, recorded, identifier, systemUse);
+function directoryRecordOf(
+  record: PlannedRecord,
+  directory: PlannedDirectory | undefined,
+  target: PlannedNode,
+  identifier: Uint8Array,
+  systemUse: Uint8Array,
+  recorded: RecordingDateTime,
+): DirectoryRecord {
+  if (directory !== undefined) {
+    return recordFields(directory.lba, directory.size, FileFlag.directory, recorded, identifier, systemUse);
   }
-  if (target.node.kind !== 'file' || target.data === undefined || target.data.size === 0) {
+  if (target.kind !== 'file' || target.size === 0) {
     return recordFields(0, 0, 0, recorded, identifier, systemUse);
   }
-  const size = target.data.size;
+  const size = target.size!;
   const last = record.section === record.sections - 1;
   return recordFields(
-    target.data.lba + record.section * SECTORS_PER_MAX_EXTENT,
+    target.lba! + record.section * SECTORS_PER_MAX_EXTENT,
     last ? size - record.section * MAX_EXTENT_BYTES : MAX_EXTENT_BYTES,
     last ? 0 : FileFlag.multiExtent,
     recorded,

@@ -2,19 +2,17 @@
  * The tree an ISO is made of, before any sector is planned: directories, files (content from a host file or
  * from bytes) and symbolic links, each remembering where it came from so that a conflict or a failure can
  * name the spec key and the path. Sources are scanned into it (scan-sources.ts); later parts add generated
- * files (boot menus, patched boot images) the same way.
+ * files (boot menus, boot loaders) the same way.
  */
 import { DomainError } from '../lib/errors.js';
 import { imagePathNames, invalidNameReason, joinImagePath } from '../system/image-path.js';
-import type { FileContent } from './file-content.js';
-import type { IsoLayout } from './layout/iso-layout.js';
 
-/** What a patch function gets: the final layout, where the file itself landed, and its original bytes. */
-export interface FilePatchContext {
-  readonly layout: IsoLayout;
-  readonly lba: number;
-  readonly original: Uint8Array;
-}
+/** Where a file's bytes come from. */
+export type FileContent =
+  /** A host file, copied in chunks when the image is written; its size is checked again then. */
+  | { readonly kind: 'host'; readonly path: string; readonly size: number }
+  /** Bytes held in memory (small generated files). */
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
 
 export interface ImageFile {
   readonly kind: 'file';
@@ -28,11 +26,6 @@ export interface ImageFile {
    * from the host's device and inode for files with more than one link.
    */
   readonly linkKey?: string;
-  /**
-   * Bytes rewritten from the final layout (isolinux's boot-info-table, for one). The whole file is read into
-   * memory, so it is meant for small files; a patched file is never shared with an identical one.
-   */
-  readonly patch?: (context: FilePatchContext) => Uint8Array;
   /**
    * Where it came from, for messages: the spec key (`image.yaml: files[2]`) or what generated it. The host
    * path, when there is one, is added by describeOrigin().

@@ -1,13 +1,19 @@
 /**
- * Streams a planned image to disk: the parts computed from the layout first (system area, extra descriptors,
- * generated extents, patched files, the tail: all small), then every sector in order through
- * SequentialOutput. The image is written to `OUT.tmp` and renamed to `OUT` only when complete; any failure
- * removes the temporary file, so there is never a half-written image.
+ * Applies a plan: every sector in order through SequentialOutput, each part encoded by its codec when the
+ * writer reaches it (volume descriptors, path tables, directories, the boot catalog, the MBR and GPT, the
+ * boot info table patched into the BIOS image) and file contents streamed from their sources. The image is
+ * written to `OUT.tmp` and renamed to `OUT` only when complete; any failure removes the temporary file, so
+ * there is never a half-written image.
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
+import { encodeGpt } from '../partitioning/gpt.js';
+import { encodeMbr } from '../partitioning/mbr.js';
+import { encodeBootCatalog } from './el-torito/boot-catalog.js';
+import { patchBootInfoTable } from './el-torito/boot-info-table.js';
+import { encodeBootRecord } from './el-torito/boot-record.js';
 import {
   encodeDirectory,
   encodeJolietVolumeDescriptor,
@@ -15,13 +21,14 @@ import {
   encodePrimaryVolumeDescriptor,
   encodeVolumeDescriptorSetTerminator,
 } from './encode-metadata.js';
-import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from './iso9660/constants.js';
-import type { ComputeFromLayout, IsoLayout } from './layout/iso-layout.js';
-import type { DataRegion, IsoPlan } from './layout/plan-layout.js';
+import type { FileContent } from './image-tree.js';
+import { SECTOR_SIZE } from './iso9660/constants.js';
+import type { FatVolumeContent } from './layout/iso-layout.js';
+import type { IsoPlan, PlannedData, PlannedSystemArea, PlannedVolumeDescriptor } from './layout/iso-plan.js';
+import { encodeIsohybridBootCode, SYSTEM_AREA_SIZE } from './layout/plan-hybrid-tables.js';
 import { changedError } from './content-identity.js';
 import { sourceError } from './scan-sources.js';
 import { SequentialOutput } from './sequential-output.js';
-import { describeOrigin } from './image-tree.js';
 
 export interface WriteImageOptions {
   readonly onProgress?: OnProgress;
@@ -35,7 +42,6 @@ export function temporaryImagePath(output: string): string {
 
 export async function writeIsoImage(plan: IsoPlan, output: string, options: WriteImageOptions = {}): Promise<void> {
   const onProgress = options.onProgress ?? (() => {});
-  const generated = await computeGeneratedParts(plan);
   const temporary = temporaryImagePath(output);
   let fd: number;
   try {
@@ -43,7 +49,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
   } catch (error) {
     throw outputError(temporary, error);
   }
-  const total = plan.layout.imageSize;
+  const total = plan.imageSize;
   onProgress({ kind: 'phase', phase: 'write', title: `Writing ${output}`, total, unit: 'bytes' });
   const counter = progressCounter(onProgress, 'write', total, 'bytes');
   let reported = 0;
@@ -56,7 +62,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
     options.signal,
   );
   try {
-    await streamImage(plan, out, generated);
+    await streamImage(plan, out);
     await out.finish();
     if (out.position !== total) throw new Error(`wrote ${out.position} bytes, planned ${total}`);
     counter.finish();
@@ -74,57 +80,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
   }
 }
 
-interface GeneratedParts {
-  readonly systemArea: Uint8Array | undefined;
-  readonly descriptors: readonly Uint8Array[];
-  readonly regions: ReadonlyMap<DataRegion, Uint8Array>;
-  readonly tail: Uint8Array | undefined;
-}
-
-/** Everything computed from the final layout, checked against the sizes announced when planning. */
-async function computeGeneratedParts(plan: IsoPlan): Promise<GeneratedParts> {
-  const { layout, extensions } = plan;
-  const systemArea = extensions.systemArea === undefined ? undefined : await computed(extensions.systemArea, layout, 'the system area', undefined, SYSTEM_AREA_SECTORS * SECTOR_SIZE);
-  const descriptors: Uint8Array[] = [];
-  for (const descriptor of extensions.volumeDescriptors ?? []) {
-    descriptors.push(await computed(descriptor.compute, layout, `volume descriptor "${descriptor.id}"`, SECTOR_SIZE));
-  }
-  const regions = new Map<DataRegion, Uint8Array>();
-  for (const region of plan.dataRegions) {
-    if (region.kind === 'computed') regions.set(region, await computed(region.compute, layout, region.origin, region.size));
-    if (region.kind === 'patched') regions.set(region, patchFile(region, layout));
-  }
-  const tail = extensions.tail === undefined ? undefined : await computed(extensions.tail.compute, layout, 'the tail', extensions.tail.size);
-  return { systemArea, descriptors, regions, tail };
-}
-
-async function computed(compute: ComputeFromLayout, layout: IsoLayout, what: string, size: number | undefined, max = size): Promise<Uint8Array> {
-  const bytes = await compute(layout);
-  if ((size !== undefined && bytes.length !== size) || (max !== undefined && bytes.length > max)) {
-    throw new Error(`${what} computed ${bytes.length} bytes, ${size === undefined ? `at most ${max}` : size} were planned`);
-  }
-  return bytes;
-}
-
-function patchFile(region: Extract<DataRegion, { kind: 'patched' }>, layout: IsoLayout): Uint8Array {
-  const { file } = region;
-  let original: Uint8Array;
-  if (file.content.kind === 'bytes') original = file.content.bytes;
-  else {
-    try {
-      original = readFileSync(file.content.path);
-    } catch (error) {
-      throw sourceError(describeOrigin(file), error);
-    }
-    if (original.length !== file.content.size) throw changedError(describeOrigin(file));
-  }
-  const patched = file.patch!({ layout, lba: region.lba, original: Uint8Array.from(original) });
-  if (patched.length !== original.length) throw new Error(`the patch of ${region.path} changed its size from ${original.length} to ${patched.length} bytes`);
-  return patched;
-}
-
-async function streamImage(plan: IsoPlan, out: SequentialOutput, generated: GeneratedParts): Promise<void> {
-  const { layout } = plan;
+async function streamImage(plan: IsoPlan, out: SequentialOutput): Promise<void> {
   const seek = async (lba: number) => {
     const target = lba * SECTOR_SIZE;
     if (out.position > target) throw new Error(`layout overlap at sector ${lba}`);
@@ -132,22 +88,14 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, generated: Gene
   };
   const sectorAligned = async (bytes: Uint8Array) => {
     await out.bytes(bytes);
-    const rest = bytes.length % SECTOR_SIZE;
-    if (rest !== 0) await out.zeros(SECTOR_SIZE - rest);
+    await padToSector(out);
   };
 
-  if (generated.systemArea !== undefined) await out.bytes(generated.systemArea);
-  await seek(layout.primaryVolumeDescriptorLba);
-  await out.bytes(encodePrimaryVolumeDescriptor(plan));
-  for (const [index, lba] of layout.extraVolumeDescriptorLbas.entries()) {
-    await seek(lba);
-    await out.bytes(generated.descriptors[index]!);
+  if (plan.systemArea !== undefined) await out.bytes(encodeSystemArea(plan.systemArea));
+  for (const descriptor of plan.volumeDescriptors) {
+    await seek(descriptor.lba);
+    await out.bytes(encodeDescriptor(plan, descriptor));
   }
-  await seek(layout.jolietVolumeDescriptorLba);
-  await out.bytes(encodeJolietVolumeDescriptor(plan));
-  await seek(layout.terminatorLba);
-  await out.bytes(encodeVolumeDescriptorSetTerminator());
-
   for (const [namespace, table] of [['primary', plan.primaryPathTable], ['joliet', plan.jolietPathTable]] as const) {
     const { l, m } = encodePathTables(plan, namespace);
     await seek(table.lLba);
@@ -155,29 +103,96 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, generated: Gene
     await seek(table.mLba);
     await sectorAligned(m);
   }
-  for (const directory of [...plan.primaryDirectories, ...plan.jolietDirectories]) {
-    await seek(directory.lba);
-    await out.bytes(encodeDirectory(directory));
-  }
-  for (const region of plan.dataRegions) {
-    await seek(region.lba);
-    if (region.kind === 'content') {
-      if (region.content.kind === 'bytes') await sectorAligned(region.content.bytes);
-      else {
-        await out.file(region.content.path, region.content.size, `${region.origin} (${region.content.path})`);
-        const rest = region.size % SECTOR_SIZE;
-        if (rest !== 0) await out.zeros(SECTOR_SIZE - rest);
-      }
-    } else {
-      await sectorAligned(generated.regions.get(region)!);
+  for (const [namespace, directories] of [['primary', plan.primaryDirectories], ['joliet', plan.jolietDirectories]] as const) {
+    for (const [index, directory] of directories.entries()) {
+      await seek(directory.lba);
+      await out.bytes(encodeDirectory(plan, namespace, index));
     }
   }
-  await seek(layout.volumeSectors);
-  if (layout.tail !== undefined) {
-    await out.zeros(layout.tail.offset - out.position);
-    await out.bytes(generated.tail!);
+  for (const region of plan.data) {
+    await seek(region.lba);
+    await writeData(region, out);
   }
-  await out.zeros(layout.imageSize - out.position);
+  await seek(plan.volumeSectors);
+  if (plan.tail !== undefined) {
+    const { backup } = encodeGpt(plan.tail.gpt);
+    if (backup.lba * plan.tail.gpt.sectorSize !== plan.tail.offset) throw new Error(`the backup GPT belongs at byte ${backup.lba * plan.tail.gpt.sectorSize}, the tail is at ${plan.tail.offset}`);
+    if (backup.bytes.length !== plan.tail.size) throw new Error(`the backup GPT is ${backup.bytes.length} bytes, ${plan.tail.size} were planned`);
+    await out.zeros(plan.tail.offset - out.position);
+    await out.bytes(backup.bytes);
+  }
+  await out.zeros(plan.imageSize - out.position);
+}
+
+/** The first 16 sectors: the MBR (isohdpfx boot code, entries) and the primary GPT. */
+function encodeSystemArea(area: PlannedSystemArea): Uint8Array {
+  const bytes = new Uint8Array(SYSTEM_AREA_SIZE);
+  bytes.set(encodeMbr({ ...area.mbr, ...(area.isohybrid === undefined ? {} : { bootCode: encodeIsohybridBootCode(area.isohybrid) }) }), 0);
+  if (area.gpt !== undefined) {
+    const { primary } = encodeGpt(area.gpt);
+    bytes.set(primary.bytes, primary.lba * area.gpt.sectorSize);
+  }
+  return bytes;
+}
+
+function encodeDescriptor(plan: IsoPlan, descriptor: PlannedVolumeDescriptor): Uint8Array {
+  switch (descriptor.kind) {
+    case 'primary':
+      return encodePrimaryVolumeDescriptor(plan);
+    case 'boot-record':
+      return encodeBootRecord({ catalogLba: descriptor.catalogLba });
+    case 'joliet':
+      return encodeJolietVolumeDescriptor(plan);
+    case 'terminator':
+      return encodeVolumeDescriptorSetTerminator();
+  }
+}
+
+async function writeData(region: PlannedData, out: SequentialOutput): Promise<void> {
+  if (region.kind === 'boot-catalog') {
+    await out.bytes(encodeBootCatalog(region.catalog));
+  } else if (region.bootInfoTable !== undefined) {
+    const original = readContent(region.content as FileContent, region.origin);
+    await out.bytes(patchBootInfoTable(original, region.bootInfoTable));
+  } else if (region.content.kind === 'bytes') {
+    await out.bytes(region.content.bytes);
+  } else if (region.content.kind === 'host') {
+    await out.file(region.content.path, region.content.size, `${region.origin} (${region.content.path})`);
+  } else {
+    await writeFatVolumeStart(region.content, out, region.origin);
+  }
+  await padToSector(out);
+}
+
+/** The start of a FAT volume, from its plan's regions: metadata bytes, zeros, and the contents of its files. */
+async function writeFatVolumeStart(content: FatVolumeContent, out: SequentialOutput, origin: string): Promise<void> {
+  const start = out.position;
+  for (const region of content.regions) {
+    if (out.position - start !== region.offset) throw new Error(`${origin}: the FAT region at byte ${region.offset} is at ${out.position - start}`);
+    if (region.kind === 'zero') await out.zeros(region.length);
+    else if (region.kind === 'bytes') await out.bytes(region.bytes);
+    else if (region.source.kind === 'bytes') await out.bytes(region.source.bytes);
+    else await out.file(region.source.path, region.length, `${origin}: ${region.path} (${region.source.path})`);
+  }
+  if (out.position - start !== content.size) throw new Error(`${origin}: the FAT regions cover ${out.position - start} bytes, ${content.size} were planned`);
+}
+
+/** A small file read whole (a BIOS boot image, to patch), checked against the size it was planned with. */
+function readContent(content: FileContent, origin: string): Uint8Array {
+  if (content.kind === 'bytes') return content.bytes;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(content.path);
+  } catch (error) {
+    throw sourceError(`${origin} (${content.path})`, error);
+  }
+  if (bytes.length !== content.size) throw changedError(`${origin} (${content.path})`);
+  return bytes;
+}
+
+async function padToSector(out: SequentialOutput): Promise<void> {
+  const rest = out.position % SECTOR_SIZE;
+  if (rest !== 0) await out.zeros(SECTOR_SIZE - rest);
 }
 
 function outputError(path: string, error: unknown): UserError {

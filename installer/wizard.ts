@@ -17,9 +17,14 @@ export interface WizardState {
   readonly confirmed: boolean;
 }
 
+/**
+ * Moving on or back names the step it comes from: a step can be left only once, so a second "next" from a
+ * screen that is already gone (two Enters folded against a stale state) is refused instead of skipping the
+ * following step.
+ */
 export type WizardAction =
-  | { readonly type: 'next'; readonly patch?: Partial<DraftAnswers> }
-  | { readonly type: 'back' }
+  | { readonly type: 'next'; readonly from: Step; readonly patch?: Partial<DraftAnswers> }
+  | { readonly type: 'back'; readonly from: Step }
   | { readonly type: 'confirm' };
 
 /** The steps for a run that asks `sections` (all by default); hardware and summary are always shown. */
@@ -32,6 +37,7 @@ export function initialWizard(answers: DraftAnswers, sections?: readonly Questio
 }
 
 export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
+  if (action.type !== 'confirm' && action.from !== currentStep(state)) return state;
   switch (action.type) {
     case 'next':
       return {

@@ -181,7 +181,7 @@ function knownKeys(schema: z.ZodType, path: KeyPath): string[] {
 }
 
 /** The known key nearest to a misspelt one, if it is close enough to be a likely typo. */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -18,22 +18,22 @@ import { run } from '../lib/run.js';
 import { formatSize } from '../lib/size.js';
 import { requireTools } from '../lib/tools.js';
 import { checkReadableDirectory } from './populate-source.js';
-import { describeDisk, discoverDisks, findDisk, type Disk, type DiskInventory } from './disks.js';
-import { POPULATABLE_FORMATS, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
+import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
+import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
 import { encodePlanTable } from './plan-table.js';
 import type { PartitionPlan, PlannedFilesystem } from './plan.js';
-import { assertDiskWritable } from './safety.js';
-import type { Target } from './target.js';
+import type { TargetPins } from './safety.js';
+import { assertOnThisMachine, assertTargetWritable, identityOfDisk, type Target } from './target.js';
 
 export interface ApplyOptions {
   readonly onProgress?: OnProgress;
   /** Directories whose contents fill the new filesystems, by partition name (ext4, btrfs, vfat). */
   readonly populate?: Readonly<Record<string, string>>;
   /** Pins for unattended runs: the disk must have this serial and size. */
-  readonly expect?: { readonly serial?: string; readonly sizeBytes?: number };
+  readonly pins?: TargetPins;
   /** Stops at the next safe point (Ctrl-C) with a CancelledError. */
   readonly signal?: AbortSignal;
-  /** Reads the disks again right before writing a block device; this machine's lsblk by default. */
+  /** Reads the disks again right before writing a block device; by default from the machine the target was found on. */
   readonly rediscover?: () => Promise<DiskInventory>;
 }
 
@@ -70,6 +70,7 @@ async function checkRequest(plan: PartitionPlan, target: Target, options: ApplyO
     }
     await checkReadableDirectory(directory);
   }
+  checkFilesystemsPossible(plan);
   const formats = plan.partitions.flatMap((p) => (p.filesystem === undefined ? [] : [p.filesystem.format]));
   const tools = toolsForFormats(formats, { populate: Object.keys(populate).length > 0, image: target.kind === 'image' });
   if (target.kind === 'block') tools.push('blockdev');
@@ -103,6 +104,8 @@ export async function applyPlan(plan: PartitionPlan, target: Target, options: Ap
   onProgress({ kind: 'phase', phase: 'check', title: `Checking ${plan.disk.description}` });
   if (target.path !== plan.disk.path) throw new UserError(`the plan is for ${plan.disk.path}, not ${target.path}`);
   await checkRequest(plan, target, options);
+  // A disk's pins and state are checked against the disk as it is right before writing (applyToBlockDevice).
+  if (target.kind === 'image') assertTargetWritable(target, { ...(options.pins === undefined ? {} : { pins: options.pins }) });
   checkCancelled(options.signal, 'writing anything');
   return target.kind === 'image' ? applyToImage(plan, target, options, onProgress) : applyToBlockDevice(plan, target, options, onProgress);
 }
@@ -193,21 +196,15 @@ async function applyToImage(plan: PartitionPlan, target: Extract<Target, { kind:
   return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan) };
 }
 
-/** The kernel's name of partition N of a disk: sda -> sda2, nvme0n1 -> nvme0n1p2, mmcblk0 -> mmcblk0p2. */
-export function partitionDevicePath(disk: Pick<Disk, 'path'>, number: number): string {
-  return `${disk.path}${/\d$/.test(disk.path) ? 'p' : ''}${number}`;
-}
-
 async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, { kind: 'block' }>, options: ApplyOptions, onProgress: OnProgress): Promise<AppliedDisk> {
   // Read the disks again: what was planned must still be there, unmounted, and the same disk.
-  const inventory = await (options.rediscover ?? discoverDisks)();
+  const inventory = await (options.rediscover ?? (() => readDiskInventory(target.machine)))();
   const disk = findDisk(inventory, target.disk.path);
   if (disk === undefined) throw new DomainError('disk-changed', `${plan.disk.description} is gone: no disk at ${target.disk.path} any more. Nothing was written.`);
   assertSameDisk(plan, { kind: 'block', sizeBytes: disk.sizeBytes, sectorSize: disk.sectorSize, ...(disk.serial === undefined ? {} : { serial: disk.serial }), ...(disk.byId[0] === undefined ? {} : { byId: disk.byId[0] }) }, plan.disk.description);
-  assertDiskWritable(disk, { ...(options.expect?.serial === undefined ? {} : { serial: options.expect.serial }), ...(options.expect?.sizeBytes === undefined ? {} : { sizeBytes: options.expect.sizeBytes }) });
-  if (inventory.recorded) {
-    throw new UserError(`${plan.disk.description} comes from a recorded disk inventory (${inventory.source}); it describes another machine, so nothing is written`);
-  }
+  const now: Target = { ...target, disk, identity: identityOfDisk(disk, target.path) };
+  assertTargetWritable(now, { ...(options.pins === undefined ? {} : { pins: options.pins }) });
+  assertOnThisMachine(now);
 
   let handle: FileHandle;
   try {
@@ -240,11 +237,12 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
       hint: 'close what uses the disk (or reboot), then apply again',
     });
   }
-  const deviceOf = (number: number) => partitionDevicePath(disk, number);
+  const deviceOf = (number: number) => `/dev/${partitionDeviceName(disk.name, number)}`;
   for (const p of plan.partitions) await waitForDevice(deviceOf(p.number));
   await createFilesystems(plan, options, onProgress, (i) => ({
     kind: 'device',
     device: deviceOf(plan.partitions[i]!.number),
+    offsetBytes: plan.partitions[i]!.offsetBytes,
     sizeBytes: plan.partitions[i]!.sizeBytes,
     sectorSize: plan.disk.sectorSize,
   }));

@@ -1,250 +1,203 @@
 /**
- * Disk discovery: the block devices of this machine (`lsblk --json`, which reads /sys) with model, serial,
- * size, transport, removable and read-only flags, their /dev/disk/by-id names, partitions and everything
- * mounted from them. The same inventory can be recorded to a directory and read back, so the safety rules
- * are tested against machines that cannot be had here (a mounted disk, the live USB stick, ...).
- *
- * A recorded directory holds `lsblk.json` (the output of the command below) and `by-id.json` (link name ->
- * link target, as `ls -l /dev/disk/by-id` shows them).
+ * The disk inventory: the whole disks of a machine, each with its stable names, model, serial, size and
+ * sector size, and everything on it now (partitions and what is built on them: LUKS, LVM, md RAID, with
+ * their mounts and active swap). One model, read from the machine's files (sysfs, udev's database and
+ * /dev/disk/by-*, /proc/self/mountinfo and /proc/swaps: block-devices.ts), so this machine and a recording
+ * of another one are read alike. `cairn partition disks`, `cairn detect`, the safety rules (safety.ts) and
+ * the installer's disk choices all use it.
  */
-import { mkdir, readFile, readdir, readlink } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { UserError, errnoCode } from '../lib/errors.js';
-import { run } from '../lib/run.js';
-import { writeFileAtomic } from '../lib/atomic-file.js';
+import { compareCodePoints } from '../lib/code-point-order.js';
 import { formatSize } from '../lib/size.js';
-
-/** The columns Cairn asks lsblk for (util-linux 2.37 or later for MOUNTPOINTS). */
-export const LSBLK_ARGS = ['--json', '--bytes', '--tree', '--output', 'NAME,KNAME,PATH,TYPE,SIZE,LOG-SEC,MODEL,SERIAL,WWN,TRAN,RM,HOTPLUG,RO,MOUNTPOINTS,FSTYPE,LABEL,UUID,PARTUUID,PARTLABEL,START'] as const;
+import { HostFiles, type HardwareProblem } from '../system/machine/host-files.js';
+import { thisMachine, type Machine } from '../system/machine/recording.js';
+import { readBlockDevices, type BlockDevice, type BlockDeviceKind, type Transport } from './block-devices.js';
 
 export const BY_ID_DIRECTORY = '/dev/disk/by-id';
 
+/** A partition of a disk, or a volume built on a disk or partition (a LUKS container, an LVM volume, an md array). */
 export interface DiskVolume {
-  /** Kernel name (sda2, nvme0n1p2, dm-0). */
+  /** Kernel name: sda2, nvme0n1p2, dm-0, md127. */
   readonly name: string;
+  /** `/dev/<name>`. */
   readonly path: string;
-  readonly type: string;
+  readonly kind: BlockDeviceKind;
   readonly sizeBytes: number;
+  /** A partition's number in its table. */
+  readonly partitionNumber?: number;
+  /** What is on it (udev's ID_FS_TYPE, or the type it is mounted as): ext4, vfat, swap, crypto_LUKS, LVM2_member, ... */
   readonly fstype?: string;
   readonly label?: string;
   readonly uuid?: string;
+  /** A partition's own UUID (GPT) or `<disk id>-<n>` (MBR). */
   readonly partUuid?: string;
+  /** A GPT partition's name. */
   readonly partLabel?: string;
-  /** Start of a partition, in 512-byte sectors (lsblk's START). */
-  readonly start?: number;
+  /** A partition's GPT type GUID or MBR type byte (`0x83`). */
+  readonly partType?: string;
+  /** A device-mapper volume's name: it is also /dev/mapper/<name>. */
+  readonly mapperName?: string;
+  /** Where it is mounted now (sorted). */
   readonly mountpoints: readonly string[];
-  /** Devices stacked on this one (LVM, LUKS, md), with their own mounts. */
+  /** It is an active swap area. */
+  readonly activeSwap: boolean;
+  /** What is built on it now (holders), with their own mounts. */
   readonly children: readonly DiskVolume[];
 }
 
 export interface Disk {
+  /** Kernel name: sda, nvme0n1, vda, mmcblk0. */
   readonly name: string;
+  /** `/dev/<name>`. Kernel names can change between boots: name a disk by `byId[0]`. */
   readonly path: string;
-  readonly type: string;
-  /** Full /dev/disk/by-id/... paths that point at this disk, sorted, preferred first. */
+  /** Its /dev/disk/by-id names, the preferred first (preferByIdNames); empty when udev made none. */
   readonly byId: readonly string[];
   readonly model?: string;
+  readonly vendor?: string;
   readonly serial?: string;
   readonly wwn?: string;
   readonly sizeBytes: number;
+  /** Logical sector size: 512, or 4096 on 4Kn disks. */
   readonly sectorSize: number;
-  readonly transport?: string;
+  readonly transport: Transport;
+  readonly rotational?: boolean;
   readonly removable: boolean;
   readonly readOnly: boolean;
+  /** `gpt` or `dos` when udev found a partition table. */
+  readonly partitionTable?: string;
   /** A filesystem on the whole disk (an ISO written to a stick shows iso9660 here). */
   readonly fstype?: string;
   readonly label?: string;
+  readonly uuid?: string;
   readonly mountpoints: readonly string[];
-  /** Partitions and whatever else is stacked on the disk. */
+  readonly activeSwap: boolean;
+  /** Its partitions in order, then what is built on the whole disk (an md array over whole disks). */
   readonly children: readonly DiskVolume[];
 }
 
 export interface DiskInventory {
+  /** In name order, numbers by value (sda, sdb, nvme0n1, nvme1n1, nvme10n1). */
   readonly disks: readonly Disk[];
-  /** Where it came from: "this machine" or the recorded directory. */
+  /** Where it came from: `this machine`, or the recording's directory. */
   readonly source: string;
-  /** True when read from a recording: it describes another machine, so nothing may be written from it. */
+  /** Read from a recording: it describes another machine, so nothing is ever written from it. */
   readonly recorded: boolean;
+  /** What could not be read (the disks are listed with what could). */
+  readonly problems: readonly HardwareProblem[];
 }
 
-/** The raw inputs of an inventory, as recorded. */
-export interface DiskInventoryRecord {
-  readonly lsblk: string;
-  readonly byId: Readonly<Record<string, string>>;
-}
+/** Block device kinds that are never a disk one installs to: they are built on disks or are not storage. */
+const NOT_DISKS: ReadonlySet<BlockDeviceKind> = new Set(['partition', 'dm', 'md', 'loop', 'rom']);
 
-interface LsblkDevice {
-  name: string;
-  kname?: string;
-  path?: string;
-  type: string;
-  size: number | string | null;
-  'log-sec'?: number | string | null;
-  model?: string | null;
-  serial?: string | null;
-  wwn?: string | null;
-  tran?: string | null;
-  rm?: boolean | string | null;
-  hotplug?: boolean | string | null;
-  ro?: boolean | string | null;
-  mountpoints?: (string | null)[] | null;
-  mountpoint?: string | null;
-  fstype?: string | null;
-  label?: string | null;
-  uuid?: string | null;
-  partuuid?: string | null;
-  partlabel?: string | null;
-  start?: number | string | null;
-  children?: LsblkDevice[];
-}
-
-function text(value: string | null | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
-}
-
-function flag(value: boolean | string | null | undefined): boolean {
-  return value === true || value === '1';
-}
-
-function number(value: number | string | null | undefined): number {
-  return typeof value === 'number' ? value : value === null || value === undefined ? 0 : Number(value);
-}
-
-function mountsOf(device: LsblkDevice): string[] {
-  const list = device.mountpoints ?? (device.mountpoint === undefined ? [] : [device.mountpoint]);
-  return list.filter((m): m is string => m !== null && m !== '').sort();
-}
-
-function volumeOf(device: LsblkDevice): DiskVolume {
-  const fstype = text(device.fstype);
-  const label = text(device.label);
-  const uuid = text(device.uuid);
-  const partUuid = text(device.partuuid);
-  const partLabel = text(device.partlabel);
-  return {
-    name: device.kname ?? device.name,
-    path: device.path ?? `/dev/${device.name}`,
-    type: device.type,
-    sizeBytes: number(device.size),
-    ...(fstype === undefined ? {} : { fstype }),
-    ...(label === undefined ? {} : { label }),
-    ...(uuid === undefined ? {} : { uuid }),
-    ...(partUuid === undefined ? {} : { partUuid }),
-    ...(partLabel === undefined ? {} : { partLabel }),
-    ...(device.start === undefined || device.start === null ? {} : { start: number(device.start) }),
-    mountpoints: mountsOf(device),
-    children: (device.children ?? []).map(volumeOf),
-  };
-}
-
-/** by-id names that identify a disk best come first: vendor and serial names, then wwn-/eui. names. */
-function byIdRank(name: string): number {
-  if (/^(wwn-|nvme-eui\.|nvme-nvme\.)/.test(name)) return 1;
-  return 0;
-}
-
-/** Builds an inventory from lsblk's JSON and a by-id map (pure). */
-export function parseDiskInventory(record: DiskInventoryRecord, source: string, recorded: boolean): DiskInventory {
-  let parsed: { blockdevices?: LsblkDevice[] };
-  try {
-    parsed = JSON.parse(record.lsblk) as { blockdevices?: LsblkDevice[] };
-  } catch (error) {
-    throw new UserError(`${source}: lsblk output is not JSON: ${(error as Error).message}`);
-  }
-  const byIdOf = new Map<string, string[]>();
-  for (const [link, target] of Object.entries(record.byId)) {
-    const kernelName = basename(target);
-    byIdOf.set(kernelName, [...(byIdOf.get(kernelName) ?? []), link]);
-  }
-  const disks = (parsed.blockdevices ?? [])
-    .filter((d) => d.type === 'disk')
-    .map((device): Disk => {
-      const volume = volumeOf(device);
-      const names = (byIdOf.get(volume.name) ?? []).sort((a, b) => byIdRank(a) - byIdRank(b) || a.localeCompare(b));
-      const model = text(device.model);
-      const serial = text(device.serial);
-      const wwn = text(device.wwn);
-      const transport = text(device.tran);
-      return {
-        name: volume.name,
-        path: volume.path,
-        type: device.type,
-        byId: names.map((n) => `${BY_ID_DIRECTORY}/${n}`),
-        ...(model === undefined ? {} : { model }),
-        ...(serial === undefined ? {} : { serial }),
-        ...(wwn === undefined ? {} : { wwn }),
-        sizeBytes: volume.sizeBytes,
-        sectorSize: number(device['log-sec']) || 512,
-        ...(transport === undefined ? {} : { transport }),
-        removable: flag(device.rm) || flag(device.hotplug),
-        readOnly: flag(device.ro),
-        ...(volume.fstype === undefined ? {} : { fstype: volume.fstype }),
-        ...(volume.label === undefined ? {} : { label: volume.label }),
-        mountpoints: volume.mountpoints,
-        children: volume.children,
-      };
-    });
-  return { disks, source, recorded };
-}
-
-async function readByIdLinks(directory: string): Promise<Record<string, string>> {
-  let names: string[];
-  try {
-    names = (await readdir(directory)).sort();
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return {}; // no udev (containers): disks are named by path and serial only
-    throw error;
-  }
-  const links: Record<string, string> = {};
-  for (const name of names) {
-    try {
-      links[name] = await readlink(join(directory, name));
-    } catch {
-      // not a link: skip it
-    }
-  }
-  return links;
-}
-
-/** Reads the raw inputs on this machine. */
-export async function recordDiskInventory(): Promise<DiskInventoryRecord> {
-  const { stdout } = await run('lsblk', LSBLK_ARGS);
-  return { lsblk: stdout, byId: await readByIdLinks(BY_ID_DIRECTORY) };
+/** The disks of a machine: this one, or a recording's. */
+export async function readDiskInventory(machine: Machine): Promise<DiskInventory> {
+  const files = new HostFiles(machine.files);
+  const { devices } = await readBlockDevices(files);
+  return { disks: disksOf(devices), source: machine.origin, recorded: machine.recorded, problems: files.problems() };
 }
 
 /** The disks of this machine. */
-export async function discoverDisks(): Promise<DiskInventory> {
-  return parseDiskInventory(await recordDiskInventory(), 'this machine', false);
+export function discoverDisks(): Promise<DiskInventory> {
+  return readDiskInventory(thisMachine());
 }
 
-/** Writes a recording that loadDiskInventory() reads back. */
-export async function saveDiskInventory(directory: string, record: DiskInventoryRecord): Promise<void> {
-  await mkdir(directory, { recursive: true });
-  await writeFileAtomic(join(directory, 'lsblk.json'), record.lsblk.endsWith('\n') ? record.lsblk : `${record.lsblk}\n`);
-  await writeFileAtomic(join(directory, 'by-id.json'), `${JSON.stringify(record.byId, null, 2)}\n`);
-}
-
-/** Reads a recorded inventory directory. */
-export async function loadDiskInventory(directory: string): Promise<DiskInventory> {
-  const read = async (name: string) => {
-    try {
-      return await readFile(join(directory, name), 'utf8');
-    } catch (error) {
-      throw new UserError(`${join(directory, name)}: cannot read the recorded disk inventory (${errnoCode(error) ?? (error as Error).message})`, {
-        hint: 'a recording holds lsblk.json and by-id.json; make one with `cairn partition disks --record DIR`',
-      });
-    }
+/** The disks among a machine's block devices, each with what is on it (pure). */
+export function disksOf(devices: readonly BlockDevice[]): Disk[] {
+  const byName = new Map(devices.map((d) => [d.name, d]));
+  const volumeOf = (device: BlockDevice, seen: ReadonlySet<string>): DiskVolume => {
+    const inside = new Set([...seen, device.name]);
+    return {
+      name: device.name,
+      path: device.path,
+      kind: device.kind,
+      sizeBytes: device.sizeBytes,
+      ...(device.partitionNumber === null ? {} : { partitionNumber: device.partitionNumber }),
+      ...contentOf(device),
+      ...optional('partUuid', device.partitionEntry?.uuid),
+      ...optional('partLabel', device.partitionEntry?.name),
+      ...optional('partType', device.partitionEntry?.type),
+      ...optional('mapperName', device.deviceMapper?.name),
+      mountpoints: device.mountPoints,
+      activeSwap: device.activeSwap,
+      children: holdersOf(device, inside),
+    };
   };
-  const lsblk = await read('lsblk.json');
-  let byId: Record<string, string>;
-  try {
-    byId = JSON.parse(await read('by-id.json')) as Record<string, string>;
-  } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError(`${join(directory, 'by-id.json')}: not JSON: ${(error as Error).message}`);
+  const holdersOf = (device: BlockDevice, seen: ReadonlySet<string>): DiskVolume[] =>
+    device.holders.flatMap((name) => {
+      const holder = byName.get(name);
+      return holder === undefined || seen.has(name) ? [] : [volumeOf(holder, seen)];
+    });
+  return devices
+    .filter((d) => !NOT_DISKS.has(d.kind))
+    .sort((a, b) => compareKernelNames(a.name, b.name))
+    .map((disk): Disk => {
+      const partitions = devices
+        .filter((d) => d.kind === 'partition' && d.parent === disk.name)
+        .sort((a, b) => (a.partitionNumber ?? 0) - (b.partitionNumber ?? 0) || compareKernelNames(a.name, b.name));
+      const seen = new Set([disk.name]);
+      return {
+        name: disk.name,
+        path: disk.path,
+        byId: preferByIdNames(disk.byId),
+        ...optional('model', disk.model),
+        ...optional('vendor', disk.vendor),
+        ...optional('serial', disk.serial),
+        ...optional('wwn', disk.wwn),
+        sizeBytes: disk.sizeBytes,
+        sectorSize: disk.sectorSize,
+        transport: disk.transport,
+        ...(disk.rotational === null ? {} : { rotational: disk.rotational }),
+        removable: disk.removable,
+        readOnly: disk.readOnly,
+        ...optional('partitionTable', disk.partitionTable),
+        ...contentOf(disk),
+        mountpoints: disk.mountPoints,
+        activeSwap: disk.activeSwap,
+        children: [...partitions.map((p) => volumeOf(p, seen)), ...holdersOf(disk, seen)],
+      };
+    });
+}
+
+function contentOf(device: BlockDevice): { fstype?: string; label?: string; uuid?: string } {
+  return {
+    ...optional('fstype', device.filesystem?.type),
+    ...optional('label', device.filesystem?.label),
+    ...optional('uuid', device.filesystem?.uuid),
+  };
+}
+
+function optional<K extends string>(key: K, value: string | null | undefined): { [P in K]?: string } {
+  return value === null || value === undefined || value === '' ? {} : ({ [key]: value } as { [P in K]?: string });
+}
+
+/** Kernel names in the order people count them: numbers by value (nvme2n1 before nvme10n1). */
+export function compareKernelNames(a: string, b: string): number {
+  const split = (name: string) => name.split(/(\d+)/);
+  const [x, y] = [split(a), split(b)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const order = i % 2 === 1 ? Number(x[i]) - Number(y[i]) : compareCodePoints(x[i]!, y[i]!);
+    if (order !== 0) return order;
   }
-  return parseDiskInventory({ lsblk, byId }, resolve(directory), true);
+  return x.length - y.length;
+}
+
+/**
+ * The one rule for the name a disk is shown and pinned by: by-id names made of the model and serial
+ * (`ata-...`, `nvme-<model>_<serial>`, `usb-...`, `virtio-...`, `scsi-S...`) come before names made of a
+ * world wide name or EUI (`wwn-`, `nvme-eui.`, `nvme-nvme.`, `scsi-3...`), which say nothing to a person;
+ * within each group code-point order, so the shorter of two names sharing a start (`..._1` namespace
+ * variants) comes first.
+ */
+export function preferByIdNames(paths: readonly string[]): string[] {
+  const rank = (path: string) => (/^(wwn-|nvme-eui\.|nvme-nvme\.|scsi-3|eui\.)/.test(path.slice(path.lastIndexOf('/') + 1)) ? 1 : 0);
+  return [...paths].sort((a, b) => rank(a) - rank(b) || compareCodePoints(a, b));
+}
+
+/**
+ * The kernel's name of partition `number` of a disk: a `p` between them when the disk's name ends in a
+ * digit (nvme0n1p2, mmcblk0p1, loop0p1, md127p1), none otherwise (sda2, vda1, xvda1).
+ */
+export function partitionDeviceName(diskName: string, number: number): string {
+  return `${diskName}${/\d$/.test(diskName) ? 'p' : ''}${number}`;
 }
 
 /** How messages name a disk: by-id name, model, serial and size; the kernel path when there is no by-id name. */
@@ -254,7 +207,7 @@ export function describeDisk(disk: Disk): string {
   return `${name} (${name === disk.path ? '' : `${disk.path}, `}${details.join(', ')})`;
 }
 
-/** Every volume on a disk, depth first (partitions, then what is stacked on them). */
+/** Every volume on a disk (or volume), depth first (partitions, then what is stacked on them). */
 export function volumesOf(disk: Pick<Disk, 'children'>): DiskVolume[] {
   const out: DiskVolume[] = [];
   const visit = (volume: DiskVolume) => {
@@ -265,9 +218,9 @@ export function volumesOf(disk: Pick<Disk, 'children'>): DiskVolume[] {
   return out;
 }
 
-/** The disk a path names: its kernel path, a by-id link, or its kernel name. */
+/** The disk a path names: its kernel path or one of its by-id links. */
 export function findDisk(inventory: DiskInventory, path: string): Disk | undefined {
-  return inventory.disks.find((d) => d.path === path || d.byId.includes(path) || `/dev/${d.name}` === path);
+  return inventory.disks.find((d) => d.path === path || d.byId.includes(path));
 }
 
 /** The disk holding a partition path (so "a partition, not a disk" can name the disk). */

@@ -2,8 +2,9 @@
  * Creating filesystems inside a partition, rootless on image files:
  *
  * - ext4: `mke2fs -E offset=` writes straight into the image, and `-d DIR` fills it from a directory.
- * - vfat: `mkfs.fat --offset` writes straight into the image; files are copied in with mtools (`mcopy -i
- *   IMAGE@@OFFSET`).
+ * - vfat: Cairn's own FAT writer (image-builder/fat, the one the ISOs' ESPs are made with) plans the
+ *   filesystem with its files and writes it straight into the image at the partition's offset, or onto the
+ *   partition's device node. No mkfs.fat, no mtools.
  * - btrfs, xfs, swap: their tools have no offset option, so the filesystem is made in a sparse temporary
  *   file of the partition's size beside the image and its data extents (found with `filefrag`, FIEMAP) are
  *   copied in at the partition's offset. mkfs writes only metadata, so that is a few MiB whatever the size.
@@ -11,18 +12,23 @@
  *
  * On a block device every tool writes the partition's own device node (/dev/sda2), as usual.
  */
-import { open, readdir, rm, truncate } from 'node:fs/promises';
+import { open, rm, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { temporaryNameFor } from '../lib/atomic-file.js';
-import { UserError } from '../lib/errors.js';
+import { DomainError, UserError } from '../lib/errors.js';
 import { run } from '../lib/run.js';
+import { formatSize } from '../lib/size.js';
 import type { FilesystemFormat } from '../system/layout.js';
-import type { PlannedFilesystem } from './plan.js';
+import { SECTOR_SIZE as FAT_SECTOR_SIZE, fatDirectory, formatVolumeId, parseVolumeId, planFatImage, readFatTreeFromDirectory, writeFatImage } from '../image-builder/fat/index.js';
+import type { PartitionPlan, PlannedFilesystem } from './plan.js';
 
-/** Where a filesystem goes: a region of an image file, or a partition's device node. */
+/**
+ * Where a filesystem goes: a region of a new image file (sparse: it reads as zeros until written), or a
+ * partition's device node. `offsetBytes` is where the partition starts on its disk in both cases.
+ */
 export type FilesystemPlace =
   | { readonly kind: 'image'; readonly image: string; readonly offsetBytes: number; readonly sizeBytes: number; readonly sectorSize: number }
-  | { readonly kind: 'device'; readonly device: string; readonly sizeBytes: number; readonly sectorSize: number };
+  | { readonly kind: 'device'; readonly device: string; readonly offsetBytes: number; readonly sizeBytes: number; readonly sectorSize: number };
 
 export interface FilesystemRequest {
   readonly place: FilesystemPlace;
@@ -47,9 +53,7 @@ export function toolsForFormats(formats: Iterable<FilesystemFormat>, options: { 
         tools.add('mke2fs');
         break;
       case 'vfat':
-        tools.add('mkfs.fat');
-        if (options.populate) tools.add('mcopy');
-        break;
+        break; // Cairn's own FAT writer
       case 'btrfs':
         tools.add('mkfs.btrfs');
         break;
@@ -85,9 +89,7 @@ export async function createFilesystem(request: FilesystemRequest): Promise<void
     case 'ext4':
       return createExt4(request);
     case 'vfat':
-      await createVfat(request);
-      if (request.populateFrom !== undefined) await copyIntoVfat(place, request.populateFrom, request.log);
-      return;
+      return createVfat(request);
     case 'btrfs':
     case 'xfs':
     case 'swap':
@@ -109,35 +111,41 @@ async function createExt4(request: FilesystemRequest): Promise<void> {
 /** FAT32 from 36 MiB up for an ESP, as archiso does; firmware reads FAT12/16 too, but FAT32 is what the UEFI spec names. */
 const ESP_FAT32_FROM_BYTES = 36 * 1024 * 1024;
 
+/**
+ * Refuses, before anything is written, what Cairn cannot make: its FAT writer writes 512-byte sectors, and
+ * on a disk with 4096-byte logical sectors Linux does not mount a FAT whose sectors are smaller.
+ */
+export function checkFilesystemsPossible(plan: PartitionPlan): void {
+  const fat = plan.partitions.filter((p) => p.filesystem?.format === 'vfat');
+  if (fat.length > 0 && plan.disk.sectorSize !== FAT_SECTOR_SIZE) {
+    throw new DomainError('unsupported-sector-size', `${plan.disk.description} has ${plan.disk.sectorSize}-byte sectors: Cairn writes FAT filesystems (${fat.map((p) => p.name).join(', ')}) with 512-byte sectors only`, {
+      expected: FAT_SECTOR_SIZE,
+      actual: plan.disk.sectorSize,
+      hint: 'use a disk with 512-byte logical sectors, or a layout without a vfat partition',
+    });
+  }
+}
+
+/** A FAT filesystem (and its files) by Cairn's FAT writer, straight into the partition. */
 async function createVfat(request: FilesystemRequest): Promise<void> {
   const { filesystem, place } = request;
-  const args = ['--invariant', '-S', String(place.sectorSize), '-i', filesystem.uuid.replace('-', '')];
-  if (request.partitionType === 'esp' && place.sizeBytes >= ESP_FAT32_FROM_BYTES) args.push('-F', '32');
-  if (filesystem.label !== undefined) args.push('-n', filesystem.label);
-  if (place.kind === 'image') {
-    const sector = place.offsetBytes / place.sectorSize;
-    // Hidden sectors = the partition's start, as a partitioned disk has it.
-    args.push('--offset', String(sector), '-h', String(sector), place.image);
-  } else {
-    args.push(place.device);
-  }
-  args.push(String(Math.floor(place.sizeBytes / 1024)));
-  await tool(request, 'mkfs.fat', args);
-}
-
-/** mtools' name for a FAT filesystem at an offset in an image. */
-function mtoolsImage(place: FilesystemPlace): string {
-  return place.kind === 'image' ? `${place.image}@@${place.offsetBytes}` : place.device;
-}
-
-/** Copies a directory's contents into the root of a FAT filesystem (sorted, modification times kept). */
-export async function copyIntoVfat(place: FilesystemPlace, directory: string, log?: (message: string) => void): Promise<void> {
-  const entries = (await readdir(directory)).sort();
-  if (entries.length === 0) return;
-  const args = ['-s', '-m', '-Q', '-i', mtoolsImage(place), ...entries.map((e) => join(directory, e)), '::/'];
-  log?.(`mcopy ${args.join(' ')}`);
-  // mtools checks that the filesystem's geometry matches a whole disk; at an offset it cannot.
-  await run('mcopy', args, { env: { MTOOLS_SKIP_CHECK: '1' } });
+  const volumeId = parseVolumeId(filesystem.uuid);
+  if (volumeId === undefined) throw new Error(`a vfat filesystem's UUID must be a FAT volume id (XXXX-XXXX), got ${filesystem.uuid}`);
+  const tree = request.populateFrom === undefined ? fatDirectory('', []) : await readFatTreeFromDirectory(request.populateFrom);
+  const plan = planFatImage(tree, {
+    size: place.sizeBytes,
+    volumeId,
+    ...(filesystem.label === undefined ? {} : { volumeLabel: filesystem.label }),
+    // Hidden sectors: the partition's start, as a partitioned disk has it.
+    hiddenSectors: place.offsetBytes / FAT_SECTOR_SIZE,
+    ...(request.partitionType === 'esp' && place.sizeBytes >= ESP_FAT32_FROM_BYTES ? { fatType: 32 as const } : {}),
+  });
+  const where = place.kind === 'image' ? `${place.image} at byte ${place.offsetBytes}` : place.device;
+  request.log?.(
+    `FAT${plan.geometry.type}, ${formatSize(plan.size)}, ${formatSize(plan.geometry.clusterSize)} clusters, volume id ${formatVolumeId(volumeId)}, ${plan.files.length} files${request.populateFrom === undefined ? '' : ` from ${request.populateFrom}`}: Cairn's FAT writer into ${where}`,
+  );
+  // A new image reads as zeros; a device keeps its old bytes, so what FAT reads is zeroed there.
+  await writeFatImage(plan, place.kind === 'image' ? place.image : place.device, { offset: place.kind === 'image' ? place.offsetBytes : 0, zeros: place.kind === 'image' ? 'none' : 'structures' });
 }
 
 function mkfsCommand(format: 'btrfs' | 'xfs' | 'swap'): string {

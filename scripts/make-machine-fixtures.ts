@@ -4,7 +4,7 @@
  * /proc, /dev/disk and udev's database, and of what systeminformation returns on it.
  *
  *   node --import tsx scripts/make-machine-fixtures.ts             # the recordings
- *   node --import tsx scripts/make-machine-fixtures.ts --expected  # also rewrite expected/*.yaml
+ *   node --import tsx scripts/make-machine-fixtures.ts --expected  # also rewrite expected/*.yaml (as npm run golden does)
  *
  * The expected files are golden files: rewrite them only on purpose, and read the diff before committing.
  */
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderConfigFiles } from '../installer/config/generate-config.js';
 import { detectPlatformOnly } from '../installer/hardware/detect-hardware.js';
-import { openRecording } from '../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../installer/hardware/hardware-source.js';
 import { buildDesktopAmdSata } from './machine-fixtures/desktop-amd-sata.js';
 import { buildLaptopIntelNvidia } from './machine-fixtures/laptop-intel-nvidia.js';
 import { buildLegacyBios } from './machine-fixtures/legacy-bios.js';
@@ -41,6 +41,10 @@ export async function expectedFilesOf(recording: string): Promise<{ hardware: st
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--expected') && process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
+    process.stderr.write('--expected: refused while CI is set: golden files are rewritten on purpose (npm run golden), never by CI\n');
+    process.exit(1);
+  }
   for (const [name, build] of Object.entries(MACHINES)) {
     const recording = join(machinesDirectory, name, 'recording');
     const tree = new MachineTree(recording);

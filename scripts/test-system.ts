@@ -2,15 +2,17 @@
  * The test system every boot test uses: a Debian kernel (the package `linux-image-amd64` depends on, fetched
  * with `apt-get download` and unpacked with `dpkg -x`) and a tiny busybox initramfs whose /init prints the
  * kernel command line on the first serial port and powers off. Both are cached under .cache/test-system
- * (or $CAIRN_CACHE), so only the first run downloads.
+ * (or $CAIRN_CACHE), so only the first run downloads. The kernel's package file and its unpacked modules
+ * tree are cached there too, on first use (ensureTestKernelPackage, ensureTestKernelModules).
  *
  *   node --import tsx scripts/test-system.ts     # fetch/build, print the two paths
  */
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
 import { run, runBinary } from '../lib/run.js';
+import { sha256File, sha256Hex } from '../system/store-hash.js';
 import { repoRoot } from './repo-root.js';
 
 /** What the test /init prints, followed by the kernel command line. */
@@ -42,62 +44,190 @@ async function kernelPackage(): Promise<string> {
   return match[1]!;
 }
 
-/** Path of the cached test kernel (a bzImage with EFI stub), downloading it on first use. */
+/**
+ * Path of the cached test kernel (a bzImage with EFI stub), taken from the cached kernel package on first use:
+ * one download gives the kernel, its package file and its modules.
+ */
 export async function ensureTestKernel(): Promise<string> {
   const directory = join(cacheDirectory(), 'test-system');
   const kernel = join(directory, 'vmlinuz');
   if (await exists(kernel)) return kernel;
-  await mkdir(directory, { recursive: true });
-  const work = await mkdtemp(join(directory, '.download-'));
-  try {
-    const pkg = await kernelPackage();
-    await run('apt-get', ['download', pkg], { cwd: work, timeoutMs: 600_000 });
-    const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
-    if (deb === undefined) throw new UserError(`apt-get download ${pkg} left no .deb file`);
-    await run('dpkg', ['-x', join(work, deb), join(work, 'unpacked')]);
-    const boot = join(work, 'unpacked', 'boot');
-    const image = (await readdir(boot)).find((n) => n.startsWith('vmlinuz-'));
-    if (image === undefined) throw new UserError(`${deb} holds no /boot/vmlinuz-*`);
-    await copyFile(join(boot, image), join(work, 'vmlinuz'));
-    await writeFile(join(directory, 'kernel-package'), `${pkg}\n`);
-    await rename(join(work, 'vmlinuz'), kernel);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const { root } = await ensureTestKernelModules();
+  const boot = join(root, 'boot');
+  const image = (await readdir(boot)).find((n) => n.startsWith('vmlinuz-'));
+  if (image === undefined) throw new UserError(`${boot} holds no vmlinuz-*`, { hint: `remove ${directory} to fetch the kernel again` });
+  const partial = `${kernel}.${process.pid}.tmp`;
+  await copyFile(join(boot, image), partial);
+  await rename(partial, kernel);
   return kernel;
 }
 
+/** The package the cached kernel came from (so its modules match it), else the current one. */
+async function cachedKernelPackage(directory: string): Promise<string> {
+  try {
+    const recorded = (await readFile(join(directory, 'kernel-package'), 'utf8')).trim();
+    if (recorded !== '') return recorded;
+  } catch {
+    // no kernel cached yet
+  }
+  return kernelPackage();
+}
+
+/**
+ * Path of the cached Debian kernel package file (the .deb of the test kernel), downloading it on first use:
+ * what `cairn system build` reads as "a Debian kernel package file".
+ */
+export async function ensureTestKernelPackage(): Promise<string> {
+  const directory = join(cacheDirectory(), 'test-system');
+  const debDirectory = join(directory, 'kernel-deb');
+  const cached = await readdir(debDirectory).then((names) => names.find((n) => n.endsWith('.deb')), () => undefined);
+  if (cached !== undefined) return join(debDirectory, cached);
+  await mkdir(directory, { recursive: true });
+  const pkg = await cachedKernelPackage(directory);
+  const work = await mkdtemp(join(directory, '.download-deb-'));
+  try {
+    try {
+      await run('apt-get', ['download', pkg], { cwd: work, timeoutMs: 600_000 });
+    } catch (error) {
+      throw new UserError(`cannot download ${pkg}, the package of the cached test kernel`, {
+        hint: `remove ${directory} to fetch the current kernel, or run apt-get update`,
+        cause: error,
+      });
+    }
+    const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
+    if (deb === undefined) throw new UserError(`apt-get download ${pkg} left no .deb file`);
+    await writeFile(join(directory, 'kernel-package'), `${pkg}\n`);
+    await mkdir(join(work, 'kernel-deb'));
+    await rename(join(work, deb), join(work, 'kernel-deb', deb));
+    await renameUnlessPresent(join(work, 'kernel-deb'), debDirectory);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return ensureTestKernelPackage();
+}
+
+/** The test kernel's modules, unpacked from its package: `<cache>/test-system/kernel-root/lib/modules/<release>`. */
+export interface TestKernelModules {
+  /** The kernel release, e.g. 6.1.0-57-amd64. */
+  readonly release: string;
+  /** The modules directory (`lib/modules/<release>`), as shipped: modules.builtin and modules.order, no modules.dep. */
+  readonly directory: string;
+  /** The whole unpacked package (boot/, lib/modules/, usr/). */
+  readonly root: string;
+}
+
+/** The test kernel's package unpacked with `dpkg -x` (once), for its modules tree. */
+export async function ensureTestKernelModules(): Promise<TestKernelModules> {
+  const directory = join(cacheDirectory(), 'test-system');
+  const root = join(directory, 'kernel-root');
+  if (!(await exists(join(root, 'lib', 'modules')))) {
+    const deb = await ensureTestKernelPackage();
+    const work = await mkdtemp(join(directory, '.unpack-'));
+    try {
+      await run('dpkg', ['-x', deb, join(work, 'kernel-root')]);
+      await renameUnlessPresent(join(work, 'kernel-root'), root);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const releases = (await readdir(join(root, 'lib', 'modules'))).sort();
+  if (releases.length !== 1) throw new UserError(`${root}/lib/modules holds ${releases.length} kernel releases, expected 1`, { hint: `remove ${root} to unpack it again` });
+  const release = releases[0]!;
+  return { release, directory: join(root, 'lib', 'modules', release), root };
+}
+
+/** Moves a finished directory into place; another process that got there first wins. */
+async function renameUnlessPresent(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if (!(await exists(to))) throw error;
+  }
+}
+
+/** What the test /init prints after mounting the root named by `root=UUID=...`. */
+export const TEST_ROOT_MARKER = 'CAIRN-TEST-ROOT';
+/**
+ * Matches the root line: the UUID asked for, the device it was found on, the host name in the mounted
+ * root's /etc/cairn/configuration.yaml and that file's sha256; or, when the root could not be mounted, why.
+ */
+export const TEST_ROOT_LINE = /CAIRN-TEST-ROOT (?:uuid=\[([^\]\n]*)\] device=\[([^\]\n]*)\] hostName=\[([^\]\n]*)\] configuration=\[([0-9a-f]*)\]|error=\[([^\]\n]*)\])/;
+
+/**
+ * The kernel modules the test /init loads to mount an installed root: the Debian kernel builds virtio and
+ * ext4 as modules (CONFIG_VIRTIO_BLK=m, CONFIG_EXT4_FS=m). Their dependencies are added from each module's
+ * .modinfo, and crc32c_generic because ext4's metadata checksums ask the crypto API for crc32c.
+ */
+const ROOT_MODULES = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4'];
+
 const INIT_SCRIPT = `#!/bin/busybox sh
-# Cairn's test init: report the kernel command line on the first serial port, then power off.
+# Cairn's test init: report the kernel command line on the first serial port; with root=UUID=..., load the
+# modules listed in /modules/order, find that filesystem, mount it read-only and report what the installer
+# wrote there (/etc/cairn/configuration.yaml); then power off.
 /bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
-line="${TEST_INIT_MARKER} cmdline=[$(/bin/busybox cat /proc/cmdline)]"
-if ! echo "$line" > /dev/ttyS0 2>/dev/null; then echo "$line" > /dev/console; fi
+say() { if ! echo "$1" > /dev/ttyS0 2>/dev/null; then echo "$1" > /dev/console; fi; }
+say "${TEST_INIT_MARKER} cmdline=[$(/bin/busybox cat /proc/cmdline)]"
+uuid=""
+for word in $(/bin/busybox cat /proc/cmdline); do
+  case "$word" in root=UUID=*) uuid="\${word#root=UUID=}" ;; esac
+done
+if [ -n "$uuid" ]; then
+  for module in $(/bin/busybox cat /modules/order); do /bin/busybox insmod "/modules/$module.ko" 2>/dev/null; done
+  device=""
+  tries=0
+  while [ -z "$device" ] && [ "$tries" -lt 300 ]; do
+    device=$(/bin/busybox findfs "UUID=$uuid" 2>/dev/null)
+    [ -n "$device" ] || /bin/busybox sleep 0.1
+    tries=$((tries + 1))
+  done
+  file=/root/etc/cairn/configuration.yaml
+  if [ -z "$device" ]; then
+    say "${TEST_ROOT_MARKER} error=[no filesystem has UUID $uuid]"
+  elif ! /bin/busybox mount -t ext4 -o ro "$device" /root; then
+    say "${TEST_ROOT_MARKER} error=[$device (UUID $uuid) cannot be mounted]"
+  elif [ ! -f "$file" ]; then
+    say "${TEST_ROOT_MARKER} error=[$device (UUID $uuid) has no /etc/cairn/configuration.yaml]"
+  else
+    host=$(/bin/busybox sed -n 's/^hostName: //p' "$file")
+    sum=$(/bin/busybox sha256sum "$file" | /bin/busybox cut -d ' ' -f 1)
+    say "${TEST_ROOT_MARKER} uuid=[$uuid] device=[$device] hostName=[$host] configuration=[$sum]"
+    /bin/busybox umount /root
+  fi
+fi
 /bin/busybox sync
 /bin/busybox poweroff -f
 `;
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initramfs-tools/bin/busybox'];
 
-/** Path of the cached test initramfs (an uncompressed newc cpio archive), building it on first use. */
+/**
+ * Path of the cached test initramfs (an uncompressed newc cpio archive), building it on first use. The file
+ * is named by the hash of what goes in (the init, busybox, the modules), so a changed init gets a new file.
+ */
 export async function ensureTestInitramfs(): Promise<string> {
   const directory = join(cacheDirectory(), 'test-system');
-  const initramfs = join(directory, 'initramfs.cpio');
-  if (await exists(initramfs)) return initramfs;
-  await mkdir(directory, { recursive: true });
   let busybox: string | undefined;
   for (const candidate of BUSYBOX_CANDIDATES) if (await exists(candidate)) busybox = busybox ?? candidate;
   if (busybox === undefined) throw new UserError('busybox not found: install the package busybox-static');
+  const modules = await rootModules();
+  const inputs = [INIT_SCRIPT, await sha256File(busybox), ...(await Promise.all(modules.map(async (m) => `${m.name} ${await sha256File(m.path)}`)))];
+  const initramfs = join(directory, `initramfs-${sha256Hex(inputs.join('\n')).slice(0, 16)}.cpio`);
+  if (await exists(initramfs)) return initramfs;
+  await mkdir(directory, { recursive: true });
   const work = await mkdtemp(join(directory, '.initramfs-'));
   try {
     const tree = join(work, 'tree');
-    for (const dir of ['bin', 'dev', 'proc', 'sys']) await mkdir(join(tree, dir), { recursive: true });
+    for (const dir of ['bin', 'dev', 'modules', 'proc', 'root', 'sys']) await mkdir(join(tree, dir), { recursive: true });
     await copyFile(busybox, join(tree, 'bin', 'busybox'));
     await chmod(join(tree, 'bin', 'busybox'), 0o755);
     await symlink('busybox', join(tree, 'bin', 'sh'));
     await writeFile(join(tree, 'init'), INIT_SCRIPT, { mode: 0o755 });
     await chmod(join(tree, 'init'), 0o755);
-    const members = ['.', 'bin', 'bin/busybox', 'bin/sh', 'dev', 'init', 'proc', 'sys'];
+    for (const module of modules) await copyFile(module.path, join(tree, 'modules', `${module.name}.ko`));
+    await writeFile(join(tree, 'modules', 'order'), `${modules.map((m) => m.name).join('\n')}\n`);
+    const members = ['.', 'bin', 'bin/busybox', 'bin/sh', 'dev', 'init', 'modules', ...modules.map((m) => `modules/${m.name}.ko`), 'modules/order', 'proc', 'root', 'sys'];
     for (const member of members) {
       if (member !== 'bin/sh') await utimes(join(tree, member), 1, 1);
     }
@@ -106,11 +236,43 @@ export async function ensureTestInitramfs(): Promise<string> {
       input: `${members.join('\n')}\n`,
     });
     await writeFile(join(work, 'initramfs.cpio'), stdout);
-    await rename(join(work, 'initramfs.cpio'), initramfs);
+    await renameUnlessPresent(join(work, 'initramfs.cpio'), initramfs);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   return initramfs;
+}
+
+/** ROOT_MODULES and what they depend on (each module's .modinfo `depends=`), dependencies first. */
+async function rootModules(): Promise<{ name: string; path: string }[]> {
+  const { directory } = await ensureTestKernelModules();
+  const files = new Map<string, string>();
+  const visit = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      if (entry.isDirectory()) await visit(join(path, entry.name));
+      else if (entry.name.endsWith('.ko')) files.set(entry.name.slice(0, -3).replaceAll('-', '_'), join(path, entry.name));
+    }
+  };
+  await visit(join(directory, 'kernel'));
+  const ordered: { name: string; path: string }[] = [];
+  const add = async (name: string, chain: readonly string[]): Promise<void> => {
+    if (ordered.some((m) => m.name === name)) return;
+    const path = files.get(name);
+    if (path === undefined) throw new UserError(`the test kernel has no module ${name} (needed by ${[...chain].reverse().join(' <- ') || 'the test init'})`, { hint: `remove ${directory} to unpack the kernel again` });
+    for (const dependency of moduleDependencies(await readFile(path))) await add(dependency, [...chain, name]);
+    ordered.push({ name, path });
+  };
+  for (const name of ROOT_MODULES) await add(name, []);
+  return ordered;
+}
+
+/** The `depends=` field of a module's .modinfo section (NUL-separated key=value strings). */
+function moduleDependencies(bytes: Buffer): string[] {
+  const at = bytes.indexOf('\0depends=');
+  if (at < 0) return [];
+  const start = at + '\0depends='.length;
+  const value = bytes.subarray(start, bytes.indexOf(0, start)).toString('latin1');
+  return value === '' ? [] : value.split(',').map((name) => name.replaceAll('-', '_'));
 }
 
 export async function ensureTestSystem(): Promise<{ kernel: string; initramfs: string }> {

@@ -1,7 +1,10 @@
 /**
- * Bootspec v1 (`boot.json`, NixOS RFC 0125): decode and encode, exactly. `initrd` and `initrdSecrets` are
- * optional and omitted when absent (never null); every other key is required. Specialisations nest whole
- * documents; top-level keys Cairn does not know (reverse-DNS extensions) are kept, in their order.
+ * Bootspec v1 (`boot.json`, NixOS RFC 0125): decode and encode. `initrd` and `initrdSecrets` are optional;
+ * Cairn writes them omitted when absent, and reads a null one as absent, as the reference implementation
+ * (DeterminateSystems/bootspec) does and as its synthesizer writes them. Every other key is required.
+ * Specialisations (any name) nest whole documents; top-level keys Cairn does not know (reverse-DNS
+ * extensions) are kept, in their order, and may not be null, there or in a specialisation.
+ * fixtures/bootspec holds the reference implementation's own valid and invalid cases.
  */
 import { z } from 'zod';
 import { ValidationError, type Problem } from '../lib/errors.js';
@@ -49,7 +52,8 @@ export const bootspecV1Schema = z
   })
   .describe('the bootspec v1 object');
 
-const SPECIALISATION_NAME = /^[A-Za-z0-9_.+-]+$/;
+/** The optional keys: null there means absent. */
+const OPTIONAL_KEYS = ['initrd', 'initrdSecrets'] as const;
 
 /** Decodes boot.json text; every problem is reported with the file and key path. */
 export function decodeBootDocument(text: string, file: string): BootDocument {
@@ -64,7 +68,7 @@ export function decodeBootDocument(text: string, file: string): BootDocument {
   const problems: Problem[] = [];
   const document = decodeObject(data, file, [], problems);
   if (document === undefined || problems.length > 0) {
-    throw new ValidationError(problems, { hint: 'see the bootspec v1 format in RFC 0125; null is never allowed, leave optional keys out' });
+    throw new ValidationError(problems, { hint: 'see the bootspec v1 format in RFC 0125; leave out what a generation does not have (null is allowed only for initrd and initrdSecrets)' });
   }
   return document;
 }
@@ -82,34 +86,47 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
     return undefined;
   }
   const prefix = [...path, BOOTSPEC_V1];
-  const parsed = bootspecV1Schema.safeParse(raw);
+  const spec = withoutNullOptionals(raw);
+  const parsed = bootspecV1Schema.safeParse(spec);
   if (!parsed.success) {
-    const found = describeIssues(bootspecV1Schema, { file, data: raw, locate: () => undefined }, parsed.error.issues);
+    const found = describeIssues(bootspecV1Schema, { file, data: spec, locate: () => undefined }, parsed.error.issues);
     for (const p of found) problems.push({ ...p, path: [...prefix, p.path].filter((s) => s !== '').join('.') });
   }
 
-  const specialisations: Record<string, BootDocument> = {};
+  const specialisations: [string, BootDocument][] = [];
   const rawSpecs = record[SPECIALISATION_V1];
   if (rawSpecs !== undefined) {
     if (rawSpecs === null || typeof rawSpecs !== 'object' || Array.isArray(rawSpecs)) {
-      problems.push({ file, path: [...path, SPECIALISATION_V1].join('.'), message: 'expected an object of specialisation name -> boot document' });
+      problems.push({ file, path: [...path, SPECIALISATION_V1].join('.'), message: `expected an object of specialisation name -> boot document (got ${describeJson(rawSpecs)})` });
     } else {
+      // Any name: the entry ids and titles made from it are checked where they are written.
       for (const [name, value] of Object.entries(rawSpecs)) {
-        if (!SPECIALISATION_NAME.test(name)) {
-          problems.push({ file, path: [...path, SPECIALISATION_V1, name].join('.'), message: 'specialisation names may hold letters, digits, _ . + - only' });
-          continue;
-        }
         const nested = decodeObject(value, file, [...path, SPECIALISATION_V1, name], problems);
-        if (nested !== undefined) specialisations[name] = nested;
+        if (nested !== undefined) specialisations.push([name, nested]);
       }
     }
   }
-  const extensions: Record<string, unknown> = {};
+  const extensions: [string, unknown][] = [];
   for (const [key, value] of Object.entries(record)) {
-    if (key !== BOOTSPEC_V1 && key !== SPECIALISATION_V1) extensions[key] = value;
+    if (key === BOOTSPEC_V1 || key === SPECIALISATION_V1) continue;
+    if (value === null) problems.push({ file, path: [...path, key].join('.'), message: 'an extension may not be null: leave the key out' });
+    extensions.push([key, value]);
   }
   if (!parsed.success) return undefined;
-  return { bootspec: parsed.data, specialisations, extensions, keyOrder: Object.keys(record) };
+  // fromEntries makes own properties whatever the names (even "__proto__").
+  return { bootspec: parsed.data, specialisations: Object.fromEntries(specialisations), extensions: Object.fromEntries(extensions), keyOrder: Object.keys(record) };
+}
+
+/** The bootspec object with a null initrd or initrdSecrets left out (null there means absent). */
+function withoutNullOptionals(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const record = raw as Record<string, unknown>;
+  if (!OPTIONAL_KEYS.some((key) => record[key] === null)) return raw;
+  return Object.fromEntries(Object.entries(record).filter(([key, value]) => !((OPTIONAL_KEYS as readonly string[]).includes(key) && value === null)));
+}
+
+function describeJson(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : JSON.stringify(value);
 }
 
 /** Encodes a document as Cairn writes boot.json: two-space indentation, bootspec keys sorted, a final newline. */

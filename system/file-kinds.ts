@@ -13,6 +13,7 @@ import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
 import { decodeLayout, layoutSchema } from './layout.js';
 import { decodeImageSpec, imageSpecSchema } from './image-spec.js';
+import { decodeInitrdSpec, initrdSpecSchema } from './initrd-spec.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -78,6 +79,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^image\.ya?ml$/, /\.image\.ya?ml$/],
     schema: imageSpecSchema,
     validate: (text, file) => decodeImageSpec(text, file),
+  },
+  {
+    kind: 'initrd',
+    title: 'initrd spec (cairn initrd build)',
+    fileNames: [/^initrd\.ya?ml$/, /\.initrd\.ya?ml$/],
+    schema: initrdSpecSchema,
+    validate: (text, file) => decodeInitrdSpec(text, file),
   },
 ];
 

@@ -19,7 +19,7 @@ export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 export const GUEST_SUPPORT = ['none', 'qemu', 'virtualbox', 'vmware', 'hyperv', 'xen', 'parallels'] as const;
 export type GuestSupport = (typeof GUEST_SUPPORT)[number];
 
-const kernelModuleName = z
+export const kernelModuleName = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/)
   .describe('a kernel module name such as ahci, nvme or kvm-intel');

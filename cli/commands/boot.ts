@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { inspectEsp, type EspReport } from '../../bootloader/esp-inspect.js';
 import { ESP_LOADERS, type EspLoader } from '../../bootloader/esp-layout.js';
 import { contentSize, type EspPlan } from '../../bootloader/esp-plan.js';
+import { DEFAULT_LOCK_WAIT_MS } from '../../bootloader/esp-lock.js';
 import { DEFAULT_BOOT_TIMEOUT, installBootLoader, updateEsp, type EspUpdateOptions, type EspUpdateResult } from '../../bootloader/esp-update.js';
 import { formatSize } from '../../lib/size.js';
 import { addRootOptions, collect, formatTable, parseCount, parsePositive, printJson, rootOf } from '../options.js';
@@ -24,6 +25,7 @@ interface UpdateFlags {
   dryRun?: boolean;
   json?: boolean;
   verbose?: boolean;
+  lockWait: number;
 }
 
 function addUpdateOptions(command: Command): Command {
@@ -39,6 +41,7 @@ function addUpdateOptions(command: Command): Command {
       .option('--allow-non-fat', 'build an ESP tree in a directory that is not a FAT filesystem (to copy into an image)')
       .option('--dry-run', 'print the plan; change nothing')
       .option('--verbose', 'print every file written and removed')
+      .option('--lock-wait <seconds>', 'how long to wait while another cairn updates the same ESP (0: stop at once)', parseCount, DEFAULT_LOCK_WAIT_MS / 1000)
       .option('--json', 'print the result as JSON'),
   );
 }
@@ -56,6 +59,7 @@ function updateOptions(flags: UpdateFlags, onProgress: EspUpdateOptions['onProgr
     serial: flags.serial === true,
     allowNonFat: flags.allowNonFat === true,
     dryRun: flags.dryRun === true,
+    lockWaitMs: flags.lockWait * 1000,
     ...(onProgress === undefined ? {} : { onProgress }),
   };
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../../lib/errors.js';
 import { detectHardware } from '../../installer/hardware/detect-hardware.js';
-import { openHardwareSource, startRecording } from '../../installer/hardware/recording.js';
+import { openHardwareSource, startHardwareRecording } from '../../installer/hardware/hardware-source.js';
 import { formatHardwareSummary } from '../../installer/hardware/summary.js';
 import { printJson } from '../options.js';
 
@@ -17,7 +17,7 @@ export function detectCommand(): Command {
     .action(async (options: { json?: boolean; yaml?: boolean; record?: string; from?: string }) => {
       if (options.json && options.yaml) throw new UsageError('give --json or --yaml, not both');
       if (options.record !== undefined && options.from !== undefined) throw new UsageError('give --record or --from, not both');
-      const recorder = options.record === undefined ? undefined : await startRecording(options.record);
+      const recorder = options.record === undefined ? undefined : await startHardwareRecording(options.record);
       const source = recorder?.source ?? (await openHardwareSource(options.from));
       let report;
       try {

@@ -4,7 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../lib/errors.js';
 import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
-import { openHardwareSource } from '../../installer/hardware/recording.js';
+import { openHardwareSource } from '../../installer/hardware/hardware-source.js';
 import { planGeneratedConfig, writeGeneratedConfig } from '../../installer/config/generate-config.js';
 import type { SystemChoices } from '../../installer/config/plan-configuration.js';
 import { BOOT_LOADERS, type BootLoader } from '../../system/configuration.js';

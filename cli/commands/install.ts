@@ -24,8 +24,8 @@ interface InstallOptions {
   profile: string;
   store: string;
   from?: string;
-  inventory?: string;
   plain?: boolean;
+  screens?: boolean;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -42,9 +42,9 @@ export function installCommand(): Command {
     .option('--source-root <dir>', 'where the source store and profile are (the live medium: /)', '/')
     .option('--profile <path>', 'the source profile', DEFAULT_PROFILE)
     .option('--store <path>', 'the source store', DEFAULT_STORE)
-    .option('--from <recording>', 'detect hardware from a recording (cairn detect --record) instead of this machine')
-    .option('--inventory <dir>', 'a recorded disk inventory (cairn partition disks --record) instead of this machine\'s disks')
+    .option('--from <recording>', 'plan for a recorded machine (cairn detect --record): its hardware and its disks, which are never written')
     .option('--plain', 'ask one question per line (screen readers, serial lines without cursor control)')
+    .option('--screens', 'draw the screens even when standard input and output are not a terminal (keys read from standard input as they come)')
     .option('--dry-run', 'plan from the answers and print the plan; nothing is written anywhere')
     .option('--yes', 'install without asking (like confirm: true in the answers)')
     .option('--json', 'with --dry-run: print the plan as JSON')
@@ -61,7 +61,6 @@ export function installCommand(): Command {
         profile: options.profile,
         store: options.store,
         ...(options.from === undefined ? {} : { from: options.from }),
-        ...(options.inventory === undefined ? {} : { inventory: options.inventory }),
         ...(options.workDir === undefined ? {} : { workDirectory: resolve(options.workDir) }),
         ...(options.log === undefined ? {} : { logPath: resolve(options.log) }),
         dryRun: options.dryRun === true,
@@ -84,9 +83,9 @@ export function installCommand(): Command {
         await withInterrupt((signal) => runPlainInstaller({ model: session.model, engine: session.engine, initial: session.initial, sections: sectionsFor(session, options), input: process.stdin, output: process.stdout, signal }));
         return;
       }
-      if (!terminal) {
+      if (!terminal && options.screens !== true) {
         throw new UserError('nothing was written: the answers do not say confirm: true, and there is no terminal to ask', {
-          hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain)',
+          hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain, or --screens)',
         });
       }
       await runScreens(session, options);

@@ -10,13 +10,15 @@ import { formatSize } from '../../lib/size.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
 import { loadImageSpec } from '../../system/image-spec.js';
 import { buildIsoFromSpec, type IsoEngine } from '../../image-builder/build-from-spec.js';
+import { renderExtents } from '../../image-builder/image-extents.js';
+import { planExtents } from '../../image-builder/layout/plan-extents.js';
 import { inspectIsoImage, renderInspectReport } from '../../image-builder/read/inspect.js';
 import { statSync } from 'node:fs';
 import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, type BootMedia } from '../../image-builder/vm/boot-modes.js';
 import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
 import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
 import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
-import { formatTable, parseCount, parsePositive, printJson } from '../options.js';
+import { count, formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
@@ -31,10 +33,6 @@ const DEFAULT_MEMORY_MIB = 1024;
 /** A boot under TCG takes 10-30 s on a shared CI core; a slow one gets ten times that. */
 const DEFAULT_BOOT_TIMEOUT_SECONDS = 300;
 
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 export function isoCommand(): Command {
   const command = new Command('iso').description('build ISO images from an image spec and inspect them');
 
@@ -45,8 +43,9 @@ export function isoCommand(): Command {
     .requiredOption('-o, --output <file>', 'the ISO to write (written as <file>.tmp, renamed when complete)')
     .addOption(new Option('--engine <engine>', 'who writes the image: Cairn itself, or xorriso').choices(['builtin', 'xorriso']).default('builtin'))
     .option('--date <when>', "the image's date: seconds since 1970 or an ISO 8601 date (default: SOURCE_DATE_EPOCH, else the newest source)", parseDate)
-    .option('--json', 'print what was built as JSON')
-    .action(async (specFile: string, options: { output: string; engine: IsoEngine; date?: Date; json?: boolean }) => {
+    .option('--dry-run', 'plan the image and print the plan (every extent with its sector and size) without writing anything')
+    .option('--json', 'print what was built (or, with --dry-run, the plan) as JSON')
+    .action(async (specFile: string, options: { output: string; engine: IsoEngine; date?: Date; dryRun?: boolean; json?: boolean }) => {
       const loaded = await loadImageSpec(specFile);
       const renderer = createProgressRenderer();
       const controller = new AbortController();
@@ -60,17 +59,31 @@ export function isoCommand(): Command {
           ...(date === undefined ? {} : { date }),
           onProgress: renderer.onProgress,
           signal: controller.signal,
+          dryRun: options.dryRun === true,
         });
         renderer.finish();
+        const counts = `${count(result.files, 'file')}, ${count(result.directories, 'directory', 'directories')}, ${count(result.symlinks, 'symbolic link')}`;
+        if (options.dryRun) {
+          const plan = result.plan!;
+          const extents = planExtents(plan);
+          if (options.json) {
+            printJson({ dryRun: true, output: options.output, engine: result.engine, volumeId: plan.volumeId, date: result.date.toISOString(), size: plan.imageSize, volumeSectors: plan.volumeSectors, files: result.files, directories: result.directories, symlinks: result.symlinks, sharedExtents: result.sharedExtents ?? null, extents });
+            return;
+          }
+          process.stdout.write(`would write ${options.output}: ${formatSize(plan.imageSize)} (${plan.volumeSectors} sectors of 2048 bytes in the volume), ${counts}; nothing written\n`);
+          process.stdout.write(`${renderExtents(extents).join('\n')}\n`);
+          return;
+        }
         const size = statSync(result.output).size;
         if (options.json) {
-          printJson({ ...result, output: options.output, date: result.date.toISOString(), size, sharedExtents: result.sharedExtents ?? null });
+          const { plan: _plan, boot, ...built } = result;
+          // Of a bootable ISO's parts, what was chosen: the whole plan is --dry-run's to show.
+          const bootSummary = boot === undefined ? {} : { boot: { generations: boot.generations, defaultGeneration: boot.menu.defaultGeneration, espSize: boot.espSize ?? null } };
+          printJson({ ...built, output: options.output, date: result.date.toISOString(), size, sharedExtents: result.sharedExtents ?? null, ...bootSummary });
           return;
         }
         const shared = result.sharedExtents === undefined || result.sharedExtents === 0 ? '' : `, ${count(result.sharedExtents, 'file')} stored once for identical content`;
-        process.stdout.write(
-          `wrote ${options.output}: ${formatSize(size)}, ${count(result.files, 'file')}, ${count(result.directories, 'directory', 'directories')}, ${count(result.symlinks, 'symbolic link')}${shared}\n`,
-        );
+        process.stdout.write(`wrote ${options.output}: ${formatSize(size)}, ${counts}${shared}\n`);
       } finally {
         renderer.finish();
         process.removeListener('SIGINT', stop);

@@ -1,17 +1,18 @@
 /** `cairn partition plan|apply|disks`: declarative partitioning of image files and disks. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError, UserError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { loadYamlFile } from '../../lib/yaml.js';
 import { applyPlan } from '../../partitioning/apply.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
-import { describeDisk, loadDiskInventory, parseDiskInventory, recordDiskInventory, saveDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
+import { readDiskInventory } from '../../partitioning/disks.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
-import { minimumDiskBytes, planPartitions, type PartitionPlan } from '../../partitioning/plan.js';
-import { assertDiskWritable, diskRefusals, type Refusal } from '../../partitioning/safety.js';
-import { defaultSeed, resolveTarget, type Target } from '../../partitioning/target.js';
+import { planPartitions, type PartitionPlan } from '../../partitioning/plan.js';
+import { assessDisks, describeRefusals, type Refusal, type TargetPins } from '../../partitioning/safety.js';
+import { assertTargetWritable, defaultSeed, prepareTarget, type Target } from '../../partitioning/target.js';
 import { validateLayout, type Layout } from '../../system/layout.js';
+import { openMachine, startRecording } from '../../system/machine/recording.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 import { collect, formatTable, printJson } from '../options.js';
 import { style } from '../terminal.js';
@@ -29,7 +30,7 @@ interface TargetOptions {
   swap?: number;
   rootFs?: 'ext4' | 'btrfs' | 'xfs';
   biosBoot?: boolean;
-  inventory?: string;
+  from?: string;
   expectSerial?: string;
   expectSize?: number;
   json?: boolean;
@@ -46,8 +47,15 @@ function addTargetOptions(command: Command): Command {
     .option('--bios-boot', 'guided layout: add a 1 MiB BIOS boot partition (GRUB on BIOS machines)')
     .option('--expect-serial <serial>', 'refuse unless the disk has this serial')
     .option('--expect-size <size>', 'refuse unless the disk has exactly this size', parseSizeOption)
-    .option('--inventory <dir>', 'read the disks from a recorded inventory (cairn partition disks --record) instead of this machine')
+    .option('--from <recording>', 'look the disk up in a recording (cairn partition disks --record, cairn detect --record) instead of this machine; it is never written')
     .option('--json', 'print as JSON');
+}
+
+function pinsOf(options: TargetOptions): TargetPins {
+  return {
+    ...(options.expectSerial === undefined ? {} : { serial: { value: options.expectSerial, from: '--expect-serial' } }),
+    ...(options.expectSize === undefined ? {} : { sizeBytes: { value: options.expectSize, from: '--expect-size' } }),
+  };
 }
 
 async function loadLayout(argument: string, options: TargetOptions): Promise<Layout> {
@@ -72,29 +80,12 @@ interface Prepared {
 
 async function prepare(layoutArgument: string, options: TargetOptions): Promise<Prepared> {
   const layout = await loadLayout(layoutArgument, options);
-  const inventory: DiskInventory | undefined = options.inventory === undefined ? undefined : await loadDiskInventory(options.inventory);
-  const target = await resolveTarget(options.disk, { ...(options.size === undefined ? {} : { sizeBytes: options.size }), ...(inventory === undefined ? {} : { inventory }) });
-  if (target.kind === 'block' && options.size !== undefined) {
-    throw new UserError(`--size is for image files; ${target.identity.description} is a disk, whose size is its own`);
-  }
-  if (target.kind === 'image' && options.expectSerial !== undefined) {
-    throw new UserError(`--expect-serial ${options.expectSerial}: ${target.path} is an image file, which has no serial`);
-  }
-  if (target.kind === 'image' && options.expectSize !== undefined && options.expectSize !== target.identity.sizeBytes) {
-    throw new UserError(`${target.identity.description} is not the expected ${formatSize(options.expectSize)} (${options.expectSize} bytes)`);
-  }
-  const refusals =
-    target.kind === 'block'
-      ? diskRefusals(target.disk, {
-          ...(options.expectSerial === undefined ? {} : { serial: options.expectSerial }),
-          ...(options.expectSize === undefined ? {} : { sizeBytes: options.expectSize }),
-          minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize),
-        })
-      : [];
-  // A disk too small for the layout is refused by name; planning would only repeat it less clearly.
-  if (target.kind === 'block' && refusals.some((r) => r.code === 'too-small')) {
-    assertDiskWritable(target.disk, { minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize) });
-  }
+  const { target, refusals } = await prepareTarget(options.disk, {
+    ...(options.size === undefined ? {} : { sizeBytes: options.size }),
+    machine: await openMachine(options.from),
+    pins: pinsOf(options),
+    layout,
+  });
   const plan = planPartitions(layout, target.identity, { seed: options.seed ?? defaultSeed(target.identity) });
   return { layout, target, plan, refusals };
 }
@@ -122,10 +113,6 @@ function printDestruction(target: Target, destruction: Destruction): void {
   }
 }
 
-function refusalLines(target: Target, refusals: readonly Refusal[]): string {
-  return `refusing to write ${target.kind === 'block' ? describeDisk(target.disk) : target.path}:\n${refusals.map((r) => `  - ${r.reason}`).join('\n')}`;
-}
-
 export function partitionCommand(): Command {
   const command = new Command('partition').description('declarative partitioning of disks and image files: plan, apply, list disks');
 
@@ -137,7 +124,7 @@ export function partitionCommand(): Command {
         return;
       }
       printPlan(plan);
-      if (refusals.length > 0) process.stderr.write(`${style.warning('warning:')} apply would refuse: ${refusalLines(target, refusals)}\n`);
+      if (refusals.length > 0) process.stderr.write(`${style.warning('warning:')} apply would refuse: ${describeRefusals(target.identity.description, refusals)}\n`);
     },
   );
 
@@ -154,14 +141,9 @@ export function partitionCommand(): Command {
       if (at <= 0 || at === entry.length - 1) throw new UsageError(`--populate ${entry}: expected NAME=DIR, e.g. --populate root=./rootfs`);
       populate[entry.slice(0, at)] = entry.slice(at + 1);
     }
-    const { plan, refusals, target } = await prepare(layoutArgument, options);
-    if (refusals.length > 0) {
-      // The same checks apply() makes; made here too so a run without --yes says it would be refused.
-      assertDiskWritable((target as Extract<Target, { kind: 'block' }>).disk, {
-        ...(options.expectSerial === undefined ? {} : { serial: options.expectSerial }),
-        ...(options.expectSize === undefined ? {} : { sizeBytes: options.expectSize }),
-      });
-    }
+    const { plan, layout, target } = await prepare(layoutArgument, options);
+    // The same checks applyPlan() makes; made here too so a run without --yes says it would be refused.
+    assertTargetWritable(target, { pins: pinsOf(options), layout });
     if (!options.yes) {
       const destruction = await describeDestruction(target);
       if (options.json) printJson({ written: false, plan, destroys: destruction });
@@ -181,8 +163,7 @@ export function partitionCommand(): Command {
       onProgress: renderer.onProgress,
       signal: stop.signal,
       populate,
-      expect: { ...(options.expectSerial === undefined ? {} : { serial: options.expectSerial }), ...(options.expectSize === undefined ? {} : { sizeBytes: options.expectSize }) },
-      ...(options.inventory === undefined ? {} : { rediscover: () => loadDiskInventory(options.inventory!) }),
+      pins: pinsOf(options),
     });
     process.off('SIGINT', onInterrupt);
     renderer.finish();
@@ -197,39 +178,39 @@ export function partitionCommand(): Command {
     .command('disks')
     .description('list the disks of this machine by by-id name, model, serial and size, and whether Cairn may write them')
     .option('--json', 'print as JSON')
-    .option('--record <dir>', 'save the raw inventory (lsblk JSON, by-id links) to DIR, for tests and bug reports')
-    .option('--inventory <dir>', 'read a recorded inventory instead of this machine')
-    .action(async (options: { json?: boolean; record?: string; inventory?: string }) => {
-      let inventory: DiskInventory;
-      if (options.inventory !== undefined) inventory = await loadDiskInventory(options.inventory);
+    .option('--record <dir>', 'also save what was read (sysfs, udev data, /dev/disk links, mounts, swaps) into a new directory, for tests and bug reports')
+    .option('--from <recording>', 'read a recording (cairn partition disks --record, cairn detect --record) instead of this machine')
+    .action(async (options: { json?: boolean; record?: string; from?: string }) => {
+      if (options.record !== undefined && options.from !== undefined) throw new UsageError('give --record or --from, not both');
+      const recorder = options.record === undefined ? undefined : await startRecording(options.record);
+      let inventory;
+      try {
+        inventory = await readDiskInventory(recorder?.machine ?? (await openMachine(options.from)));
+      } catch (error) {
+        await recorder?.abandon();
+        throw error;
+      }
+      const recorded = await recorder?.finish();
+      const disks = assessDisks(inventory.disks);
+      if (options.json) printJson({ source: inventory.source, disks, problems: inventory.problems });
+      else if (disks.length === 0) process.stdout.write('no disks found\n');
       else {
-        const record = await recordDiskInventory();
-        if (options.record !== undefined) await saveDiskInventory(options.record, record);
-        inventory = parseDiskInventory(record, 'this machine', false);
+        process.stdout.write(
+          formatTable(
+            ['DISK', 'MODEL', 'SERIAL', 'SIZE', 'TRAN', 'FLAGS', 'CAIRN MAY WRITE IT'],
+            disks.map((disk) => [
+              disk.byId[0] ?? disk.path,
+              disk.model ?? '-',
+              disk.serial ?? '-',
+              formatSize(disk.sizeBytes),
+              disk.transport,
+              [disk.removable ? 'removable' : '', disk.readOnly ? 'ro' : ''].filter((f) => f !== '').join(',') || '-',
+              disk.writable ? 'yes' : `no: ${disk.refusals.map((r) => r.code).join(', ')}`,
+            ]),
+          ),
+        );
       }
-      const rows = inventory.disks.map((disk) => ({ disk, refusals: diskRefusals(disk) }));
-      if (options.json) {
-        printJson({ source: inventory.source, disks: rows.map(({ disk, refusals }) => ({ ...disk, writable: refusals.length === 0, refusals })) });
-        return;
-      }
-      if (rows.length === 0) {
-        process.stdout.write('no disks found\n');
-        return;
-      }
-      process.stdout.write(
-        formatTable(
-          ['DISK', 'MODEL', 'SERIAL', 'SIZE', 'TRAN', 'FLAGS', 'CAIRN MAY WRITE IT'],
-          rows.map(({ disk, refusals }) => [
-            disk.byId[0] ?? disk.path,
-            disk.model ?? '-',
-            disk.serial ?? '-',
-            formatSize(disk.sizeBytes),
-            disk.transport ?? '-',
-            [disk.removable ? 'removable' : '', disk.readOnly ? 'ro' : ''].filter((f) => f !== '').join(',') || '-',
-            refusals.length === 0 ? 'yes' : `no: ${refusals.map((r) => r.code).join(', ')}`,
-          ]),
-        ),
-      );
+      if (recorded !== undefined) process.stderr.write(`recorded ${recorded.files} files in ${recorded.directory}\n`);
     });
 
   return command;

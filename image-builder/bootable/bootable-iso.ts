@@ -20,13 +20,12 @@ import { generationLink, readProfile, type Profile } from '../../system/profile.
 import { hostPath, resolveSystemPath } from '../../system/root-path.js';
 import { storeClosure } from '../../system/store.js';
 import { sha256Hex } from '../../system/store-hash.js';
-import { patchBootInfoTable } from '../el-torito/boot-info-table.js';
 import type { ImageTree } from '../image-tree.js';
-import { fileExtent, groupById, type IsoExtensions } from '../layout/iso-layout.js';
+import type { IsoExtensions } from '../layout/iso-layout.js';
+import { ISOLINUX_LOAD_SECTORS } from '../layout/plan-el-torito.js';
+import { HYBRID_IMAGE_ALIGNMENT } from '../layout/plan-hybrid-tables.js';
 import { scanSources } from '../scan-sources.js';
-import { elToritoBootRecord, elToritoCatalog } from './el-torito-boot.js';
 import { ESP_GROUP_ID, planIsoEsp } from './esp-in-iso.js';
-import { HYBRID_IMAGE_ALIGNMENT, hybridSystemArea, hybridTail, hybridTailSize } from './hybrid-tables.js';
 
 export const ISOLINUX_DIRECTORY = '/isolinux';
 export const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
@@ -111,7 +110,6 @@ export async function addBootableParts(
       mode: 0o444,
       mtime,
       content: { kind: 'bytes', bytes: await readFile(isolinux['isolinux.bin']) },
-      patch: ({ original, lba }) => patchBootInfoTable(original, { pvdLba: 16, fileLba: lba }),
       origin: `${file}: boot.bios (isolinux.bin)`,
     });
     for (const module of ISOLINUX_MODULES) {
@@ -121,19 +119,19 @@ export async function addBootableParts(
   }
 
   const esp = systemdBoot === undefined ? undefined : planIsoEsp({ menu, bootFiles, systemdBoot, timeout: boot.timeout, date, seed });
-  const espLocation = esp === undefined ? undefined : (layout: Parameters<typeof groupById>[0]) => ({ lba: groupById(layout, ESP_GROUP_ID).lba, size: esp.size });
-  const isolinuxLba = isolinux === undefined ? undefined : (layout: Parameters<typeof fileExtent>[0]) => fileExtent(layout, ISOLINUX_BIN).lba;
-  const tables = {
-    seed,
-    ...(isolinux === undefined ? {} : { mbrBootCode: await readFile(isolinux['isohdpfx.bin']) }),
-    ...(isolinuxLba === undefined ? {} : { isolinuxLba }),
-    ...(espLocation === undefined ? {} : { esp: espLocation }),
-  };
+  // El Torito and the partition tables name what they point at; the planner puts in the sectors.
+  const espImage = esp === undefined ? undefined : { group: ESP_GROUP_ID, size: esp.size };
   const extensions: IsoExtensions = {
-    systemArea: hybridSystemArea(tables),
-    volumeDescriptors: [elToritoBootRecord()],
-    hiddenExtents: [elToritoCatalog({ ...(isolinuxLba === undefined ? {} : { bios: isolinuxLba }), ...(espLocation === undefined ? {} : { uefi: espLocation }) })],
-    ...(esp === undefined ? {} : { groups: [{ id: ESP_GROUP_ID, members: esp.members }], tail: { size: hybridTailSize(), compute: hybridTail(tables) } }),
+    elTorito: {
+      ...(isolinux === undefined ? {} : { bios: { file: ISOLINUX_BIN, loadSectors: ISOLINUX_LOAD_SECTORS, bootInfoTable: true } }),
+      ...(espImage === undefined ? {} : { uefi: espImage }),
+    },
+    hybridTables: {
+      seed,
+      ...(isolinux === undefined ? {} : { bootCode: { code: await readFile(isolinux['isohdpfx.bin']), file: ISOLINUX_BIN } }),
+      ...(espImage === undefined ? {} : { esp: espImage }),
+    },
+    ...(esp === undefined ? {} : { groups: [{ id: ESP_GROUP_ID, members: esp.members }] }),
     padding: { imageAlignment: HYBRID_IMAGE_ALIGNMENT },
   };
   return { date, extensions, menu, profile, generations: selected.map((g) => g.number).sort((a, b) => b - a), espSize: esp?.size };

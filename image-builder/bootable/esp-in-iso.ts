@@ -12,7 +12,7 @@ import type { BootMenu } from '../../bootloader/entries.js';
 import { ESP_BOOT_FILE_DIRECTORY, REMOVABLE_LOADER_PATH, espBootFileName, loaderPathOnEsp } from '../../bootloader/esp-layout.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, renderSystemdBoot } from '../../bootloader/systemd-boot.js';
 import { fatDirectory, fatFileFromBytes, fatFileFromPath, planFatImage, type FatPlan, type FatTreeDirectory, type FatTreeNode } from '../fat/index.js';
-import type { GroupMember } from '../layout/iso-layout.js';
+import type { FatVolumeContent, GroupMember } from '../layout/iso-layout.js';
 
 /** ISO sectors and FAT clusters are the same size, so a cluster run is a run of ISO sectors. */
 export const ESP_CLUSTER_SIZE = 2048;
@@ -79,9 +79,9 @@ export function planIsoEsp(input: IsoEspInput): IsoEsp {
 function groupMembers(fat: FatPlan, tailFiles: readonly { planned: FatPlan['files'][number]; isoPath: string }[]): GroupMember[] {
   const tail = tailFiles.map((t) => t.planned);
   const isoPaths = tailFiles.map((t) => t.isoPath);
-  if (isoPaths.length === 0) return [{ kind: 'extent', id: ESP_HEAD_ID, origin: 'the ESP image', content: { kind: 'bytes', bytes: assemble(fat, 0, fat.size) } }];
+  if (isoPaths.length === 0) return [{ kind: 'extent', id: ESP_HEAD_ID, origin: 'the ESP image', content: fatVolumeStart(fat, fat.size) }];
   const headEnd = tail[0]!.offset!;
-  const members: GroupMember[] = [{ kind: 'extent', id: ESP_HEAD_ID, origin: 'the ESP image (FAT metadata, systemd-boot, entries)', content: { kind: 'bytes', bytes: assemble(fat, 0, headEnd) } }];
+  const members: GroupMember[] = [{ kind: 'extent', id: ESP_HEAD_ID, origin: 'the ESP image (FAT metadata, systemd-boot, entries)', content: fatVolumeStart(fat, headEnd) }];
   let position = headEnd;
   tail.forEach((file, index) => {
     if (file.offset !== position) {
@@ -95,19 +95,12 @@ function groupMembers(fat: FatPlan, tailFiles: readonly { planned: FatPlan['file
   return members;
 }
 
-/** The bytes of the image between two offsets, from regions that hold bytes or zeros (no host files there). */
-function assemble(fat: FatPlan, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
-  for (const region of fat.regions) {
-    const from = Math.max(start, region.offset);
-    const to = Math.min(end, region.offset + region.length);
-    if (from >= to) continue;
-    if (region.kind === 'zero') continue;
-    const bytes = region.kind === 'bytes' ? region.bytes : region.source.kind === 'bytes' ? region.source.bytes : undefined;
-    if (bytes === undefined) throw new Error(`the ESP head holds a host file (${region.kind === 'file' ? region.path : '?'}); only the tail files may`);
-    out.set(bytes.subarray(from - region.offset, to - region.offset), from - start);
-  }
-  return out;
+/** The first `size` bytes of a FAT volume (up to its first tail file), as its plan's regions: written when the ISO is. */
+export function fatVolumeStart(fat: FatPlan, size: number): FatVolumeContent {
+  const regions = fat.regions.filter((region) => region.offset < size);
+  const last = regions[regions.length - 1];
+  if (last !== undefined && last.offset + last.length !== size) throw new Error(`the ESP's head ends inside a FAT region (at byte ${last.offset}, ${last.length} bytes; the head is ${size})`);
+  return { kind: 'fat', volume: { size: fat.size, geometry: fat.geometry, volumeId: fat.volumeId, volumeLabel: fat.volumeLabel }, size, regions };
 }
 
 function buildTree(files: readonly (readonly [string, FatTreeNode])[]): FatTreeDirectory {
@@ -138,4 +131,3 @@ function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-export { ESP_HEAD_ID };

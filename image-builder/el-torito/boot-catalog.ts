@@ -5,7 +5,7 @@
  * tool and encoding it again gives the same bytes.
  */
 
-const CATALOG_SIZE = 2048;
+export const CATALOG_SIZE = 2048;
 const RECORD = 32;
 
 export const PLATFORM = { x86: 0x00, powerpc: 0x01, mac: 0x02, efi: 0xef } as const;

@@ -4,7 +4,7 @@
  * isolinux.bin, never into the source file.
  */
 
-const BOOT_INFO_TABLE = { offset: 8, length: 56, checksumStart: 64 } as const;
+export const BOOT_INFO_TABLE = { offset: 8, length: 56, checksumStart: 64 } as const;
 
 export interface BootInfo {
   /** LBA of the primary volume descriptor (16). */

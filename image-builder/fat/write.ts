@@ -1,8 +1,9 @@
 /**
  * Writing a planned FAT image: either as a new file (under a temporary name, renamed when complete, so a
  * failure leaves nothing behind; zero regions are left as holes of a sparse file), or into an existing file
- * at an offset (an ESP inside a disk image): only the image's own bytes are written, zeros included, and
- * nothing before or after them is touched or truncated.
+ * or a partition's device node at an offset (an ESP inside a disk image, or on a disk): only the image's own
+ * bytes are written, and nothing before or after them is touched or truncated. Which of its zeros are
+ * written there is the caller's choice (`zeros`).
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -15,8 +16,16 @@ import { readImageChunks } from './region-stream.js';
 import type { FatRegion } from './regions.js';
 
 export interface WriteFatImageOptions {
-  /** Write into the existing file `path` from this byte offset instead of creating `path`. */
+  /** Write into the existing file (or block device) `path` from this byte offset instead of creating `path`. */
   readonly offset?: number;
+  /**
+   * With `offset`, which zeros are written. `all` (the default): every byte of the image, so nothing of
+   * what was there survives. `structures`: the zeros FAT reads (the reserved sectors, the FATs, the fixed
+   * root directory and the directories' clusters), not those of free clusters and of the ends of files'
+   * last clusters, which FAT never reads: what mkfs.fat does on a device. `none`: the region already reads
+   * as zeros (a new sparse file), so only data is written.
+   */
+  readonly zeros?: 'all' | 'structures' | 'none';
   readonly onProgress?: OnProgress;
 }
 
@@ -24,7 +33,7 @@ export const FAT_WRITE_PHASE = 'fat-image';
 
 export async function writeFatImage(plan: FatPlan, path: string, options: WriteFatImageOptions = {}): Promise<void> {
   if (options.offset === undefined) await writeNewImage(plan, path, options.onProgress ?? ignoreProgress);
-  else await writeImageInto(plan, path, options.offset, options.onProgress ?? ignoreProgress);
+  else await writeImageInto(plan, path, options.offset, options.zeros ?? 'all', options.onProgress ?? ignoreProgress);
 }
 
 async function writeNewImage(plan: FatPlan, path: string, onProgress: OnProgress): Promise<void> {
@@ -51,7 +60,7 @@ async function writeNewImage(plan: FatPlan, path: string, onProgress: OnProgress
   await syncDirectory(dirname(path));
 }
 
-async function writeImageInto(plan: FatPlan, path: string, offset: number, onProgress: OnProgress): Promise<void> {
+async function writeImageInto(plan: FatPlan, path: string, offset: number, zeros: 'all' | 'structures' | 'none', onProgress: OnProgress): Promise<void> {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new UserError(`the offset of a FAT image must be a whole number of bytes, got ${offset}`);
   const handle = await open(path, 'r+').catch((error: unknown) => {
     throw new UserError(`cannot open ${path} to write a FAT image into it: ${errnoCode(error) ?? String(error)}`, {
@@ -67,11 +76,33 @@ async function writeImageInto(plan: FatPlan, path: string, offset: number, onPro
         { hint: 'make the disk image large enough first, or the FAT image smaller' },
       );
     }
-    await writeRegions(handle, offset, plan.regions, false, onProgress);
+    await writeRegions(handle, offset, zeros === 'structures' ? structureRegions(plan) : plan.regions, zeros === 'none', onProgress);
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The plan's regions with each zero region cut down to where FAT reads zeros: before the data area (the
+ * reserved sectors, FATs and fixed root directory) and in the clusters of directories (after their last
+ * entry). The rest of the data area is free clusters and the unused ends of files, never read.
+ */
+export function structureRegions(plan: FatPlan): FatRegion[] {
+  const { dataOffset, clusterSize } = plan.geometry;
+  const read = [
+    { start: 0, end: dataOffset },
+    ...plan.directories.filter((d) => d.firstCluster !== 0).map((d) => ({ start: d.offset, end: d.offset + d.clusterCount * clusterSize })),
+  ].sort((a, b) => a.start - b.start);
+  return plan.regions.flatMap((region): FatRegion[] => {
+    if (region.kind !== 'zero') return [region];
+    const end = region.offset + region.length;
+    return read.flatMap((range) => {
+      const from = Math.max(range.start, region.offset);
+      const to = Math.min(range.end, end);
+      return from < to ? [{ kind: 'zero', offset: from, length: to - from }] : [];
+    });
+  });
 }
 
 async function writeRegions(

@@ -1,25 +1,29 @@
 /**
- * The final layout of an image, as the parts that are computed from it see it (an MBR/GPT in the system
- * area, El Torito's boot record and catalog, a FAT filesystem whose clusters are ISO extents, a backup GPT in
- * the tail, isolinux's boot-info-table), and the extension points through which such parts are added.
+ * What the planner is asked to place besides the tree, as data: extents with no directory record, contiguous
+ * groups, El Torito and the hybrid partition tables. Everything that depends on where something lands (a
+ * boot catalog naming the boot images, an MBR naming the ESP, a boot info table naming its own sector) is
+ * asked for by reference (an image path, an extent id, a group id) and resolved by the planner into plain
+ * values in the plan (layout/iso-plan.ts); the writer encodes those values with the codecs.
  *
  * Sector map of an image (2048-byte sectors; "LBA" is a sector number):
- *   0..15       system area: zeros, or `systemArea(layout)` (32 KiB)
+ *   0..15       system area: zeros, or the hybrid MBR (and the primary GPT when there is an ESP)
  *   16          primary volume descriptor
- *   17..        `volumeDescriptors` in the order given (El Torito's boot record must be the first: sector 17)
+ *   17          El Torito's boot record, when there is El Torito
  *   next        Joliet supplementary volume descriptor, then the set terminator
  *   next        path tables (primary L and M, Joliet L and M), each from a sector boundary
  *   next        primary directories in path table order, each followed by its Rock Ridge continuation
  *               sectors; then the Joliet directories
- *   next        hidden extents (in the order given), then contiguous groups (in the order given), then the
- *               files of the tree in path order (sorted by UTF-8 bytes, depth first); identical contents once
+ *   next        El Torito's boot catalog, hidden extents (in the order given), then contiguous groups (in the
+ *               order given), then the files of the tree in path order (sorted by UTF-8 bytes, depth first);
+ *               identical contents once
  *   next        `padding.volumeSectors` zero sectors (default 0), still inside the volume
  *   = volumeSectors, the volume space size the primary descriptor records
  *   then        zero bytes up to the point where the tail ends the image on a multiple of
- *               `padding.imageAlignment` (default 2048), then the tail (`tail.size` bytes, outside the volume)
+ *               `padding.imageAlignment` (default 2048), then the tail: the backup GPT, when there is one
  *   = imageSize
  */
-import type { FileContent } from '../file-content.js';
+import type { FatGeometry, FatRegion } from '../fat/index.js';
+import type { FileContent } from '../image-tree.js';
 
 /** Where something landed: its first sector, its size in bytes, the sectors it occupies. */
 export interface ExtentLocation {
@@ -33,37 +37,29 @@ export interface GroupLocation extends ExtentLocation {
   readonly members: readonly ExtentLocation[];
 }
 
-export interface IsoLayout {
-  readonly volumeId: string;
-  /** Sectors of the ISO 9660 volume (the primary descriptor's volume space size). */
-  readonly volumeSectors: number;
-  /** Bytes of the whole image file: the volume, alignment padding and the tail. */
-  readonly imageSize: number;
-  /** Always 16. */
-  readonly primaryVolumeDescriptorLba: number;
-  /** LBAs of the extra volume descriptors, in the order given (the first is 17). */
-  readonly extraVolumeDescriptorLbas: readonly number[];
-  readonly jolietVolumeDescriptorLba: number;
-  readonly terminatorLba: number;
-  /**
-   * Where a regular file of the tree is, by image path (any name of a hard link); multi-extent files are
-   * contiguous. Empty files have size 0 and lba 0. Undefined when no regular file has that path.
-   */
-  locateFile(path: string): ExtentLocation | undefined;
-  /** Hidden extents and the extent members of groups, by id. */
-  readonly extents: ReadonlyMap<string, ExtentLocation>;
-  readonly groups: ReadonlyMap<string, GroupLocation>;
-  /** The tail's byte offset in the image and its size, when there is one. */
-  readonly tail: { readonly offset: number; readonly size: number } | undefined;
+/**
+ * The first `size` bytes of a FAT volume (its metadata and the files before its tail files), streamed
+ * from the FAT plan's regions when the image is written. The volume's geometry says what it is.
+ */
+export interface FatVolumeContent {
+  readonly kind: 'fat';
+  readonly volume: {
+    /** Bytes of the whole volume. */
+    readonly size: number;
+    readonly geometry: FatGeometry;
+    readonly volumeId: number;
+    readonly volumeLabel: string | undefined;
+  };
+  /** Bytes of this extent: the volume's start. */
+  readonly size: number;
+  /** Regions covering [0, size) of the volume. */
+  readonly regions: readonly FatRegion[];
 }
 
-/** Bytes produced once the layout is final; the length must be the size announced at planning time. */
-export type ComputeFromLayout = (layout: IsoLayout) => Uint8Array | Promise<Uint8Array>;
+/** The content of an extent: a host file, bytes, or the start of a FAT volume. */
+export type ExtentContent = FileContent | FatVolumeContent;
 
-/** The content of an extent: a host file, bytes, or bytes computed from the final layout. */
-export type ExtentContent = FileContent | { readonly kind: 'computed'; readonly size: number; readonly compute: ComputeFromLayout };
-
-/** Content occupying sectors without any directory record (El Torito's boot catalog, an ESP image). */
+/** Content occupying sectors without any directory record (an ESP image, say). */
 export interface HiddenExtent {
   readonly id: string;
   readonly content: ExtentContent;
@@ -72,7 +68,7 @@ export interface HiddenExtent {
 }
 
 export type GroupMember =
-  /** An extent of its own (a generated FAT's metadata), addressable by id like a hidden extent. */
+  /** An extent of its own (a FAT's metadata), addressable by id like a hidden extent. */
   | (HiddenExtent & { readonly kind: 'extent'; readonly alignSectors?: number })
   /** A regular file of the tree, placed here; identical files elsewhere in the tree share this extent. */
   | { readonly kind: 'file'; readonly path: string; readonly alignSectors?: number };
@@ -88,48 +84,47 @@ export interface ContiguousGroup {
   readonly members: readonly GroupMember[];
 }
 
-export interface ExtraVolumeDescriptor {
-  readonly id: string;
-  /** One 2048-byte volume descriptor. */
-  readonly compute: ComputeFromLayout;
+/** A boot image the firmware loads from a run of sectors: a group (an ESP), by id, of `size` bytes. */
+export interface GroupImage {
+  readonly group: string;
+  readonly size: number;
 }
 
-/** Bytes after the ISO 9660 volume (a backup GPT); `size` is a multiple of 512. */
-export interface TailArea {
-  readonly size: number;
-  readonly compute: ComputeFromLayout;
+/** El Torito: the boot record at sector 17 and a boot catalog naming a BIOS image, a UEFI image, or both. */
+export interface ElToritoRequest {
+  /** A no-emulation BIOS image: a regular file of the tree (isolinux.bin). */
+  readonly bios?: {
+    readonly file: string;
+    /** Virtual 512-byte sectors the BIOS loads (isolinux: 4). */
+    readonly loadSectors: number;
+    /** Patch a boot info table (mkisofs -boot-info-table) into the ISO's copy of the file. */
+    readonly bootInfoTable: boolean;
+  };
+  /** The UEFI image (platform 0xEF): a FAT ESP. */
+  readonly uefi?: GroupImage;
+}
+
+/**
+ * The partition tables that make the image boot from a USB stick: an MBR in the system area (boot code,
+ * partition 1 over the whole image, partition 2 over the ESP) and, with an ESP, a GPT naming it (primary in
+ * the system area, backup in the tail). Ids derive from `seed`.
+ */
+export interface HybridTablesRequest {
+  readonly seed: string;
+  /** isohdpfx.bin (432 bytes) with the file it loads (isolinux.bin), when the image boots BIOS sticks. */
+  readonly bootCode?: { readonly code: Uint8Array; readonly file: string };
+  readonly esp?: GroupImage;
 }
 
 export interface IsoExtensions {
-  /** The first 16 sectors (up to 32 KiB; shorter is zero-padded). */
-  readonly systemArea?: ComputeFromLayout;
-  /** Volume descriptors placed right after the primary one, before Joliet's and the terminator. */
-  readonly volumeDescriptors?: readonly ExtraVolumeDescriptor[];
+  readonly elTorito?: ElToritoRequest;
+  readonly hybridTables?: HybridTablesRequest;
   readonly hiddenExtents?: readonly HiddenExtent[];
   readonly groups?: readonly ContiguousGroup[];
-  readonly tail?: TailArea;
   readonly padding?: {
     /** Zero sectors at the end of the volume, counted in its size (xorriso adds 150 by default; Cairn 0). */
     readonly volumeSectors?: number;
     /** The image size (tail included) is made a multiple of this many bytes, e.g. 1 MiB for partitions. */
     readonly imageAlignment?: number;
   };
-}
-
-export function fileExtent(layout: IsoLayout, path: string): ExtentLocation {
-  const found = layout.locateFile(path);
-  if (found === undefined) throw new Error(`no regular file at ${path} in the layout`);
-  return found;
-}
-
-export function extentById(layout: IsoLayout, id: string): ExtentLocation {
-  const found = layout.extents.get(id);
-  if (found === undefined) throw new Error(`no extent "${id}" in the layout`);
-  return found;
-}
-
-export function groupById(layout: IsoLayout, id: string): GroupLocation {
-  const found = layout.groups.get(id);
-  if (found === undefined) throw new Error(`no group "${id}" in the layout`);
-  return found;
 }

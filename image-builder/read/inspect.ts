@@ -1,6 +1,6 @@
 /**
  * `cairn iso inspect`: the decoded image (iso-reader.ts) plus sections that later parts add — the El Torito
- * catalog, the partition tables in the system area, the boot menus. A section decodes what it knows from the
+ * catalog, the partition tables in the system area, the boot menus, the map of extents. A section decodes what it knows from the
  * image and the model, and renders it as lines; the CLI prints them or the JSON of the whole.
  */
 import { formatSize } from '../../lib/size.js';
@@ -8,6 +8,7 @@ import { SECTOR_SIZE, SYSTEM_AREA_SECTORS } from '../iso9660/constants.js';
 import { PosixFileType } from '../iso9660/rock-ridge.js';
 import { bootMenusSection } from './boot-menu-section.js';
 import { elToritoSection } from './el-torito-section.js';
+import { extentsSection } from './extents-section.js';
 import type { InspectSection } from './inspect-section.js';
 import { readIsoImage, withImage, type IsoEntry, type IsoImage } from './iso-reader.js';
 import { partitionTablesSection } from './partition-section.js';
@@ -40,7 +41,7 @@ export const systemAreaSection: InspectSection<SystemAreaSummary> = {
 };
 
 /** The sections `cairn iso inspect` shows, in order. Later parts add theirs here. */
-export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection];
+export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection, extentsSection];
 
 export async function inspectIsoImage(file: string, sections: readonly InspectSection[] = inspectSections): Promise<InspectReport> {
   return withImage(file, async (access) => {

@@ -52,8 +52,9 @@ export interface GptReport {
   readonly entrySize: number;
   readonly firstUsableLba: number;
   readonly lastUsableLba: number;
-  /** Where the backup header is (the last sector of the medium the table was made for). */
+  /** Where the backup header is (the last sector of the medium the table was made for), and its entry array. */
   readonly backupHeaderLba: number;
+  readonly backupEntriesLba: number;
   /** What is wrong with the backup (empty when it matches the primary). */
   readonly backupProblems: readonly string[];
   readonly partitions: readonly GptPartitionReport[];
@@ -104,6 +105,7 @@ export async function inspectPartitionTables({ access }: InspectContext): Promis
             firstUsableLba: gpt.firstUsableLba,
             lastUsableLba: gpt.lastUsableLba,
             backupHeaderLba: gpt.diskSectors - 1,
+            backupEntriesLba: gpt.backupEntriesLba,
             backupProblems: table.kind === 'gpt' ? table.backupProblems : [],
             partitions: gpt.partitions.map((p) => ({
               number: p.number,

@@ -2,7 +2,7 @@
  * Naming devices so the name survives a reboot: kernel names (`sda`, `nvme0n1`) can swap between boots, so
  * configuration files name filesystems by UUID or label and disks by their by-id name.
  */
-import type { BlockDevice } from '../hardware/block-devices.js';
+import type { BlockDevice } from '../../partitioning/block-devices.js';
 import type { PlatformReport } from '../hardware/platform.js';
 
 export interface StableName {

@@ -67,7 +67,7 @@ export interface GenerationChoice {
 
 /** What detection found, as the hardware screen shows it. */
 export interface HardwareSummary {
-  /** Label/value rows: CPU, memory, firmware, virtualisation, graphics, disks. */
+  /** Label/value rows: CPU, memory, firmware, virtualisation, graphics, disks (a disk's partitions have an empty label). */
   readonly rows: readonly (readonly [string, string])[];
   /** What detection could not read; shown, never fatal. */
   readonly warnings: readonly string[];
@@ -79,7 +79,7 @@ export interface LayoutPreview {
   readonly error?: string;
 }
 
-/** What the screens show. */
+/** What the front ends show. */
 export interface InstallerModel {
   /** Where the generations come from, e.g. "the live medium" or a directory. */
   readonly source: string;
@@ -93,12 +93,16 @@ export interface InstallerModel {
   readonly canReboot: boolean;
 }
 
-/** What the screens ask of the install engine. */
+/** What the front ends ask of the install engine. */
 export interface InstallerEngine {
+  /** Plans a layout on the chosen disk (may read a layout file). */
   previewLayout(answers: DraftAnswers, choice: LayoutChoice): Promise<LayoutPreview>;
+  /** The guided layout's partitions, as the starting point for editing (pure). */
   guidedPartitions(answers: DraftAnswers, choice: LayoutChoice): readonly CustomPartition[];
+  /** The summary's rows, what will be erased, and the name to type to confirm (pure). */
   summarise(answers: DraftAnswers): { choices: readonly (readonly [string, string])[]; erased: readonly string[]; confirmName: string };
-  hashPassword(password: string): string;
+  /** The crypt(3) hash of a password (SHA-512 crypt in the app). */
+  hashPassword(password: string): string | Promise<string>;
   /** Runs the install; resolves with lines for the done screen, rejects with an error carrying the log path. */
   install(answers: DraftAnswers, onProgress: OnProgress, signal: AbortSignal): Promise<{ readonly lines: readonly string[] }>;
 }

@@ -15,7 +15,7 @@ import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
 import { installBootLoader } from '../../bootloader/esp-update.js';
 import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
-import type { Target } from '../../partitioning/target.js';
+import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
 import { storeClosure } from '../../system/store.js';
@@ -55,6 +55,8 @@ export class InstallFailedError extends DomainError {
 }
 
 export async function executeInstall(plan: InstallPlan, options: ExecuteOptions): Promise<InstallResult> {
+  // Before any work: a recorded machine's disk is planned for, never written.
+  assertOnThisMachine(options.target);
   const log = openInstallLog(options.logPath, options.onProgress ?? ignoreProgress);
   const onProgress = log.onProgress;
   const stagedRoot = join(options.workDirectory, 'root');

@@ -16,14 +16,12 @@ import { readProfile, type Profile } from '../../system/profile.js';
 import { sha256Hex } from '../../system/store-hash.js';
 import { buildBootMenu } from '../../bootloader/entries.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
-import { describeDisk, discoverDisks, loadDiskInventory, type DiskInventory } from '../../partitioning/disks.js';
-import { minimumDiskBytes, planPartitions } from '../../partitioning/plan.js';
+import { planPartitions } from '../../partitioning/plan.js';
 import { planRows } from '../../partitioning/plan-rows.js';
-import { diskRefusals } from '../../partitioning/safety.js';
-import { defaultSeed, resolveTarget, type Target } from '../../partitioning/target.js';
+import type { TargetPins } from '../../partitioning/safety.js';
+import { assertTargetWritable, defaultSeed, diskTarget, prepareTarget, targetRefusals, type Target } from '../../partitioning/target.js';
 import { detectHardware, type HardwareReport } from '../hardware/detect-hardware.js';
-import { diskInventory as recordedDisks } from '../hardware/disk-inventory.js';
-import { openHardwareSource } from '../hardware/recording.js';
+import { openHardwareSource } from '../hardware/hardware-source.js';
 import { summariseHardware } from '../hardware/summary.js';
 import { sha512Crypt } from '../password-hash.js';
 import { availableKeyMaps, availableLocales, availableTimeZones } from './choice-lists.js';
@@ -41,10 +39,8 @@ export interface SessionOptions {
   readonly sourceRoot: string;
   readonly profile: string;
   readonly store: string;
-  /** A hardware recording to replay (`--from`): its disks are shown but cannot be written. */
+  /** A recording to replay (`--from`): its hardware and its disks; a plan can be made, nothing is written to its disks. */
   readonly from?: string;
-  /** A recorded disk inventory (`--inventory`) instead of this machine's disks. */
-  readonly inventory?: string;
   readonly workDirectory?: string;
   readonly logPath?: string;
   /** Stop at the plan: nothing is written anywhere. */
@@ -82,35 +78,30 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   }
   const selected = chooseGenerations(answers.generations, profile);
 
-  const report = await detectHardware(await openHardwareSource(options.from));
-  const replaying = options.from !== undefined;
-  const inventory: DiskInventory | undefined = options.inventory !== undefined ? await loadDiskInventory(options.inventory) : replaying ? undefined : await discoverDisks();
-  const sizeFromAnswers = answers.disk.expectSize === undefined ? undefined : Number(parseByteSize(answers.disk.expectSize));
+  const source = await openHardwareSource(options.from);
+  const report = await detectHardware(source);
+  const answersName = options.answersFile ?? '(answers)';
+  const pins: TargetPins = {
+    ...(answers.disk.expectSerial === undefined ? {} : { serial: { value: answers.disk.expectSerial, from: `${answersName}: disk.expectSerial` } }),
+    ...(answers.disk.expectSize === undefined ? {} : { sizeBytes: { value: Number(parseByteSize(answers.disk.expectSize)), from: `${answersName}: disk.expectSize` } }),
+  };
   const targetPath = options.target ?? answers.disk.path;
-  const fixedTarget = targetPath === undefined ? undefined : await resolveTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), ...(inventory === undefined ? {} : { inventory }) });
+  const fixedTarget =
+    targetPath === undefined ? undefined : (await prepareTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), machine: source, pins })).target;
   const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
   const layoutContext: LayoutContext = { baseDirectory: answersDirectory(answersFile), biosBoot: report.firmware.type === 'bios' && bootloader === 'grub' };
-  const expect = { ...(answers.disk.expectSerial === undefined ? {} : { serial: answers.disk.expectSerial }), ...(sizeFromAnswers === undefined ? {} : { sizeBytes: sizeFromAnswers }) };
 
+  // The disks offered: the one named, or every disk of the machine (this one, or the recording's) in the
+  // inventory's order, each with the verdict `cairn partition disks` gives it.
+  const offered = fixedTarget !== undefined ? [fixedTarget] : report.disks.map((disk) => diskTarget(disk, source));
   const targets = new Map<string, Target>();
   const destructions = new Map<string, Destruction>();
   const choices: DiskChoice[] = [];
-  if (fixedTarget !== undefined) {
-    targets.set(fixedTarget.path, fixedTarget);
-    destructions.set(fixedTarget.path, await describeDestruction(fixedTarget));
-    choices.push(diskChoiceOf(fixedTarget, destructions.get(fixedTarget.path)!, expect));
-  } else if (inventory !== undefined) {
-    for (const disk of inventory.disks) {
-      const target = await resolveTarget(disk.path, { inventory });
-      targets.set(disk.path, target);
-      destructions.set(disk.path, await describeDestruction(target));
-      choices.push(diskChoiceOf(target, destructions.get(disk.path)!, expect));
-    }
-  }
-  if (replaying && fixedTarget === undefined) {
-    for (const disk of recordedDisks(report)) {
-      choices.push({ path: disk.path, label: `${disk.name}  ${disk.model ?? 'unknown model'}  ${formatSize(disk.sizeBytes)}`, identity: disk.byId[0] ?? 'no by-id name', contents: ['(recorded machine)'], refusal: 'recorded machine: this disk is not on this computer' });
-    }
+  for (const target of offered) {
+    const destruction = await describeDestruction(target);
+    targets.set(target.path, target);
+    destructions.set(target.path, destruction);
+    choices.push(diskChoiceOf(target, destruction, pins));
   }
 
   const targetOf = (path: string | undefined): Target => {
@@ -132,10 +123,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       generations: [...draft.generations],
       bootloader,
     };
-    if (target.kind === 'block') {
-      const refusals = diskRefusals(target.disk, { ...expect, minimumBytes: minimumDiskBytes(layout, target.disk.sectorSize) });
-      if (refusals.length > 0) throw new DomainError('disk-refused', `${describeDisk(target.disk)} cannot be used: ${refusals.map((r) => r.reason).join('; ')}`);
-    } else checkImageExpectations(target, expect, answersFile ?? '(answers)');
+    assertTargetWritable(target, { pins, layout });
     const users: InstallUser[] = draft.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...groupsOf(answers, u.name) }));
     const plan = planInstall({
       answers: finalAnswers,
@@ -218,33 +206,16 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   return { answers, report, profile, model, initial, sections: answers.interactive, engine, fixedTarget };
 }
 
-/** The answers' disk pins hold for image files too: an image has a size and never a serial. */
-function checkImageExpectations(target: Target, expect: { serial?: string; sizeBytes?: number }, file: string): void {
-  const { identity } = target;
-  if (expect.serial !== undefined) {
-    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSerial is ${expect.serial}, and an image file has no serial; nothing was written`, {
-      expected: expect.serial,
-      actual: null,
-      hint: 'remove disk.expectSerial to install into an image file',
-    });
-  }
-  if (expect.sizeBytes !== undefined && expect.sizeBytes !== identity.sizeBytes) {
-    throw new DomainError('disk-changed', `${identity.description} does not match ${file}: disk.expectSize is ${formatSize(expect.sizeBytes)}, the image is ${formatSize(identity.sizeBytes)}; nothing was written`, {
-      expected: expect.sizeBytes,
-      actual: identity.sizeBytes,
-      hint: 'give the target the size the answers expect (--size), or change disk.expectSize',
-    });
-  }
-}
-
 function groupsOf(answers: Answers, name: string): { groups?: readonly string[] } {
   const groups = answers.users.find((u) => u.name === name)?.groups;
   return groups === undefined ? {} : { groups };
 }
 
-function diskChoiceOf(target: Target, destruction: Destruction, expect: { serial?: string; sizeBytes?: number }): DiskChoice {
+/** A disk (or image) as the disk screen lists it; a refused one carries every reason, as `partition disks` gives them. */
+function diskChoiceOf(target: Target, destruction: Destruction, pins: TargetPins): DiskChoice {
   const identity = target.identity;
-  const refusal = target.kind === 'block' ? diskRefusals(target.disk, expect)[0]?.reason : undefined;
+  const refusals = targetRefusals(target, { pins });
+  const refusal = refusals.length === 0 ? undefined : refusals.map((r) => r.reason).join('; ');
   return {
     path: target.path,
     label: `${target.kind === 'image' ? basename(target.path) : target.disk.name}  ${identity.model ?? (target.kind === 'image' ? 'image file' : 'unknown model')}  ${formatSize(identity.sizeBytes)}`,

@@ -1,16 +1,19 @@
 /**
  * The hardware report: the platform facts read from /sys and /proc (what the configuration is made from),
- * plus what systeminformation does well (machine and board names, CPU brand and cores, memory modules,
- * graphics, network interfaces, disk vendors). systeminformation calls that spawn tools (lspci, lsblk,
- * smartctl, dmidecode, ethtool) run only when /sys shows there is something for them to describe, and all at
- * once.
+ * the disk inventory with each disk's verdict (partitioning/), plus what systeminformation does well
+ * (machine and board names, CPU brand and cores, memory modules, graphics, network interfaces).
+ * systeminformation calls that spawn tools (lspci, dmidecode, ethtool) run only when /sys shows there is
+ * something for them to describe, and all at once.
  */
 import { compareCodePoints } from '../../lib/code-point-order.js';
-import { HostFiles, type HardwareProblem } from './host-files.js';
+import { disksOf } from '../../partitioning/disks.js';
+import { assessDisks, type AssessedDisk } from '../../partitioning/safety.js';
+import { HostFiles, type HardwareProblem } from '../../system/machine/host-files.js';
 import { isDisplayClass, decodePciClass } from './pci-classes.js';
 import { detectPlatform, type PlatformReport } from './platform.js';
-import type { HardwareSource } from './recording.js';
-import { SYSTEM_INFORMATION_CALLS, type JsonValue, type SystemInformationCall } from './system-information.js';
+import type { JsonValue, Machine } from '../../system/machine/recording.js';
+import type { HardwareSource } from './hardware-source.js';
+import { SYSTEM_INFORMATION_CALLS, type SystemInformationCall } from './system-information.js';
 
 export const HARDWARE_REPORT_VERSION = 1;
 
@@ -67,21 +70,6 @@ export interface NetworkInterface {
   readonly state: string | null;
 }
 
-export interface DiskInfo {
-  readonly device: string;
-  readonly vendor: string | null;
-  readonly model: string | null;
-  /** `SSD`, `HD` or `NVMe`. */
-  readonly type: string | null;
-  /** `SATA`, `PCIe`, `USB`, `SAS`, ... */
-  readonly interfaceType: string | null;
-  readonly firmwareRevision: string | null;
-  readonly serial: string | null;
-  readonly sizeBytes: number | null;
-  /** `Ok`, `Predicted Failure`, or `unknown` without smartctl. */
-  readonly smartStatus: string | null;
-}
-
 export interface HardwareReport extends PlatformReport {
   readonly version: typeof HARDWARE_REPORT_VERSION;
   readonly machine: MachineInfo;
@@ -89,13 +77,14 @@ export interface HardwareReport extends PlatformReport {
   readonly memory: MemoryInfo;
   readonly graphics: readonly GraphicsController[];
   readonly network: readonly NetworkInterface[];
-  readonly disks: readonly DiskInfo[];
+  /** The disk inventory (partitioning/disks.ts) with each disk's verdict, as `cairn partition disks` gives it. */
+  readonly disks: readonly AssessedDisk[];
   /** The systeminformation calls made; the others were not needed on this machine. */
   readonly systemInformationCalls: readonly SystemInformationCall[];
 }
 
 /** The platform part only: no systeminformation, no external tool. What generate-config uses. */
-export async function detectPlatformOnly(source: HardwareSource): Promise<PlatformReport> {
+export async function detectPlatformOnly(source: Machine): Promise<PlatformReport> {
   return detectPlatform(new HostFiles(source.files));
 }
 
@@ -122,18 +111,17 @@ export async function detectHardware(source: HardwareSource): Promise<HardwareRe
     memory: memoryOf(get('mem'), get('memLayout')),
     graphics: graphicsOf(get('graphics'), platform),
     network: networkOf(get('networkInterfaces')),
-    disks: disksOf(get('diskLayout')),
+    disks: assessDisks(disksOf(platform.blockDevices)),
     systemInformationCalls: calls,
     problems: files.problems(),
   };
 }
 
-/** The calls worth making here: graphics only with a display controller, network only with interfaces, disks only with disks. */
+/** The calls worth making here: graphics only with a display controller, network only with interfaces. */
 export function neededCalls(platform: PlatformReport, netInterfaces: readonly string[]): SystemInformationCall[] {
   const wanted = new Set<SystemInformationCall>(['system', 'bios', 'baseboard', 'chassis', 'cpu', 'mem', 'memLayout']);
   if (platform.pci.some((d) => isDisplayClass(decodePciClass(d.classCode)?.code ?? 0))) wanted.add('graphics');
   if (netInterfaces.some((n) => n !== 'lo')) wanted.add('networkInterfaces');
-  if (platform.blockDevices.some((d) => d.kind === 'disk')) wanted.add('diskLayout');
   return SYSTEM_INFORMATION_CALLS.filter((c) => wanted.has(c));
 }
 
@@ -223,23 +211,6 @@ function networkOf(interfaces: JsonValue): NetworkInterface[] {
       state: text(i.operstate),
     }))
     .sort((a, b) => compareCodePoints(a.name, b.name));
-}
-
-function disksOf(disks: JsonValue): DiskInfo[] {
-  return objects(disks)
-    .filter((d) => text(d.device) !== null)
-    .map((d) => ({
-      device: text(d.device)!,
-      vendor: text(d.vendor),
-      model: text(d.name),
-      type: text(d.type),
-      interfaceType: text(d.interfaceType),
-      firmwareRevision: text(d.firmwareRevision),
-      serial: text(d.serialNum),
-      sizeBytes: number(d.size),
-      smartStatus: text(d.smartStatus),
-    }))
-    .sort((a, b) => compareCodePoints(a.device, b.device));
 }
 
 export type { HardwareProblem };

@@ -3,7 +3,7 @@
  * firmware), with the firmware's word size from fw_platform_size (32 on some tablets and old Macs, which
  * need a 32-bit EFI boot loader even with a 64-bit kernel).
  */
-import type { HostFiles } from './host-files.js';
+import type { HostFiles } from '../../system/machine/host-files.js';
 
 export interface Firmware {
   readonly type: 'uefi' | 'bios';

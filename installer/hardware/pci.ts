@@ -2,8 +2,8 @@
  * PCI devices from /sys/bus/pci/devices/<domain:bus:slot.function>: class, vendor and device ids, and the
  * driver bound to each with the kernel module that provides it (none when the driver is built in).
  */
-import type { HostFiles } from './host-files.js';
-import { moduleOfDriver } from './driver-module.js';
+import type { HostFiles } from '../../system/machine/host-files.js';
+import { moduleOfDriver } from '../../system/machine/driver-module.js';
 import { decodePciClass } from './pci-classes.js';
 
 export interface PciDevice {

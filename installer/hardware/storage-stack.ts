@@ -2,7 +2,7 @@
  * What is built on top of the disks: LUKS containers and LVM volumes (device-mapper), and md RAID arrays.
  * Derived from the block devices and /proc/mdstat; nothing is opened or probed.
  */
-import type { BlockDevice } from './block-devices.js';
+import type { BlockDevice } from '../../partitioning/block-devices.js';
 import type { MdstatArray } from './mdstat.js';
 
 export interface LuksDevice {

@@ -1,10 +1,12 @@
 /**
  * A hardware report in a few lines of text, for `cairn detect` and the installer's hardware summary: the
- * machine, firmware, CPU, memory, graphics, network, and each disk with what is on it now.
+ * machine, firmware, CPU, memory, graphics, network, and each disk with what is on it now and whether
+ * Cairn may write it.
  */
 import { formatSize } from '../../lib/size.js';
+import type { DiskVolume } from '../../partitioning/disks.js';
+import type { AssessedDisk } from '../../partitioning/safety.js';
 import type { HardwareReport } from './detect-hardware.js';
-import { diskInventory, type DiskEntry } from './disk-inventory.js';
 
 export interface SummaryLine {
   readonly label: string;
@@ -22,9 +24,10 @@ export function summariseHardware(report: HardwareReport): SummaryLine[] {
     add('Graphics', [gpu.vendor, gpu.model].filter(Boolean).join(' ') + (gpu.driver === null ? '' : ` (driver ${gpu.driver})`));
   }
   for (const nic of report.network) add('Network', `${nic.name}: ${nic.kind}${nic.mac === null ? '' : `, ${nic.mac}`}${nic.speedMbps === null ? '' : `, ${nic.speedMbps} Mbit/s`}`);
-  for (const disk of diskInventory(report)) {
+  for (const disk of report.disks) {
     add('Disk', diskLine(disk));
     for (const line of contentLines(disk)) add('', `  ${line}`);
+    add('', `  ${disk.writable ? 'Cairn may write it' : `Cairn refuses it: ${disk.refusals.map((r) => r.reason).join('; ')}`}`);
   }
   return lines;
 }
@@ -73,7 +76,7 @@ function memoryLine(report: HardwareReport): string {
   return `${total} (${modules.length} module${modules.length === 1 ? '' : 's'}: ${kinds.join(', ')})`;
 }
 
-function diskLine(disk: DiskEntry): string {
+function diskLine(disk: AssessedDisk): string {
   const media = disk.rotational === true ? ' rotational' : '';
   const what = [disk.name, formatSize(disk.sizeBytes), `${disk.transport}${media}`, disk.model ?? 'unknown model'];
   if (disk.removable) what.push('removable');
@@ -81,13 +84,28 @@ function diskLine(disk: DiskEntry): string {
   return what.join('  ');
 }
 
+/** MBR partition types of extended partitions, which only hold logical partitions. */
+const EXTENDED_PARTITION_TYPES = new Set(['0x5', '0xf', '0x85']);
+
 /** One line per partition (or for the whole disk): its filesystem, label and where it is mounted or used. */
-function contentLines(disk: DiskEntry): string[] {
-  if (disk.blank) return ['empty: no partition table or filesystem found'];
-  return disk.contents.map((c) => {
-    const fs =
-      c.filesystem !== null ? [c.filesystem, c.label === null ? undefined : `"${c.label}"`].filter(Boolean).join(' ') : c.extended ? 'extended partition' : 'no filesystem found';
-    const use = [...c.mountPoints.map((m) => `mounted at ${m}`), c.activeSwap ? 'active swap' : undefined, ...c.usedBy.map((u) => `used by ${u}`)].filter(Boolean);
-    return `${c.name}  ${formatSize(c.sizeBytes)}  ${fs}${use.length === 0 ? '' : `  (${use.join(', ')})`}`;
-  });
+function contentLines(disk: AssessedDisk): string[] {
+  const partitions = disk.children.filter((c) => c.kind === 'partition');
+  const holders = disk.children.filter((c) => c.kind !== 'partition');
+  if (partitions.length > 0) return partitions.map(contentLine);
+  if (disk.fstype === undefined && disk.partitionTable === undefined && holders.length === 0 && disk.mountpoints.length === 0 && !disk.activeSwap) {
+    return ['empty: no partition table or filesystem found'];
+  }
+  return [contentLine(disk)];
+}
+
+function contentLine(volume: Pick<DiskVolume, 'name' | 'sizeBytes' | 'fstype' | 'label' | 'partType' | 'mountpoints' | 'activeSwap' | 'children'>): string {
+  const fs =
+    volume.fstype !== undefined
+      ? [volume.fstype, volume.label === undefined ? undefined : `"${volume.label}"`].filter(Boolean).join(' ')
+      : EXTENDED_PARTITION_TYPES.has(volume.partType ?? '')
+        ? 'extended partition'
+        : 'no filesystem found';
+  const usedBy = volume.children.filter((c) => c.kind !== 'partition').map((c) => (c.mapperName === undefined ? c.name : `/dev/mapper/${c.mapperName}`));
+  const use = [...volume.mountpoints.map((m) => `mounted at ${m}`), volume.activeSwap ? 'active swap' : undefined, ...usedBy.map((u) => `used by ${u}`)].filter(Boolean);
+  return `${volume.name}  ${formatSize(volume.sizeBytes)}  ${fs}${use.length === 0 ? '' : `  (${use.join(', ')})`}`;
 }

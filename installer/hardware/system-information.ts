@@ -4,6 +4,7 @@
  * is exactly the recorded one.
  */
 import si from 'systeminformation';
+import type { JsonValue } from '../../system/machine/recording.js';
 
 /** The systeminformation functions detection uses, in the order they are reported. */
 export const SYSTEM_INFORMATION_CALLS = [
@@ -16,13 +17,10 @@ export const SYSTEM_INFORMATION_CALLS = [
   'memLayout',
   'graphics',
   'networkInterfaces',
-  'diskLayout',
 ] as const;
 
 export type SystemInformationCall = (typeof SYSTEM_INFORMATION_CALLS)[number];
 
-/** A result as JSON: detection reads fields defensively, since a recording may be hand-made or old. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export interface SystemInformationSource {
   /** The result of one call; throws when it cannot be had (a recording without it). */
@@ -71,8 +69,6 @@ function runCall(name: SystemInformationCall): Promise<unknown> {
       return si.graphics();
     case 'networkInterfaces':
       return si.networkInterfaces();
-    case 'diskLayout':
-      return si.diskLayout();
   }
 }
 

@@ -4,8 +4,8 @@
  * mass storage when an interface has class 08, and a boot keyboard when one has class 03 (HID) with
  * protocol 01; their drivers belong in the initrd (a USB root disk, a keyboard for a LUKS passphrase).
  */
-import type { HostFiles } from './host-files.js';
-import { moduleOfDriver } from './driver-module.js';
+import type { HostFiles } from '../../system/machine/host-files.js';
+import { moduleOfDriver } from '../../system/machine/driver-module.js';
 
 export interface UsbInterface {
   /** `1-2:1.0` */

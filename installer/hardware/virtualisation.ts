@@ -10,7 +10,7 @@
  */
 import type { ContainerKind, VmKind } from '../../system/hardware-configuration.js';
 import type { CpuInfo } from './cpuinfo.js';
-import type { HostFiles } from './host-files.js';
+import type { HostFiles } from '../../system/machine/host-files.js';
 
 export interface Virtualisation {
   readonly vm: VmKind;

@@ -34,28 +34,31 @@ export class LinePrompter {
     this.output.write(`${text}\n`);
   }
 
-  /** Asks a question; an empty answer takes the default. End of input cancels the installer. */
-  async ask(question: string, defaultValue?: string): Promise<string> {
+  /**
+   * Asks a question; an empty answer takes the default. End of input cancels the installer. Answers are
+   * trimmed, except with `keepSpaces` (a password: its spaces are part of it).
+   */
+  async ask(question: string, defaultValue?: string, options: { keepSpaces?: boolean } = {}): Promise<string> {
     this.output.write(`${question}${defaultValue === undefined || defaultValue === '' ? '' : ` [${defaultValue}]`}: `);
     const line = await this.nextLine();
     if (line === undefined) {
       this.output.write('\n');
       throw new CancelledError('the input ended before the installer was finished; nothing was written');
     }
-    const answer = line.trim();
+    const answer = options.keepSpaces ? line.replace(/\r$/, '') : line.trim();
     return answer === '' && defaultValue !== undefined ? defaultValue : answer;
   }
 
   /**
-   * Asks for a secret. On a terminal the echo is switched off (raw mode) while it is typed; Backspace
-   * works, Ctrl-C cancels. From a pipe it is a plain line.
+   * Asks for a secret, spaces included. On a terminal the echo is switched off (raw mode) while it is
+   * typed; Backspace works, Ctrl-C cancels. From a pipe it is a plain line.
    */
   async askSecret(question: string): Promise<string> {
     const input = this.input as NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (on: boolean) => void };
     const raw = input.isTTY === true && typeof input.setRawMode === 'function';
     if (raw) input.setRawMode!(true);
     try {
-      const typed = await this.ask(question);
+      const typed = await this.ask(question, undefined, { keepSpaces: true });
       if (raw) this.output.write('\n');
       if (typed.includes('\u0003')) throw new CancelledError('cancelled with Ctrl-C; nothing was written');
       let value = '';

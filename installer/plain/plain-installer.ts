@@ -160,7 +160,7 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           prompt.say('the two passwords differ; try again');
           continue;
         }
-        return { hostName, users: [{ name, passwordHash: engine.hashPassword(password) }, ...answers.users.slice(1)] };
+        return { hostName, users: [{ name, passwordHash: await engine.hashPassword(password) }, ...answers.users.slice(1)] };
       }
     }
     case 'generations': {

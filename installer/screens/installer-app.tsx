@@ -1,20 +1,21 @@
 /**
  * The installer's screens put together: the questions (only the sections asked), the summary with the typed
- * confirmation, the install with its progress, and the end. Everything the screens show or do comes in
- * through `model` and `engine`, so the same app runs against a live machine, a recorded one, or a test.
+ * confirmation, the install with its progress, and the end. Keys enter once, at the top (useKeyInput), and
+ * the whole state is one reducer (installer-state.ts); this component draws the state and runs the work the
+ * reducer asks for (planning a layout, hashing a password, the install), reporting each result back.
  */
-import React, { useReducer, useRef, useState } from 'react';
-import { useApp, useInput } from 'ink';
+import React, { useEffect, useMemo, useReducer, useRef } from 'react';
+import { useApp } from 'ink';
 import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
-import { currentStep, initialWizard, wizardReducer } from '../wizard.js';
 import { DiskScreen } from './disk/index.js';
-import { DoneScreen, type DoneAction } from './done/index.js';
+import { DoneScreen } from './done/index.js';
 import { GenerationsScreen } from './generations/index.js';
 import { HardwareScreen } from './hardware/index.js';
+import { doneItems, initialInstallerState, installerReducer, stepItems, type ExitAction, type InstallerAction, type InstallerContext, type InstallerState, type Work } from './installer-state.js';
 import { KeyboardScreen } from './keyboard/index.js';
+import { useKeyInput } from './keys/use-key-input.js';
 import { LayoutScreen } from './layout/index.js';
 import { ProgressScreen } from './progress/index.js';
-import { initialProgress, progressReducer } from './progress/state.js';
 import { SummaryScreen } from './summary/index.js';
 import { TimeZoneScreen } from './time-zone/index.js';
 import { UsersScreen } from './users/index.js';
@@ -27,104 +28,101 @@ export interface InstallerAppProps {
   /** The sections to ask (all by default); the rest come from `initial`. */
   readonly sections?: readonly QuestionSection[];
   /** Called when the user leaves: with the final answers and what they chose (reboot, shell, exit). */
-  readonly onExit: (result: { action: DoneAction | 'cancel'; answers: DraftAnswers; installed: boolean }) => void;
+  readonly onExit: (result: { action: ExitAction; answers: DraftAnswers; installed: boolean }) => void;
 }
-
-type Phase =
-  | { readonly kind: 'asking' }
-  | { readonly kind: 'installing'; readonly stopping: boolean }
-  | { readonly kind: 'installed'; readonly lines: readonly string[] }
-  | { readonly kind: 'failed'; readonly message: string; readonly logPath: string };
 
 export function InstallerApp({ model, engine, initial, sections, onExit }: InstallerAppProps): React.JSX.Element {
   const { exit } = useApp();
-  const [wizard, dispatch] = useReducer(wizardReducer, undefined, () => initialWizard(initial, sections));
-  const [progress, onEvent] = useReducer(progressReducer, initialProgress);
-  const [phase, setPhase] = useState<Phase>({ kind: 'asking' });
-  const abort = useRef<AbortController | undefined>(undefined);
-  const answers = wizard.answers;
-
-  const leave = (action: DoneAction | 'cancel', installed: boolean) => {
-    onExit({ action, answers, installed });
-    exit();
-  };
-
-  useInput(
-    (input, key) => {
-      if (!(key.ctrl && input === 'c')) return;
-      if (phase.kind === 'installing') {
-        abort.current?.abort();
-        setPhase({ kind: 'installing', stopping: true });
-      } else if (phase.kind === 'asking') leave('cancel', false);
-    },
-    { isActive: true },
+  const context = useMemo<InstallerContext>(
+    () => ({ model, guidedPartitions: (answers, choice) => engine.guidedPartitions(answers, choice), confirmName: (answers) => engine.summarise(answers).confirmName }),
+    [model, engine],
   );
+  const [state, dispatch] = useReducer((current: InstallerState, action: InstallerAction) => installerReducer(current, action, context), undefined, () => initialInstallerState(initial, context, sections));
+  useKeyInput((keys) => dispatch({ type: 'keys', keys }));
+  const abort = useRef<AbortController | undefined>(undefined);
 
-  const startInstall = () => {
-    const controller = new AbortController();
-    abort.current = controller;
-    setPhase({ kind: 'installing', stopping: false });
-    engine.install(answers, onEvent, controller.signal).then(
-      (result) => {
-        setPhase({ kind: 'installed', lines: result.lines });
-      },
-      (error: unknown) => {
-        const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String(error.logPath) : 'the installer log';
-        setPhase({ kind: 'failed', message: error instanceof Error ? error.message : String(error), logPath });
-      },
-    );
-  };
+  // The work the reducer asked for, once per work id; its result names the id, so a stale one is ignored.
+  useEffect(() => {
+    if (state.work !== undefined) abort.current = runWork(state.work, engine, dispatch);
+  }, [state.work?.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  if (phase.kind === 'installing') return <ProgressScreen progress={progress} stopping={phase.stopping} />;
-  if (phase.kind === 'installed' || phase.kind === 'failed') {
-    return (
-      <DoneScreen
-        outcome={phase.kind === 'installed' ? { kind: 'installed', lines: phase.lines } : phase}
-        canReboot={model.canReboot}
-        onChoose={(action) => {
-          if (action === 'retry') {
-            setPhase({ kind: 'asking' });
-            return;
-          }
-          leave(action, phase.kind === 'installed');
-        }}
-      />
-    );
-  }
+  const stopping = state.phase.kind === 'installing' && state.phase.stopping;
+  useEffect(() => {
+    if (stopping) abort.current?.abort();
+  }, [stopping]);
 
-  const step = { index: wizard.index + 1, total: wizard.steps.length };
-  const back = wizard.index > 0 ? () => dispatch({ type: 'back' }) : undefined;
-  const common = { step, ...(back ? { onBack: back } : {}) };
-  const current = currentStep(wizard);
-  switch (current) {
-    case 'welcome':
-      return <WelcomeScreen key={current} {...common} locales={model.locales} locale={answers.locale} source={model.source} onNext={(locale) => dispatch({ type: 'next', patch: { locale } })} />;
-    case 'keyboard':
-      return <KeyboardScreen key={current} {...common} keyMaps={model.keyMaps} keyMap={answers.keyMap} onNext={(keyMap) => dispatch({ type: 'next', patch: { keyMap } })} />;
-    case 'timezone':
-      return <TimeZoneScreen key={current} {...common} timeZones={model.timeZones} timeZone={answers.timeZone} onNext={(timeZone) => dispatch({ type: 'next', patch: { timeZone } })} />;
-    case 'hardware':
-      return <HardwareScreen key={current} {...common} summary={model.hardware} onNext={() => dispatch({ type: 'next' })} />;
-    case 'disk':
-      return <DiskScreen key={current} {...common} disks={model.disks} disk={answers.disk} onNext={(disk) => dispatch({ type: 'next', patch: { disk } })} />;
-    case 'layout':
-      return (
-        <LayoutScreen
-          key={current}
-          {...common}
-          layout={answers.layout}
-          preview={(choice) => engine.previewLayout(answers, choice)}
-          guidedPartitions={(choice) => engine.guidedPartitions(answers, choice)}
-          onNext={(layout) => dispatch({ type: 'next', patch: { layout } })}
-        />
+  const exitRequest = state.exit;
+  useEffect(() => {
+    if (exitRequest === undefined) return;
+    abort.current?.abort();
+    onExit({ action: exitRequest.action, answers: state.wizard.answers, installed: exitRequest.installed });
+    exit();
+  }, [exitRequest]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return <InstallerView state={state} model={model} engine={engine} />;
+}
+
+/** Starts a piece of work; returns the controller that stops it (the install). */
+function runWork(work: Work, engine: InstallerEngine, dispatch: (action: InstallerAction) => void): AbortController {
+  const controller = new AbortController();
+  const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  switch (work.kind) {
+    case 'preview':
+      engine.previewLayout(work.answers, work.choice).then(
+        (preview) => dispatch({ type: 'previewed', work: work.id, preview }),
+        (error: unknown) => dispatch({ type: 'previewed', work: work.id, preview: { rows: [], error: message(error) } }),
       );
+      break;
+    case 'hash':
+      // After this render: the hash (CPU work) does not hold up drawing the screen that asked for it.
+      void new Promise((resolve) => setImmediate(resolve))
+        .then(() => engine.hashPassword(work.password))
+        .then(
+          (hash) => dispatch({ type: 'hashed', work: work.id, hash }),
+          (error: unknown) => dispatch({ type: 'hash-failed', work: work.id, message: message(error) }),
+        );
+      break;
+    case 'install':
+      engine.install(work.answers, (event) => dispatch({ type: 'progress', work: work.id, event }), controller.signal).then(
+        (result) => dispatch({ type: 'installed', work: work.id, lines: result.lines }),
+        (error: unknown) => {
+          const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String((error as { logPath: unknown }).logPath) : 'the installer log';
+          dispatch({ type: 'install-failed', work: work.id, message: message(error), logPath });
+        },
+      );
+      break;
+  }
+  return controller;
+}
+
+/** Draws the state: the current question, the progress, or the end. */
+export function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
+  const phase = state.phase;
+  if (phase.kind === 'installing') return <ProgressScreen progress={phase.progress} showLog={phase.showLog} stopping={phase.stopping} />;
+  if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.canReboot)} list={phase.list} />;
+  const step = { index: state.wizard.index + 1, total: state.wizard.steps.length };
+  const screen = phase.screen;
+  const answers = state.wizard.answers;
+  switch (screen.step) {
+    case 'welcome':
+      return <WelcomeScreen items={stepItems('welcome', model)} list={screen.list} source={model.source} step={step} />;
+    case 'keyboard':
+      return <KeyboardScreen items={stepItems('keyboard', model)} list={screen.list} step={step} />;
+    case 'timezone':
+      return <TimeZoneScreen items={stepItems('timezone', model)} list={screen.list} step={step} />;
+    case 'hardware':
+      return <HardwareScreen summary={model.hardware} step={step} />;
+    case 'disk':
+      return <DiskScreen disks={model.disks} items={stepItems('disk', model)} list={screen.list} step={step} />;
+    case 'layout':
+      return <LayoutScreen layout={screen.layout} step={step} />;
     case 'users':
-      return <UsersScreen key={current} {...common} hostName={answers.hostName} users={answers.users} hashPassword={(password) => engine.hashPassword(password)} onNext={(patch) => dispatch({ type: 'next', patch })} />;
+      return <UsersScreen users={screen.users} hashing={state.work?.kind === 'hash'} step={step} />;
     case 'generations':
-      return <GenerationsScreen key={current} {...common} generations={model.generations} chosen={answers.generations} onNext={(generations) => dispatch({ type: 'next', patch: { generations } })} />;
+      return <GenerationsScreen items={stepItems('generations', model)} list={screen.list} error={screen.error} step={step} />;
     case 'summary': {
       const summary = engine.summarise(answers);
-      return <SummaryScreen key={current} {...common} choices={summary.choices} erased={summary.erased} confirmName={summary.confirmName} onConfirm={startInstall} />;
+      return <SummaryScreen choices={summary.choices} erased={summary.erased} confirmName={summary.confirmName} field={screen.field} refused={screen.refused} step={step} />;
     }
   }
 }

@@ -23,7 +23,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -206,10 +205,6 @@ export function buildDesktopAmdSata(tree: MachineTree): string {
   tree.systemInformation('networkInterfaces', [
     siLoopback(),
     siNetworkInterface({ iface: 'enp5s0', mac: '18:c0:4d:9a:2b:7e', ip4: '192.168.1.20', ip6: 'fe80::1ac0:4dff:fe9a:2b7e', type: 'wired', speed: 2500, operstate: 'up', dhcp: true, default: true }),
-  ]);
-  tree.systemInformation('diskLayout', [
-    siDisk({ device: '/dev/sda', type: 'SSD', name: 'Samsung SSD 870 EVO 500GB', vendor: 'Samsung', size: 500107862016, firmwareRevision: 'SVT02B6Q', serialNum: 'S62ANJ0R123456A', interfaceType: 'SATA', smartStatus: 'Ok', temperature: 31 }),
-    siDisk({ device: '/dev/sdb', type: 'HD', name: 'WDC WD20EZBX-00AYRA0', vendor: 'Western Digital', size: 2000398934016, firmwareRevision: '01.01A01', serialNum: 'WD-WX12D1234567', interfaceType: 'SATA', smartStatus: 'Ok', temperature: 35 }),
   ]);
   return 'hand-made from public documentation of a Ryzen 5000 / B550 desktop with SATA SSD and HDD and an AMD GPU; see fixtures/machines/README.md';
 }

@@ -24,7 +24,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -265,10 +264,6 @@ export function buildLaptopIntelNvidia(tree: MachineTree): string {
   tree.systemInformation('networkInterfaces', [
     siLoopback(),
     siNetworkInterface({ iface: 'wlp0s20f3', mac: 'a4:6b:b6:3c:9e:12', ip4: '192.168.1.34', ip6: 'fe80::a66b:b6ff:fe3c:9e12', type: 'wireless', speed: null, operstate: 'up', dhcp: true, default: true }),
-  ]);
-  tree.systemInformation('diskLayout', [
-    siDisk({ device: '/dev/nvme0n1', type: 'NVMe', name: 'PM9A1 NVMe Samsung 1024GB', vendor: 'Samsung', size: 1024209543168, firmwareRevision: '47304107', serialNum: 'S64ANS0T512345', interfaceType: 'PCIe', smartStatus: 'Ok', temperature: 38 }),
-    siDisk({ device: '/dev/sda', type: 'HD', name: ' SanDisk 3.2Gen1', vendor: 'SanDisk', size: 30752636928, firmwareRevision: '1.00', serialNum: '4C530001230518113153', interfaceType: 'USB', smartStatus: 'unknown' }),
   ]);
   return 'hand-made from public documentation of a Dell XPS 15 9520 (NVMe, LUKS2 + btrfs, Intel and NVIDIA GPUs, Wi-Fi); see fixtures/machines/README.md';
 }

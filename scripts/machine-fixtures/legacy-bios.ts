@@ -22,7 +22,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -177,9 +176,6 @@ export function buildLegacyBios(tree: MachineTree): string {
   tree.systemInformation('networkInterfaces', [
     siLoopback(),
     siNetworkInterface({ iface: 'eno1', mac: '00:26:b9:4a:1c:8e', ip4: '192.168.1.42', ip6: 'fe80::226:b9ff:fe4a:1c8e', type: 'wired', speed: 1000, operstate: 'up', dhcp: true, default: true }),
-  ]);
-  tree.systemInformation('diskLayout', [
-    siDisk({ device: '/dev/sda', type: 'HD', name: 'WDC WD2500AAKX-75U6AA0', vendor: 'Western Digital', size: 250059350016, firmwareRevision: '19.01H19', serialNum: 'WD-WCAYU1234567', interfaceType: 'SATA', smartStatus: 'Ok', temperature: 36 }),
   ]);
   return 'hand-made from public documentation of a 2009 Dell OptiPlex 780 (BIOS only, SATA in IDE mode, MBR); see fixtures/machines/README.md';
 }

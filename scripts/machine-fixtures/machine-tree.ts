@@ -165,7 +165,7 @@ export class MachineTree {
       await mkdir(dirname(join(files, path)), { recursive: true });
       await symlink(target, join(files, path));
     }
-    await mkdir(join(this.#directory, 'systeminformation'));
+    if (this.#si.size > 0) await mkdir(join(this.#directory, 'systeminformation'));
     for (const [call, result] of this.#si) {
       await writeFile(join(this.#directory, 'systeminformation', `${call}.json`), `${JSON.stringify(result, null, 2)}\n`);
     }

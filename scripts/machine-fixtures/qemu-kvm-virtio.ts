@@ -24,7 +24,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -173,10 +172,6 @@ export function buildQemuKvmVirtio(tree: MachineTree): string {
   tree.systemInformation('networkInterfaces', [
     siLoopback(),
     siNetworkInterface({ iface: 'enp1s0', mac: '52:54:00:8a:1c:3e', ip4: '192.168.122.57', ip6: 'fe80::5054:ff:fe8a:1c3e', type: 'wired', speed: null, operstate: 'up', dhcp: true, default: true }),
-  ]);
-  tree.systemInformation('diskLayout', [
-    siDisk({ device: '/dev/vda', type: 'HD', name: '', vendor: '', size: 34359738368, firmwareRevision: '', serialNum: 'cairn-root', interfaceType: '', smartStatus: 'unknown' }),
-    siDisk({ device: '/dev/vdb', type: 'HD', name: '', vendor: '', size: 17179869184, firmwareRevision: '', serialNum: '', interfaceType: '', smartStatus: 'unknown' }),
   ]);
   return 'hand-made from public documentation of a libvirt Q35 guest with OVMF and virtio disks; see fixtures/machines/README.md';
 }

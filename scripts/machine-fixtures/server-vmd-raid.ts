@@ -24,7 +24,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -262,11 +261,5 @@ export function buildServerVmdRaid(tree: MachineTree): string {
     siNetworkInterface({ iface: 'eno1', mac: '3c:ec:ef:12:34:56', ip4: '10.20.0.11', ip6: 'fe80::3eec:efff:fe12:3456', type: 'wired', speed: 10000, operstate: 'up', dhcp: false, default: true }),
     siNetworkInterface({ iface: 'eno2', mac: '3c:ec:ef:12:34:57', ip4: '', ip6: '', type: 'wired', speed: null, operstate: 'down', dhcp: false }),
   ]);
-  tree.systemInformation(
-    'diskLayout',
-    serials.map((serial, i) =>
-      siDisk({ device: `/dev/nvme${i}n1`, type: 'NVMe', name: PM9A3, vendor: 'Samsung', size: SECTORS * 512, firmwareRevision: 'GDC5902Q', serialNum: serial, interfaceType: 'PCIe', smartStatus: 'Ok', temperature: 33 + i }),
-    ),
-  );
   return 'hand-made from public documentation of a Supermicro X12 server with Intel VMD, four NVMe drives and md RAID 1; see fixtures/machines/README.md';
 }

@@ -139,25 +139,3 @@ export function siLoopback(): unknown {
     carrierChanges: 0,
   };
 }
-
-export function siDisk(fields: { device: string; type: string; name: string; vendor: string; size: number; firmwareRevision: string; serialNum: string; interfaceType: string; smartStatus: string; temperature?: number | null }): unknown {
-  return {
-    device: fields.device,
-    type: fields.type,
-    name: fields.name,
-    vendor: fields.vendor,
-    size: fields.size,
-    bytesPerSector: null,
-    totalCylinders: null,
-    totalHeads: null,
-    totalSectors: null,
-    totalTracks: null,
-    tracksPerCylinder: null,
-    sectorsPerTrack: null,
-    firmwareRevision: fields.firmwareRevision,
-    serialNum: fields.serialNum,
-    interfaceType: fields.interfaceType,
-    smartStatus: fields.smartStatus,
-    temperature: fields.temperature ?? null,
-  };
-}

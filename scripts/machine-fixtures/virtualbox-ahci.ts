@@ -23,7 +23,6 @@ import {
   siBios,
   siChassis,
   siCpu,
-  siDisk,
   siGraphicsController,
   siLoopback,
   siMem,
@@ -168,9 +167,6 @@ export function buildVirtualboxAhci(tree: MachineTree): string {
   tree.systemInformation('networkInterfaces', [
     siLoopback(),
     siNetworkInterface({ iface: 'enp0s3', mac: '08:00:27:4e:66:a1', ip4: '10.0.2.15', ip6: 'fe80::a00:27ff:fe4e:66a1', type: 'wired', speed: 1000, operstate: 'up', dhcp: true, default: true }),
-  ]);
-  tree.systemInformation('diskLayout', [
-    siDisk({ device: '/dev/sda', type: 'HD', name: 'VBOX HARDDISK', vendor: '', size: 26843545600, firmwareRevision: '1.0', serialNum: 'VB3f1c2b7a-5e4d9c21', interfaceType: 'SATA', smartStatus: 'unknown' }),
   ]);
   return 'hand-made from public documentation of a VirtualBox 7 Linux guest (PIIX3, BIOS, AHCI disk); see fixtures/machines/README.md';
 }

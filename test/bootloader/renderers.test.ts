@@ -1,47 +1,36 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildBootMenu, type BootMenu } from '../../bootloader/entries.js';
+import { buildBootMenu } from '../../bootloader/entries.js';
 import { parseGrubConfig, parseGrubScript, quoteGrubWord, renderGrubConfig } from '../../bootloader/grub.js';
-import { loaderMenuOf, type RenderOptions } from '../../bootloader/loader-menu.js';
+import { loaderMenuOf } from '../../bootloader/loader-menu.js';
 import { parseSyslinuxConfig, renderSyslinuxConfig } from '../../bootloader/syslinux.js';
 import { blsEntryFileName, compareVersions, globMatches, parseLoaderConf, parseSystemdBoot, renderLoaderConf, renderSystemdBoot } from '../../bootloader/systemd-boot.js';
 import { UnwritableEntryError, describeCharacter } from '../../bootloader/writable-text.js';
 import { UserError } from '../../lib/errors.js';
-import { repoRoot } from '../support/cli.js';
+import { bootloaderGoldenDirectory, bootloaderGoldenFiles, onEsp, readGolden, sampleMenu, syslinuxGoldenOptions, syslinuxSampleMenu } from '../support/bootloader-golden.js';
 import { fakeProfile } from '../support/profiles.js';
 
-const goldenDirectory = join(repoRoot, 'fixtures/bootloader');
-
-/** Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it (review the diff before committing). */
-async function matchesGolden(name: string, actual: string): Promise<void> {
-  const file = join(goldenDirectory, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, actual);
+async function filesUnder(directory: string, prefix = ''): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    if (entry.isDirectory()) names.push(...(await filesUnder(join(directory, entry.name), `${prefix}${entry.name}/`)));
+    else names.push(`${prefix}${entry.name}`);
   }
-  assert.fixture(actual, await readFile(file, 'utf8'), `${name} differs from its golden file`);
+  return names.sort();
 }
 
-/** Three generations, one with a specialisation; labels with characters every loader must treat with care. */
-function sampleMenu(): BootMenu {
-  const profile = fakeProfile(
-    [
-      { number: 1, label: 'Cairn 1.0 (Linux 6.1.0)', params: ['console=ttyS0,115200', 'quiet'] },
-      { number: 2, label: "Cairn's $HOME; {test}", specialisations: { debug: { kernelParams: ['console=ttyS0,115200', 'loglevel=7'] } } },
-      { number: 3, label: 'Cairn 1.1', initrd: null, kernel: '/cairn/store/0000000000000000000000000000000z-linux-6.2.0/bzImage' },
-    ],
-    2,
-  );
-  return buildBootMenu(profile, { extraParams: ['root=LABEL=cairn'] });
+/** Compares with its golden file in fixtures/bootloader (rewritten only by `npm run golden`). */
+async function matchesGolden(name: string, actual: string): Promise<void> {
+  assert.fixture(actual, await readGolden(name), `${name} differs from its golden file (if the change is meant, run npm run golden and read the diff)`);
 }
 
-const onEsp: RenderOptions = {
-  loaderPath: (path) => `/EFI/cairn/${path.split('/')[3]!.slice(0, 32)}-${path.split('/').at(-1)}`,
-  timeout: 5,
-  serial: true,
-};
+test('fixtures/bootloader holds exactly the golden files the renderers give, byte for byte', async () => {
+  const expected = bootloaderGoldenFiles();
+  assert.equal(await filesUnder(bootloaderGoldenDirectory), [...expected.keys()].sort());
+  for (const [name, text] of expected) await matchesGolden(name, text);
+});
 
 test('systemd-boot: loader.conf and one BLS entry per entry, as in the golden files', async () => {
   const config = renderSystemdBoot(sampleMenu(), onEsp);
@@ -110,8 +99,8 @@ test('GRUB: the parser follows GRUB quoting', () => {
 });
 
 test('syslinux: UI menu.c32, serial first, MENU LABEL and MENU DEFAULT, as in the golden file', async () => {
-  const menu = buildBootMenu(fakeProfile([{ number: 1, label: 'Cairn 1.0' }, { number: 2, label: "Cairn's {best} $build; 2" }], 1));
-  const options = { ...onEsp, loaderPath: (path: string) => `/boot${path}`, menuTitle: 'Cairn live' };
+  const menu = syslinuxSampleMenu();
+  const options = syslinuxGoldenOptions;
   const text = renderSyslinuxConfig(menu, options);
   await matchesGolden('syslinux/syslinux.cfg', text);
   assert.ok(text.startsWith('SERIAL 0 115200\n'), 'SERIAL is the first directive');

@@ -65,12 +65,12 @@ bad('filling a partition that does not exist, or a format Cairn cannot fill, is 
 });
 
 bad('an image has no serial; guided options do not shape a layout file; sizes are checked', async ({ dir }) => {
-  await failsCleanly(dir, ['plan', 'guided', '--disk', join(dir, 'x.img'), '--size', '2G', '--expect-serial', 'ABC'], /--expect-serial ABC: .*x\.img is an image file, which has no serial/);
+  await failsCleanly(dir, ['plan', 'guided', '--disk', join(dir, 'x.img'), '--size', '2G', '--expect-serial', 'ABC'], /refusing to write image file .*x\.img \(2G\):\n {2}- it is an image file, which has no serial, but --expect-serial expects "ABC"/);
   const layout = join(dir, 'layout.yaml');
   await writeFile(layout, 'partitions:\n  - { name: root, type: root, size: 100%, format: ext4 }\n');
   await failsCleanly(dir, ['plan', layout, '--disk', join(dir, 'x.img'), '--size', '2G', '--swap', '1G'], /--swap shape the guided layout; .*layout\.yaml is a layout file/, 2);
   await failsCleanly(dir, ['plan', 'guided', '--disk', join(dir, 'x.img'), '--size', '8GB'], /"8GB" is ambiguous/, 2);
-  await failsCleanly(dir, ['apply', 'guided', '--disk', join(dir, 'x.img'), '--size', '100M', '--yes'], /the layout does not fit on image file .*x\.img \(100M\): it needs at least 515M, the disk has 100M/);
+  await failsCleanly(dir, ['apply', 'guided', '--disk', join(dir, 'x.img'), '--size', '100M', '--yes'], /refusing to write image file .*x\.img \(100M\):\n {2}- it is 100M, the layout needs at least 515M/);
 });
 
 bad('plan --json is the plan object, with the filesystem UUIDs an installer writes as root=UUID=', async ({ dir }) => {

@@ -1,21 +1,25 @@
 /**
- * The extension points later parts build the bootable hybrid image on: a system area and extra volume
- * descriptors computed from the final layout, hidden extents, files patched from the layout, contiguous
- * groups whose members' LBAs are known before the generated parts, a tail after the volume, and
- * deduplication across all of them. Each is checked in the bytes of the image and by the real readers.
+ * The extensions the bootable hybrid image is built on, asked for as data and resolved by the planner: the
+ * hybrid MBR and GPT naming a file and a group, El Torito's boot record and catalog, hidden extents, a boot
+ * info table patched into the BIOS image, contiguous groups (a FAT volume whose clusters are the ISO files'
+ * sectors), the backup GPT after the volume, and deduplication across all of them. Each is checked in the
+ * bytes of the image and by the real readers (xorriso, isoinfo, sfdisk, sgdisk, fsck.fat).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ESP_CLUSTER_SIZE, fatVolumeStart } from '../../image-builder/bootable/esp-in-iso.js';
 import { buildIsoImage } from '../../image-builder/build-iso.js';
+import { clusterOffset, fatDirectory, fatFileFromBytes, openFatImageBytes, planFatImage } from '../../image-builder/fat/index.js';
 import { ImageTree } from '../../image-builder/image-tree.js';
 import { SECTOR_SIZE } from '../../image-builder/iso9660/constants.js';
-import { encodeBootRecordDescriptor } from '../../image-builder/iso9660/volume-descriptor.js';
-import { extentById, fileExtent, groupById, type IsoExtensions, type IsoLayout } from '../../image-builder/layout/iso-layout.js';
-import { inspectIsoImage, inspectSections, renderInspectReport } from '../../image-builder/read/inspect.js';
+import type { ExtentLocation, GroupLocation, IsoExtensions } from '../../image-builder/layout/iso-layout.js';
+import type { IsoPlan } from '../../image-builder/layout/iso-plan.js';
+import { locateFile } from '../../image-builder/layout/plan-layout.js';
 import type { InspectSection } from '../../image-builder/read/inspect-section.js';
+import { inspectIsoImage, inspectSections, renderInspectReport } from '../../image-builder/read/inspect.js';
 import { run } from '../../lib/run.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 import { xorrisoListing } from '../support/xorriso-listing.js';
@@ -23,81 +27,94 @@ import { xorrisoListing } from '../support/xorriso-listing.js';
 const DATE = new Date('2024-01-01T00:00:00Z');
 const KERNEL = Buffer.from('a kernel, stored once\n'.repeat(300));
 const INITRD = Buffer.from('an initrd\n'.repeat(500));
+/** A stand-in for isolinux.bin: 4 KiB of NOPs. */
+const LOADER = Buffer.alloc(4096, 0x90);
+/** A stand-in for isohdpfx.bin. */
+const MBR_CODE = Buffer.alloc(432, 0xfa);
 
 function bytesFile(bytes: Uint8Array, mode = 0o644) {
   return { kind: 'file', mode, mtime: 1_600_000_000, content: { kind: 'bytes', bytes }, origin: 'the test' } as const;
 }
 
-async function build(dir: string, tree: ImageTree, extensions: IsoExtensions): Promise<{ iso: string; image: Buffer; layout: IsoLayout }> {
+async function build(dir: string, tree: ImageTree, extensions: IsoExtensions): Promise<{ iso: string; image: Buffer; plan: IsoPlan }> {
   const iso = join(dir, 'out.iso');
   const result = await buildIsoImage({ volumeId: 'EXTENSIONS', date: DATE, tree, extensions, output: iso });
-  return { iso, image: await readFile(iso), layout: result.layout };
+  return { iso, image: await readFile(iso), plan: result.plan };
 }
 
 const sectorsAt = (image: Buffer, lba: number, size: number) => image.subarray(lba * SECTOR_SIZE, lba * SECTOR_SIZE + size);
+const fileAt = (plan: IsoPlan, path: string): ExtentLocation => locateFile(plan, path)!;
+const extentAt = (plan: IsoPlan, id: string): ExtentLocation => plan.extents.find((e) => e.id === id)!.location;
+const groupAt = (plan: IsoPlan, id: string): GroupLocation => plan.groups.find((g) => g.id === id)!.location;
 
-test('system area: computed from the final layout, written to the first 32 KiB', async () => {
+/** A tree with a loader and a kernel, and a group "esp" of some metadata followed by the kernel (`espSize` bytes). */
+function bootTree(): { tree: ImageTree; groups: IsoExtensions['groups']; espSize: number } {
+  const tree = new ImageTree();
+  tree.add('/boot/loader.bin', bytesFile(LOADER));
+  tree.add('/boot/vmlinuz', bytesFile(KERNEL));
+  const metadata = { kind: 'extent', id: 'esp-head', origin: 'a FAT', content: { kind: 'bytes', bytes: Buffer.alloc(3 * SECTOR_SIZE, 0xe5) } } as const;
+  return { tree, groups: [{ id: 'esp', members: [metadata, { kind: 'file', path: '/boot/vmlinuz' }] }], espSize: 3 * SECTOR_SIZE + KERNEL.length };
+}
+
+test('system area: the hybrid MBR names the loader file and the group, from the final layout', async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const tree = new ImageTree();
-    tree.add('/boot/vmlinuz', bytesFile(KERNEL));
-    let seen: IsoLayout | undefined;
-    const { iso, image, layout } = await build(dir, tree, {
-      systemArea: (final) => {
-        seen = final;
-        const mbr = new Uint8Array(512);
-        // Where the kernel is, as a partition table entry would say it: proof the layout was final.
-        new DataView(mbr.buffer).setUint32(0x1c6, fileExtent(final, '/boot/vmlinuz').lba * 4, true);
-        new DataView(mbr.buffer).setUint32(0x1ca, final.volumeSectors * 4, true);
-        mbr[510] = 0x55;
-        mbr[511] = 0xaa;
-        return mbr;
-      },
-    });
-    assert.is(seen, layout);
-    assert.is(image.readUInt32LE(0x1c6), layout.locateFile('/boot/vmlinuz')!.lba * 4);
-    assert.is(image.readUInt32LE(0x1ca), image.length / 512);
+    const { tree, groups, espSize } = bootTree();
+    const { iso, image, plan } = await build(dir, tree, { groups, hybridTables: { seed: 'test', bootCode: { code: MBR_CODE, file: '/boot/loader.bin' }, esp: { group: 'esp', size: espSize } } });
+    const loader = fileAt(plan, '/boot/loader.bin');
+    const esp = groupAt(plan, 'esp');
+    assert.ok(image.subarray(0, 432).equals(MBR_CODE), 'the boot code');
+    assert.is(image.readBigUInt64LE(432), BigInt(loader.lba * 4), 'the 512-byte block the boot code loads the loader from');
     assert.is(image.readUInt16LE(510), 0xaa55);
+    const { stdout } = await run('sfdisk', ['--json', iso]);
+    const table = (JSON.parse(stdout) as { partitiontable: { label: string; partitions: { start: number; size: number; type: string; bootable?: boolean }[] } }).partitiontable;
+    assert.is(table.label, 'dos');
+    assert.equal(
+      table.partitions.map((p) => ({ start: p.start, size: p.size, type: p.type, bootable: p.bootable === true })),
+      [
+        { start: 0, size: image.length / 512, type: '0', bootable: true },
+        { start: esp.lba * 4, size: Math.ceil(espSize / 512), type: 'ef', bootable: false },
+      ],
+    );
+    const report = await run('xorriso', ['-indev', iso, '-report_system_area', 'plain']);
+    assert.match(report.stdout, new RegExp(`GPT start and size :\\s+1\\s+${esp.lba * 4}\\s+${Math.ceil(espSize / 512)}\\n`));
     const listing = await xorrisoListing(iso);
-    assert.equal(listing.get('/boot/vmlinuz')!.extents, [{ lba: layout.locateFile('/boot/vmlinuz')!.lba, size: KERNEL.length }]);
-    const report = await inspectIsoImage(iso);
+    assert.equal(listing.get('/boot/loader.bin')!.extents, [{ lba: loader.lba, size: LOADER.length }]);
+    const inspected = await inspectIsoImage(iso);
     const nonZeroBytes = image.subarray(0, 16 * SECTOR_SIZE).filter((b) => b !== 0).length;
-    assert.ok(nonZeroBytes >= 4);
-    assert.equal(report.sections.systemArea, { nonZeroBytes, mbrSignature: true });
+    assert.equal(inspected.sections.systemArea, { nonZeroBytes, mbrSignature: true });
   } finally {
     await removeTree(dir);
   }
 });
 
-test("extra volume descriptors: a boot record at sector 17, before Joliet's descriptor and the terminator, pointing at a hidden extent", async () => {
+test("El Torito: the boot record at sector 17, before Joliet's descriptor and the terminator, pointing at the catalog of both images", async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const tree = new ImageTree();
-    tree.add('/readme.txt', bytesFile(Buffer.from('hello\n')));
-    const catalog = new Uint8Array(SECTOR_SIZE);
-    catalog.set([1, 0, 0, 0], 0);
-    const { iso, image, layout } = await build(dir, tree, {
-      volumeDescriptors: [
-        {
-          id: 'el-torito',
-          compute: (final) => {
-            const systemUse = new Uint8Array(4);
-            new DataView(systemUse.buffer).setUint32(0, extentById(final, 'catalog').lba, true);
-            return encodeBootRecordDescriptor({ bootSystemId: 'EL TORITO SPECIFICATION', bootId: '', systemUse });
-          },
-        },
-      ],
-      hiddenExtents: [{ id: 'catalog', content: { kind: 'bytes', bytes: catalog }, origin: 'a boot catalog' }],
+    const { tree, groups, espSize } = bootTree();
+    const { iso, image, plan } = await build(dir, tree, {
+      groups,
+      elTorito: { bios: { file: '/boot/loader.bin', loadSectors: 4, bootInfoTable: false }, uefi: { group: 'esp', size: espSize } },
     });
-    assert.equal(layout.extraVolumeDescriptorLbas, [17]);
-    assert.is(layout.jolietVolumeDescriptorLba, 18);
-    assert.is(layout.terminatorLba, 19);
+    assert.equal(
+      plan.volumeDescriptors.map((d) => [d.lba, d.kind]),
+      [
+        [16, 'primary'],
+        [17, 'boot-record'],
+        [18, 'joliet'],
+        [19, 'terminator'],
+      ],
+    );
     assert.is(image[17 * SECTOR_SIZE], 0, 'type 0: boot record');
     assert.is(image[18 * SECTOR_SIZE], 2, 'type 2: Joliet');
     assert.is(image[19 * SECTOR_SIZE], 255, 'type 255: terminator');
+    const catalog = plan.data.find((d) => d.kind === 'boot-catalog')!;
     const info = await run('isoinfo', ['-d', '-i', iso]);
-    assert.match(info.stdout, new RegExp(`El Torito VD version 1 found, boot catalog is in sector ${layout.extents.get('catalog')!.lba}\\n`));
+    assert.match(info.stdout, new RegExp(`El Torito VD version 1 found, boot catalog is in sector ${catalog.lba}\\n`));
     assert.match(info.stdout, /Joliet with UCS level 3 found/);
+    const { stdout } = await run('xorriso', ['-indev', iso, '-report_el_torito', 'plain']);
+    assert.match(stdout, new RegExp(`El Torito boot img :\\s+1\\s+BIOS\\s+y\\s+none\\s+0x0000\\s+0x00\\s+4\\s+${fileAt(plan, '/boot/loader.bin').lba}\\n`));
+    assert.match(stdout, new RegExp(`El Torito boot img :\\s+2\\s+UEFI\\s+y\\s+none\\s+0x0000\\s+0x00\\s+${Math.ceil(espSize / 512)}\\s+${groupAt(plan, 'esp').lba}\\n`));
     const report = await inspectIsoImage(iso);
     assert.equal(report.image.volumeDescriptors.map((d) => `${d.lba} ${d.kind}`), ['16 primary', '17 boot-record', '18 joliet', '19 terminator']);
     assert.is(report.image.volumeDescriptors[1]!.bootSystemId, 'EL TORITO SPECIFICATION');
@@ -106,25 +123,26 @@ test("extra volume descriptors: a boot record at sector 17, before Joliet's desc
   }
 });
 
-test('hidden extents: bytes, a file or computed, in the image but in no directory; identical files share them', async () => {
+test('hidden extents: bytes or a host file, in the image but in no directory; identical contents share them', async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
     const espFile = join(dir, 'efi.img');
     await writeFile(espFile, KERNEL);
     const tree = new ImageTree();
     tree.add('/boot/vmlinuz', bytesFile(KERNEL));
-    const { iso, image, layout } = await build(dir, tree, {
+    const { iso, image, plan } = await build(dir, tree, {
       hiddenExtents: [
         { id: 'catalog', content: { kind: 'bytes', bytes: Buffer.from('CATALOG') }, origin: 'a catalog' },
         { id: 'esp', content: { kind: 'host', path: espFile, size: KERNEL.length }, origin: 'an ESP image' },
-        { id: 'generated', content: { kind: 'computed', size: 3000, compute: (final) => Buffer.alloc(3000, final.volumeSectors % 251) }, origin: 'generated' },
+        { id: 'catalog-copy', content: { kind: 'bytes', bytes: Buffer.from('CATALOG') }, origin: 'the same bytes again' },
       ],
     });
-    assert.is(sectorsAt(image, extentById(layout, 'catalog').lba, 7).toString(), 'CATALOG');
-    assert.ok(sectorsAt(image, extentById(layout, 'generated').lba, 3000).equals(Buffer.alloc(3000, layout.volumeSectors % 251)));
+    assert.is(sectorsAt(image, extentAt(plan, 'catalog').lba, 7).toString(), 'CATALOG');
+    assert.is(extentAt(plan, 'catalog-copy').lba, extentAt(plan, 'catalog').lba);
     // The ESP image has the kernel's bytes: one extent for both.
-    assert.is(extentById(layout, 'esp').lba, fileExtent(layout, '/boot/vmlinuz').lba);
-    assert.ok(sectorsAt(image, extentById(layout, 'esp').lba, KERNEL.length).equals(KERNEL));
+    assert.is(extentAt(plan, 'esp').lba, fileAt(plan, '/boot/vmlinuz').lba);
+    assert.ok(sectorsAt(image, extentAt(plan, 'esp').lba, KERNEL.length).equals(KERNEL));
+    assert.is(plan.counts.sharedExtents, 2);
     const listing = await xorrisoListing(iso);
     assert.equal([...listing.keys()].sort(), ['/', '/boot', '/boot/vmlinuz']);
   } finally {
@@ -132,43 +150,32 @@ test('hidden extents: bytes, a file or computed, in the image but in no director
   }
 });
 
-test("patched files: bytes rewritten from the final layout (isolinux's boot-info-table), never shared", async () => {
+test("boot info table: patched into the BIOS image from its own sector (isolinux's -boot-info-table), never shared", async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
-    const loader = Buffer.alloc(4096, 0x90);
     const tree = new ImageTree();
-    tree.add('/isolinux/unpatched.bin', bytesFile(loader));
-    tree.add('/isolinux/isolinux.bin', {
-      ...bytesFile(loader),
-      patch: ({ layout, lba, original }) => {
-        const patched = Buffer.from(original);
-        let checksum = 0;
-        for (let i = 64; i < patched.length; i += 4) checksum = (checksum + patched.readUInt32LE(i)) >>> 0;
-        patched.writeUInt32LE(layout.primaryVolumeDescriptorLba, 8);
-        patched.writeUInt32LE(lba, 12);
-        patched.writeUInt32LE(patched.length, 16);
-        patched.writeUInt32LE(checksum, 20);
-        patched.fill(0, 24, 64);
-        return patched;
-      },
-    });
-    const { iso, layout } = await build(dir, tree, {});
+    tree.add('/isolinux/unpatched.bin', bytesFile(LOADER));
+    tree.add('/isolinux/isolinux.bin', bytesFile(LOADER));
+    const { iso, plan } = await build(dir, tree, { elTorito: { bios: { file: '/isolinux/isolinux.bin', loadSectors: 4, bootInfoTable: true } } });
     const out = join(dir, 'out');
     await run('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/isolinux', out]);
     const patched = await readFile(join(out, 'isolinux.bin'));
     const listing = await xorrisoListing(iso);
     const lba = listing.get('/isolinux/isolinux.bin')!.extents![0]!.lba;
-    assert.is(lba, fileExtent(layout, '/isolinux/isolinux.bin').lba);
+    assert.is(lba, fileAt(plan, '/isolinux/isolinux.bin').lba);
     assert.equal([patched.readUInt32LE(8), patched.readUInt32LE(12), patched.readUInt32LE(16)], [16, lba, 4096]);
     assert.is(patched.readUInt32LE(20), (((0x90909090 * (4096 - 64)) / 4) % 2 ** 32) >>> 0);
-    assert.ok((await readFile(join(out, 'unpatched.bin'))).equals(loader), 'the identical unpatched file keeps its bytes');
+    assert.ok(patched.subarray(24, 64).every((b) => b === 0) && patched.subarray(64).equals(LOADER.subarray(64)), 'the rest of the table zeroed, the rest of the file kept');
+    assert.ok((await readFile(join(out, 'unpatched.bin'))).equals(LOADER), 'the identical unpatched file keeps its bytes');
     assert.is.not(listing.get('/isolinux/unpatched.bin')!.extents![0]!.lba, lba);
+    const { stdout } = await run('xorriso', ['-indev', iso, '-report_el_torito', 'plain']);
+    assert.match(stdout, /El Torito img opts :\s+1\s+boot-info-table/);
   } finally {
     await removeTree(dir);
   }
 });
 
-test("contiguous groups: generated metadata then files, back to back, every member's LBA known to the generated part", async () => {
+test('contiguous groups: metadata then files, back to back and aligned as asked; identical contents elsewhere point at the members', async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
     const tree = new ImageTree();
@@ -176,80 +183,106 @@ test("contiguous groups: generated metadata then files, back to back, every memb
     tree.add('/boot/initrd.img', bytesFile(INITRD));
     tree.add('/generations/1/kernel', bytesFile(KERNEL));
     tree.add('/other.txt', bytesFile(Buffer.from('not in the group')));
-    const { iso, image, layout } = await build(dir, tree, {
+    const metadata = Buffer.alloc(2 * SECTOR_SIZE, 0x42);
+    const { iso, image, plan } = await build(dir, tree, {
       // Placed before the group, but identical to a member: it points at the member's extent.
       hiddenExtents: [{ id: 'kernel-copy', content: { kind: 'bytes', bytes: Buffer.from(KERNEL) }, origin: 'a copy of the kernel' }],
       groups: [
         {
           id: 'esp',
           members: [
-            {
-              kind: 'extent',
-              id: 'fat-metadata',
-              origin: 'a FAT',
-              content: {
-                kind: 'computed',
-                size: 2 * SECTOR_SIZE,
-                // A "FAT" that lists where its files' clusters are: the very sectors of the ISO files.
-                compute: (final) => {
-                  const group = groupById(final, 'esp');
-                  const table = Buffer.alloc(2 * SECTOR_SIZE);
-                  group.members.forEach((m, i) => table.writeUInt32LE(m.lba - group.lba, i * 4));
-                  return table;
-                },
-              },
-            },
+            { kind: 'extent', id: 'fat-metadata', origin: 'a FAT', content: { kind: 'bytes', bytes: metadata } },
             { kind: 'file', path: '/boot/vmlinuz' },
             { kind: 'file', path: '/boot/initrd.img', alignSectors: 4 },
           ],
         },
       ],
     });
-    const group = groupById(layout, 'esp');
-    const [metadata, kernel, initrd] = group.members;
-    assert.is(metadata!.lba, group.lba);
-    assert.is(kernel!.lba, metadata!.lba + 2, 'the kernel follows the metadata');
+    const group = groupAt(plan, 'esp');
+    const [head, kernel, initrd] = group.members;
+    assert.is(head!.lba, group.lba);
+    assert.is(extentAt(plan, 'fat-metadata').lba, group.lba);
+    assert.ok(sectorsAt(image, group.lba, metadata.length).equals(metadata));
+    assert.is(kernel!.lba, head!.lba + 2, 'the kernel follows the metadata');
     assert.is((initrd!.lba - group.lba) % 4, 0, 'the initrd starts at a multiple of 4 sectors from the group start');
     assert.ok(initrd!.lba - (kernel!.lba + kernel!.sectors) < 4);
     assert.is(group.sectors, initrd!.lba + initrd!.sectors - group.lba);
-    const table = sectorsAt(image, group.lba, 12);
-    assert.equal([table.readUInt32LE(0), table.readUInt32LE(4), table.readUInt32LE(8)], [0, kernel!.lba - group.lba, initrd!.lba - group.lba]);
     const listing = await xorrisoListing(iso);
     assert.is(listing.get('/boot/vmlinuz')!.extents![0]!.lba, kernel!.lba);
     assert.is(listing.get('/boot/initrd.img')!.extents![0]!.lba, initrd!.lba);
     assert.is(listing.get('/generations/1/kernel')!.extents![0]!.lba, kernel!.lba, 'an identical file elsewhere shares the group member');
-    assert.is(extentById(layout, 'kernel-copy').lba, kernel!.lba, 'so does an identical hidden extent');
+    assert.is(extentAt(plan, 'kernel-copy').lba, kernel!.lba, 'so does an identical hidden extent');
     assert.ok(listing.get('/other.txt')!.extents![0]!.lba >= group.lba + group.sectors, 'files outside the group come after it');
   } finally {
     await removeTree(dir);
   }
 });
 
-test('tail: after the volume, computed from the layout, the image size aligned as asked', async () => {
+test("a FAT volume in a group: written from its plan's regions, its files' clusters the very sectors of the ISO files", async () => {
   const dir = await temporaryDirectory('cairn-ext-');
   try {
     const tree = new ImageTree();
-    tree.add('/readme.txt', bytesFile(Buffer.from('hello\n')));
-    const TAIL = 33 * 512;
-    const { iso, image, layout } = await build(dir, tree, {
-      tail: {
-        size: TAIL,
-        compute: (final) => {
-          const tail = Buffer.alloc(TAIL, 0xee);
-          tail.writeBigUInt64LE(BigInt(final.imageSize / 512 - 1), TAIL - 512);
-          return tail;
+    tree.add('/boot/vmlinuz', bytesFile(KERNEL));
+    tree.add('/boot/initrd.img', bytesFile(INITRD));
+    const fat = planFatImage(
+      fatDirectory('', [fatFileFromBytes('loader.conf', 'timeout 3\n'), fatDirectory('linux', [fatFileFromBytes('vmlinuz', KERNEL), fatFileFromBytes('initrd.img', INITRD)])]),
+      { clusterSize: ESP_CLUSTER_SIZE, dataAlignment: ESP_CLUSTER_SIZE, tailFiles: ['linux/vmlinuz', 'linux/initrd.img'], volumeLabel: 'TEST_ESP', volumeIdSeed: 'test', date: DATE },
+    );
+    const kernelInFat = fat.files.find((f) => f.path === 'linux/vmlinuz')!;
+    const initrdInFat = fat.files.find((f) => f.path === 'linux/initrd.img')!;
+    const initrdEnd = initrdInFat.offset! + Math.ceil(INITRD.length / ESP_CLUSTER_SIZE) * ESP_CLUSTER_SIZE;
+    const { iso, image, plan } = await build(dir, tree, {
+      groups: [
+        {
+          id: 'esp',
+          members: [
+            { kind: 'extent', id: 'esp-head', origin: 'the FAT', content: fatVolumeStart(fat, kernelInFat.offset!) },
+            { kind: 'file', path: '/boot/vmlinuz' },
+            { kind: 'file', path: '/boot/initrd.img' },
+            ...(initrdEnd < fat.size ? [{ kind: 'extent', id: 'esp-end', origin: 'the end of the FAT', content: { kind: 'bytes', bytes: new Uint8Array(fat.size - initrdEnd) } } as const] : []),
+          ],
         },
-      },
-      padding: { imageAlignment: 1024 * 1024, volumeSectors: 150 },
+      ],
     });
-    assert.is(image.length, layout.imageSize);
+    const group = groupAt(plan, 'esp');
+    assert.is(fileAt(plan, '/boot/vmlinuz').lba * SECTOR_SIZE, group.lba * SECTOR_SIZE + clusterOffset(fat.geometry, kernelInFat.firstCluster));
+    assert.is(fileAt(plan, '/boot/initrd.img').lba * SECTOR_SIZE, group.lba * SECTOR_SIZE + clusterOffset(fat.geometry, initrdInFat.firstCluster));
+    const volume = image.subarray(group.lba * SECTOR_SIZE, group.lba * SECTOR_SIZE + fat.size);
+    const cut = join(dir, 'esp.img');
+    await writeFile(cut, volume);
+    await run('fsck.fat', ['-n', cut]);
+    const { stdout } = await run('mtype', ['-i', cut, '::/loader.conf']);
+    assert.is(stdout, 'timeout 3\n');
+    const reader = await openFatImageBytes(volume);
+    assert.ok(Buffer.from(await reader.readFile('linux/vmlinuz')).equals(KERNEL), 'the FAT reads the kernel from the ISO file');
+    assert.equal((await xorrisoListing(iso)).get('/boot/initrd.img')!.extents, [{ lba: fileAt(plan, '/boot/initrd.img').lba, size: INITRD.length }]);
+  } finally {
+    await removeTree(dir);
+  }
+});
+
+test('tail: the backup GPT after the volume, ending the image on the alignment asked for', async () => {
+  const dir = await temporaryDirectory('cairn-ext-');
+  try {
+    const { tree, groups, espSize } = bootTree();
+    const { iso, image, plan } = await build(dir, tree, { groups, hybridTables: { seed: 'test', esp: { group: 'esp', size: espSize } }, padding: { imageAlignment: 1024 * 1024, volumeSectors: 150 } });
+    assert.is(image.length, plan.imageSize);
     assert.is(image.length % (1024 * 1024), 0);
-    assert.equal(layout.tail, { offset: image.length - TAIL, size: TAIL });
-    assert.is(image.readBigUInt64LE(image.length - 512), BigInt(image.length / 512 - 1), 'the last 512-byte sector says where it is');
-    assert.ok(image.subarray(layout.volumeSectors * SECTOR_SIZE, layout.tail!.offset).every((b) => b === 0), 'zeros between volume and tail');
+    const TAIL = 33 * 512;
+    assert.equal({ offset: plan.tail!.offset, size: plan.tail!.size }, { offset: image.length - TAIL, size: TAIL });
+    const last = image.subarray(image.length - 512);
+    assert.is(last.subarray(0, 8).toString('latin1'), 'EFI PART', 'the backup header is the last 512-byte sector');
+    assert.is(last.readBigUInt64LE(24), BigInt(image.length / 512 - 1), 'and says so');
+    assert.ok(image.subarray(plan.volumeSectors * SECTOR_SIZE, plan.tail!.offset).every((b) => b === 0), 'zeros between volume and tail');
     const info = await run('isoinfo', ['-d', '-i', iso]);
-    assert.match(info.stdout, new RegExp(`Volume size is: ${layout.volumeSectors}\\n`), 'the tail is not part of the volume');
-    assert.ok((await xorrisoListing(iso)).has('/readme.txt'));
+    assert.match(info.stdout, new RegExp(`Volume size is: ${plan.volumeSectors}\\n`), 'the tail is not part of the volume');
+    // sgdisk checks both headers and tables (it also warns about the hybrid MBR's overlapping partitions: by design).
+    const verify = await run('sgdisk', ['-v', iso], { okCodes: [0, 2, 3, 4] });
+    assert.not.match(verify.stdout, /CRCs don't match|invalid backup GPT header|Backup header: ERROR/);
+    const report = await run('xorriso', ['-indev', iso, '-report_system_area', 'plain']);
+    assert.match(report.stdout, new RegExp(`GPT lba range\\s+:\\s+34\\s+\\d+\\s+${image.length / 512 - 1}\\n`), 'the backup header where the primary says');
+    assert.match(report.stdout, new RegExp(`GPT start and size :\\s+1\\s+${groupAt(plan, 'esp').lba * 4}\\s+${Math.ceil(espSize / 512)}\\n`));
+    assert.ok((await xorrisoListing(iso)).has('/boot/vmlinuz'));
   } finally {
     await removeTree(dir);
   }
@@ -288,15 +321,15 @@ test('the same extensions give the same bytes', async () => {
   try {
     const digests: string[] = [];
     for (const name of ['a.iso', 'b.iso']) {
-      const tree = new ImageTree();
-      tree.add('/boot/vmlinuz', bytesFile(KERNEL));
+      const { tree, groups, espSize } = bootTree();
       const iso = join(dir, name);
+      const esp = { group: 'esp', size: espSize };
       await buildIsoImage({
         volumeId: 'SAME',
         date: DATE,
         tree,
         output: iso,
-        extensions: { groups: [{ id: 'g', members: [{ kind: 'file', path: '/boot/vmlinuz' }] }], tail: { size: 512, compute: (l) => Buffer.alloc(512, l.volumeSectors % 256) } },
+        extensions: { groups, elTorito: { bios: { file: '/boot/loader.bin', loadSectors: 4, bootInfoTable: true }, uefi: esp }, hybridTables: { seed: 'same', bootCode: { code: MBR_CODE, file: '/boot/loader.bin' }, esp } },
       });
       digests.push(createHash('sha256').update(await readFile(iso)).digest('hex'));
     }

@@ -8,6 +8,7 @@ import { copyFile, mkdir, open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { ImageExtent } from '../../image-builder/image-extents.js';
 import type { BootMenusReport } from '../../image-builder/read/boot-menu-section.js';
 import type { ElToritoReport } from '../../image-builder/read/el-torito-section.js';
 import type { InspectReport } from '../../image-builder/read/inspect.js';
@@ -29,6 +30,7 @@ interface Sections {
   elTorito: ElToritoReport;
   partitions: PartitionTablesReport;
   bootMenus: BootMenusReport;
+  extents: ImageExtent[];
 }
 
 const inspect = suite<Context>('iso inspect on bootable ISOs');
@@ -174,7 +176,7 @@ inspect('an ISO without boot parts has no such sections, and an unreadable ESP i
   const plain = join(dir, 'plain.iso');
   await cairnOk(['iso', 'build', join(dir, 'plain.yaml'), '-o', plain]);
   const report = await inspectJson(plain);
-  assert.equal(Object.keys(report.sections).sort(), ['systemArea']);
+  assert.equal(Object.keys(report.sections).sort(), ['extents', 'systemArea']);
 
   // The EFI image overwritten with zeros: El Torito still points at it, but there is no FAT there.
   const damaged = join(dir, 'damaged.iso');
@@ -186,6 +188,9 @@ inspect('an ISO without boot parts has no such sections, and an unreadable ESP i
   const broken = (await inspectJson(damaged)).sections.bootMenus;
   assert.equal(broken.menus.map((m) => m.loader), ['isolinux']);
   assert.match(broken.problems.join('\n'), new RegExp(`the UEFI boot image at byte ${uefi.lba * 2048}: .* is not a FAT volume`));
+  const extents = (await inspectJson(damaged)).sections.extents;
+  assert.ok(extents.some((e) => e.kind === 'boot-image' && e.offset === uefi.lba * 2048));
+  assert.not.ok(extents.some((e) => e.kind === 'fat' && e.offset === uefi.lba * 2048), 'no FAT volume where there is none');
   assert.ok((await readdir(dir)).includes('damaged.iso'));
 });
 

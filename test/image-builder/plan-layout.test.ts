@@ -6,8 +6,10 @@ import { encodeDirectory } from '../../image-builder/encode-metadata.js';
 import { ImageTree, type ImageFile } from '../../image-builder/image-tree.js';
 import { SECTOR_SIZE } from '../../image-builder/iso9660/constants.js';
 import { decodeDirectoryRecord } from '../../image-builder/iso9660/directory-record.js';
-import { decodeSuspEntries } from '../../image-builder/iso9660/susp.js';
-import { planIsoLayout, walkRecords, type IsoPlan } from '../../image-builder/layout/plan-layout.js';
+import { decodeContinuationEntry, decodeSuspEntries } from '../../image-builder/iso9660/susp.js';
+import type { IsoPlan } from '../../image-builder/layout/iso-plan.js';
+import { walkRecords } from '../../image-builder/layout/plan-directories.js';
+import { locateFile, planIsoLayout } from '../../image-builder/layout/plan-layout.js';
 
 const DATE = new Date('2024-06-01T00:00:00Z');
 const EPOCH_SECONDS = DATE.getTime() / 1000;
@@ -42,14 +44,14 @@ test('the sector map: descriptors, path tables, directories, then data', () => {
   const tree = new ImageTree();
   tree.add('/a/b.txt', file('b'));
   const p = plan(tree);
-  assert.equal([p.layout.primaryVolumeDescriptorLba, p.layout.jolietVolumeDescriptorLba, p.layout.terminatorLba], [16, 17, 18]);
+  assert.equal(p.volumeDescriptors, [{ kind: 'primary', lba: 16 }, { kind: 'joliet', lba: 17 }, { kind: 'terminator', lba: 18 }]);
   assert.equal([p.primaryPathTable.lLba, p.primaryPathTable.mLba, p.jolietPathTable.lLba, p.jolietPathTable.mLba], [19, 20, 21, 22]);
   // The root's directory is followed by the continuation sector holding its ER entry.
   assert.equal(p.primaryDirectories.map((d) => [d.lba, d.continuationSectors]), [[23, 1], [25, 0]]);
   assert.equal(p.jolietDirectories.map((d) => d.lba), [26, 27]);
-  assert.is(p.layout.locateFile('/a/b.txt')!.lba, 28);
-  assert.is(p.layout.volumeSectors, 29);
-  assert.is(p.layout.imageSize, 29 * SECTOR_SIZE);
+  assert.is(locateFile(p, '/a/b.txt')!.lba, 28);
+  assert.is(p.volumeSectors, 29);
+  assert.is(p.imageSize, 29 * SECTOR_SIZE);
 });
 
 test('identical contents share one extent; empty files take none', () => {
@@ -59,11 +61,11 @@ test('identical contents share one extent; empty files take none', () => {
   tree.add('/gen/2/initrd', file('other'));
   tree.add('/empty', file(''));
   const p = plan(tree);
-  assert.is(p.layout.locateFile('/gen/1/kernel')!.lba, p.layout.locateFile('/gen/2/kernel')!.lba);
-  assert.is.not(p.layout.locateFile('/gen/2/initrd')!.lba, p.layout.locateFile('/gen/1/kernel')!.lba);
-  assert.equal(p.layout.locateFile('/empty'), { lba: 0, size: 0, sectors: 0 });
+  assert.is(locateFile(p, '/gen/1/kernel')!.lba, locateFile(p, '/gen/2/kernel')!.lba);
+  assert.is.not(locateFile(p, '/gen/2/initrd')!.lba, locateFile(p, '/gen/1/kernel')!.lba);
+  assert.equal(locateFile(p, '/empty'), { lba: 0, size: 0, sectors: 0 });
   assert.is(p.counts.sharedExtents, 1);
-  assert.is(p.dataRegions.length, 2);
+  assert.is(p.data.length, 2);
 });
 
 test('names differing only in case get distinct primary identifiers and keep their Joliet names', () => {
@@ -81,13 +83,14 @@ test('hard links: one inode number, one extent, the link count of the names', ()
   tree.add('/c', file('linked'));
   const p = plan(tree);
   const root = p.primaryDirectories[0]!;
-  const a = root.children.find((c) => c.name === 'a')!;
-  const b = p.primaryDirectories[1]!.children.find((c) => c.name === 'b')!;
-  const c = root.children.find((c) => c.name === 'c')!;
+  const child = (directory: typeof root, name: string) => p.nodes[directory.children.find((c) => p.nodes[c]!.name === name)!]!;
+  const a = child(root, 'a');
+  const b = child(p.primaryDirectories[1]!, 'b');
+  const c = child(root, 'c');
   assert.equal([a.inode, a.links], [b.inode, 2]);
   assert.is.not(c.inode, a.inode);
   assert.is(c.links, 1);
-  assert.is(a.data!.lba, c.data!.lba, 'identical content shares the extent all the same');
+  assert.is(a.lba, c.lba, 'identical content shares the extent all the same');
 });
 
 test('times newer than the image date are clamped to it, older ones kept', () => {
@@ -95,33 +98,34 @@ test('times newer than the image date are clamped to it, older ones kept', () =>
   tree.add('/old', file('o', { mtime: EPOCH_SECONDS - 3600 }));
   tree.add('/new', file('n', { mtime: EPOCH_SECONDS + 3600 }));
   const p = plan(tree);
-  const byName = new Map(p.primaryDirectories[0]!.children.map((c) => [c.name, c.time]));
+  const byName = new Map(p.primaryDirectories[0]!.children.map((c) => [p.nodes[c]!.name, p.nodes[c]!.time]));
   assert.is(byName.get('old'), EPOCH_SECONDS - 3600);
   assert.is(byName.get('new'), EPOCH_SECONDS);
-  assert.is(p.primaryDirectories[0]!.node.time, EPOCH_SECONDS, 'a directory made implicitly has the image date');
+  assert.is(p.nodes[p.primaryDirectories[0]!.node]!.time, EPOCH_SECONDS, 'a directory made implicitly has the image date');
 });
 
 test('Rock Ridge entries that do not fit a record continue in sectors after the directory, one sector per area at most', () => {
   const tree = new ImageTree();
   tree.add(`/${'n'.repeat(255)}`, file('x'));
   tree.add('/link', { kind: 'symlink', target: `${'../'.repeat(100)}${'t'.repeat(3000)}`, mtime: 0, origin: 'test' });
-  const p = plan(tree);
-  const root = p.primaryDirectories[0]!;
+  const planned = plan(tree);
+  const root = { ...planned.primaryDirectories[0]!, lba: 100 };
+  const p: IsoPlan = { ...planned, primaryDirectories: [root, ...planned.primaryDirectories.slice(1)] };
   assert.ok(root.continuationSectors >= 2, `continuation sectors: ${root.continuationSectors}`);
-  root.lba = 100;
-  const bytes = encodeDirectory(root);
+  const bytes = encodeDirectory(p, 'primary', 0);
   let slots = 0;
-  walkRecords(root, (record) => {
+  walkRecords(p.nodes, p.primaryDirectories, 0, (record) => {
     for (const slot of record.systemUse?.slots ?? []) {
       slots++;
       assert.ok(slot.offset + slot.length <= SECTOR_SIZE, 'an area never crosses a sector');
     }
   });
   assert.ok(slots >= 3);
-  // The root's "." record starts with SP and ends with a CE to its ER.
+  // The root's "." record starts with SP and ends with a CE to its ER, in the first sector after the directory.
   const self = decodeDirectoryRecord(bytes, 0)!;
-  const signatures = decodeSuspEntries(self.systemUse).map((e) => e.signature);
-  assert.equal(signatures, ['SP', 'PX', 'TF', 'CE']);
+  const entries = decodeSuspEntries(self.systemUse);
+  assert.equal(entries.map((e) => e.signature), ['SP', 'PX', 'TF', 'CE']);
+  assert.is(decodeContinuationEntry(entries[3]!).block, 100 + root.size / SECTOR_SIZE);
 });
 
 test('extension points are checked', () => {
@@ -136,7 +140,14 @@ test('extension points are checked', () => {
   );
   const bytes = { kind: 'bytes', bytes: Buffer.from('b') } as const;
   assert.throws(attempt({ hiddenExtents: [{ id: 'x', content: bytes, origin: 'one' }, { id: 'x', content: bytes, origin: 'two' }] }), /two extents share the id "x"/);
-  assert.throws(attempt({ tail: { size: 100, compute: () => new Uint8Array(100) } }), /tail\.size must be a multiple of 512/);
+  assert.throws(attempt({ elTorito: { bios: { file: '/dir', loadSectors: 4, bootInfoTable: false } } }), /El Torito's BIOS image \/dir is not a regular file of the image/);
+  assert.throws(attempt({ elTorito: { bios: { file: '/dir/file', loadSectors: 4, bootInfoTable: true } } }), /\/dir\/file is 1 bytes; a boot info table needs at least 64/);
+  assert.throws(attempt({ elTorito: { uefi: { group: 'esp', size: 2048 } } }), /El Torito names the group "esp", which is not in the image/);
+  assert.throws(attempt({ hybridTables: { seed: 's', bootCode: { code: new Uint8Array(432), file: '/missing' } } }), /the hybrid MBR's boot code loads \/missing, which is not a regular file/);
+  assert.throws(
+    attempt({ elTorito: { bios: { file: '/dir/file', loadSectors: 4, bootInfoTable: false } }, hybridTables: { seed: 's', bootCode: { code: new Uint8Array(400), file: '/dir/file' } } }),
+    /isohdpfx\.bin is 400 bytes, expected 432/,
+  );
   assert.throws(attempt({ padding: { imageAlignment: 1000 } }), /imageAlignment must be a multiple of 512/);
   assert.throws(() => planIsoLayout({ volumeId: 'cairn live', date: DATE, tree, contentKeys: keysFor(tree) }), /the volume id "cairn live" may hold only A-Z, 0-9 and _/);
   assert.throws(() => planIsoLayout({ volumeId: 'X'.repeat(33), date: DATE, tree, contentKeys: keysFor(tree) }), /is 33 characters long \(at most 32\)/);

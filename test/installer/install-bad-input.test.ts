@@ -9,7 +9,7 @@ import { readProfile } from '../../system/profile.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
 import { resolveTarget } from '../../partitioning/target.js';
 import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js';
-import { openRecording } from '../../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../../installer/hardware/hardware-source.js';
 import { executeInstall } from '../../installer/engine/execute-install.js';
 import { planInstall } from '../../installer/engine/install-plan.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
@@ -63,12 +63,12 @@ bad('answers with unknown keys and wrong types: every problem at once, with key 
 });
 
 bad('a disk that does not match the expectations is refused', async (context) => {
-  await refused(context, 'version: 1\ndisk: { expectSize: 4G }\nconfirm: true\n', [], /disk\.expectSize is 4G, the image is 2G; nothing was written/);
-  await refused(context, 'version: 1\ndisk: { expectSerial: S3X9NX0M }\nconfirm: true\n', [], /disk\.expectSerial is S3X9NX0M, and an image file has no serial/);
+  await refused(context, 'version: 1\ndisk: { expectSize: 4G }\nconfirm: true\n', [], /its size is 2G \(2147483648 bytes\), but .*answers-\w+\.yaml: disk\.expectSize expects 4G \(4294967296 bytes\)\nNothing was written\./);
+  await refused(context, 'version: 1\ndisk: { expectSerial: S3X9NX0M }\nconfirm: true\n', [], /it is an image file, which has no serial, but .*answers-\w+\.yaml: disk\.expectSerial expects "S3X9NX0M"/);
 });
 
 bad('a target smaller than the layout is refused', async (context) => {
-  await refused(context, 'version: 1\nconfirm: true\n', [], /the layout does not fit on image file .*target\.img \(100M\): it needs at least/, '100M');
+  await refused(context, 'version: 1\nconfirm: true\n', [], /refusing to write image file .*target\.img \(100M\):\n {2}- it is 100M, the layout needs at least/, '100M');
 });
 
 bad('a source profile without generations is refused', async (context) => {

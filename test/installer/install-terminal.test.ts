@@ -1,16 +1,49 @@
+/**
+ * `cairn install` with its screens for real, onto image files of the example system, against an unattended
+ * install of the same answers: keys typed one at a time in a real terminal (tmux); the whole installation's
+ * keys sent at once, in tmux and through plain pipes whose output a terminal emulator (xterm.js) reads; and
+ * `--plain` from a pipe. Each gives the same partition table and configuration as the unattended run, and
+ * nothing but the installer draws on the screen.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'uvu';
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { verifySha512Crypt } from '../../installer/password-hash.js';
 import { cairnOk, repoRoot } from '../support/cli.js';
 import { readExt4File, readSfdisk } from '../support/disk-image.js';
 import { makeExampleSystem } from '../support/example-system.js';
+import { PipeTerminal } from '../support/pipe-terminal.js';
 import { TmuxTerminal } from '../support/tmux.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 const RECORDED_VM = join(repoRoot, 'fixtures/machines/qemu-kvm-virtio/recording');
 const PASSWORD = 'correct horse';
+const CONFIG_FILES = ['/etc/cairn/configuration.yaml', '/etc/cairn/hardware-configuration.yaml'];
+
+/** Every key of the installation, screen by screen, as a terminal sends them. */
+const WHOLE_INSTALL = [
+  '\r', // welcome: en_US.UTF-8
+  '\r', // keyboard: us
+  'berlin\r', // time zone: Europe/Berlin
+  '\r', // hardware
+  '\r', // disk: the image file
+  '\r', // partitions: the guided layout, once planned
+  `\u0015box\ralice\r${PASSWORD}\r${PASSWORD}\r`, // host name (Ctrl-U clears "cairn"), user, password twice
+  '\r', // generations: all
+  'disk.img\r', // summary: the image file's name confirms
+  '\r', // done: exit
+].join('');
+
+/** What no screen may show: a warning or error printed over the installer. */
+const STRAY_OUTPUT = /Warning|Error|Encountered two children|\(node:\d+\)/;
+
+interface Context {
+  dir: string;
+  sysroot: string;
+  /** The unattended install: partition table and configuration files (hashes verified and masked). */
+  expected: { table: Awaited<ReturnType<typeof readSfdisk>>; files: string[] };
+}
 
 function shellWords(words: string[]): string {
   return words.map((w) => `'${w.replaceAll("'", "'\\''")}'`).join(' ');
@@ -28,19 +61,51 @@ function withoutHashes(text: string): string {
   return masked;
 }
 
-test('the screens in a real terminal give the same disk and configuration as the unattended run', async () => {
-  const dir = await temporaryDirectory();
-  const terminal: { value?: TmuxTerminal } = {};
-  try {
-    const sysroot = (await makeExampleSystem(dir)).root;
-    await mkdir(join(dir, 'screens'));
-    await mkdir(join(dir, 'unattended'));
-    const viaScreens = join(dir, 'screens', 'disk.img');
-    const viaAnswers = join(dir, 'unattended', 'disk.img');
+async function installed(image: string): Promise<Context['expected']> {
+  const table = await readSfdisk(image);
+  const rootOffset = table.partitions[1]!.start * 512;
+  const files: string[] = [];
+  for (const file of CONFIG_FILES) files.push(withoutHashes(await readExt4File(image, rootOffset, file)));
+  return { table, files };
+}
 
-    const command = shellWords([process.execPath, '--import', 'tsx', join(repoRoot, 'cli/main.ts'), 'install', '--target', viaScreens, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM, '--log', join(dir, 'screens.log')]);
-    const tty = await TmuxTerminal.start(`cd ${shellWords([repoRoot])} && ${command}`, { width: 80, height: 24 });
-    terminal.value = tty;
+async function assertSameInstall(image: string, expected: Context['expected']): Promise<void> {
+  const actual = await installed(image);
+  assert.is(actual.table.id, expected.table.id);
+  assert.equal(actual.table.partitions.map(({ node: _, ...p }) => p), expected.table.partitions.map(({ node: _, ...p }) => p));
+  for (const [index, file] of CONFIG_FILES.entries()) assert.fixture(actual.files[index]!, expected.files[index]!, file);
+  assert.match(actual.files[0]!, /^hostName: box$/m);
+  assert.match(actual.files[0]!, /^timeZone: Europe\/Berlin$/m);
+}
+
+function installArguments(dir: string, name: string): string[] {
+  return ['install', '--target', join(dir, name, 'disk.img'), '--size', '2G', '--source-root', join(dir, 'sysroot'), '--from', RECORDED_VM, '--log', join(dir, `${name}.log`)];
+}
+
+const terminal = suite<Context>('the installer on a real terminal');
+
+terminal.before(async (context) => {
+  context.dir = await temporaryDirectory();
+  context.sysroot = (await makeExampleSystem(context.dir)).root;
+  await mkdir(join(context.dir, 'unattended'));
+  await writeFile(join(context.dir, 'answers.yaml'), ['version: 1', 'hostName: box', 'timeZone: Europe/Berlin', `users: [{ name: alice, password: "${PASSWORD}" }]`, 'confirm: true', ''].join('\n'));
+  await cairnOk([...installArguments(context.dir, 'unattended'), '--answers', join(context.dir, 'answers.yaml')]);
+  context.expected = await installed(join(context.dir, 'unattended', 'disk.img'));
+});
+
+terminal.after(async (context) => {
+  await removeTree(context.dir);
+});
+
+async function startInTmux(dir: string, name: string): Promise<TmuxTerminal> {
+  await mkdir(join(dir, name));
+  const command = shellWords([process.execPath, '--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...installArguments(dir, name)]);
+  return TmuxTerminal.start(`cd ${shellWords([repoRoot])} && ${command}`, { width: 80, height: 24 });
+}
+
+terminal('tmux, one key at a time: the screens give the same disk and configuration as the unattended run', async ({ dir, expected }) => {
+  const tty = await startInTmux(dir, 'typed');
+  try {
     await tty.waitFor(/Welcome\s+\(step 1 of 9\)/);
     await tty.keys('Enter'); // en_US.UTF-8
     await tty.waitFor(/Keyboard layout/);
@@ -51,10 +116,12 @@ test('the screens in a real terminal give the same disk and configuration as the
     await tty.keys('Enter');
     const hardware = await tty.waitFor(/Hardware\s+\(step 4 of 9\)/);
     assert.match(hardware, /virtual machine: kvm|qemu/i);
+    assert.not.match(hardware, STRAY_OUTPUT);
     await tty.keys('Enter');
     const disks = await tty.waitFor(/Install on which disk/);
     assert.match(disks, /> disk\.img/);
     assert.match(disks, /the image file will be created/);
+    assert.not.match(disks, STRAY_OUTPUT);
     await tty.keys('Enter');
     await tty.waitFor(/root\s+1\.5G\s+ext4/);
     // Esc goes back a step and keeps the answers: the disk is still chosen.
@@ -87,46 +154,64 @@ test('the screens in a real terminal give the same disk and configuration as the
     await tty.waitFor(/"wrong\.img" is not disk\.img: nothing was written/);
     await tty.type('disk.img');
     await tty.keys('Enter');
-    await tty.waitFor(/Cairn installer - Done/, 180_000);
+    const done = await tty.waitFor(/Cairn installer - Done/, 180_000);
+    assert.not.match(done, STRAY_OUTPUT);
     await tty.keys('Enter'); // exit
     await tty.waitFor(/\[exited 0\]/);
-
-    await writeFile(join(dir, 'answers.yaml'), ['version: 1', 'hostName: box', 'timeZone: Europe/Berlin', `users: [{ name: alice, password: "${PASSWORD}" }]`, 'confirm: true', ''].join('\n'));
-    await cairnOk(['install', '--answers', join(dir, 'answers.yaml'), '--target', viaAnswers, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM, '--log', join(dir, 'unattended.log')]);
-
-    const [a, b] = [await readSfdisk(viaScreens), await readSfdisk(viaAnswers)];
-    assert.is(a.id, b.id);
-    assert.equal(a.partitions.map(({ node: _, ...p }) => p), b.partitions.map(({ node: _, ...p }) => p));
-    const rootOffset = a.partitions[1]!.start * 512;
-    for (const file of ['/etc/cairn/configuration.yaml', '/etc/cairn/hardware-configuration.yaml']) {
-      assert.fixture(withoutHashes(await readExt4File(viaScreens, rootOffset, file)), withoutHashes(await readExt4File(viaAnswers, rootOffset, file)));
-    }
+    await assertSameInstall(join(dir, 'typed', 'disk.img'), expected);
   } finally {
-    await terminal.value?.stop();
-    await removeTree(dir);
+    await tty.stop();
   }
 });
 
-test('--plain asks the same questions one line at a time, from a pipe, and installs the same disk', async () => {
-  const dir = await temporaryDirectory();
+terminal('tmux, the whole installation sent at once: the same disk and configuration; the done screen is the last thing drawn', async ({ dir, expected }) => {
+  const tty = await startInTmux(dir, 'burst');
   try {
-    const sysroot = (await makeExampleSystem(dir)).root;
-    await mkdir(join(dir, 'plain'));
-    const image = join(dir, 'plain', 'disk.img');
-    const lines = ['', '', 'Europe/Berlin', '', '', '1', '', '', 'box', 'alice', PASSWORD, PASSWORD, '', 'disk.img', ''];
-    const result = await cairnOk(['install', '--plain', '--target', image, '--size', '2G', '--source-root', sysroot, '--from', RECORDED_VM, '--log', join(dir, 'plain.log')], { input: lines.join('\n') });
-    assert.match(result.stdout, /Disk \(number or path\) \[.*disk\.img\]/);
-    assert.match(result.stdout, /Type the disk's name \(disk\.img\) to install/);
-    assert.match(result.stdout, /Installed generations 3, 2, 1 onto image file/);
-    assert.not.ok(result.stdout.includes('\u001b['), 'no escape sequences');
-    const table = await readSfdisk(image);
-    const configuration = await readExt4File(image, table.partitions[1]!.start * 512, '/etc/cairn/configuration.yaml');
-    assert.match(configuration, /^hostName: box$/m);
-    assert.match(configuration, /^timeZone: Europe\/Berlin$/m);
-    withoutHashes(configuration);
+    // Before the installer has the terminal in raw mode, the line discipline would take Ctrl-U and \r itself.
+    await tty.waitFor(/Welcome\s+\(step 1 of 9\)/);
+    await tty.send(WHOLE_INSTALL);
+    const last = await tty.waitFor(/\[exited 0\]/, 240_000);
+    assert.match(last, /Cairn installer - Done/);
+    assert.match(last, /Installed generations 3, 2, 1 onto image file/);
+    assert.not.match(last, STRAY_OUTPUT);
+    await assertSameInstall(join(dir, 'burst', 'disk.img'), expected);
   } finally {
-    await removeTree(dir);
+    await tty.stop();
   }
 });
 
-test.run();
+terminal('plain pipes read by a terminal emulator, the whole installation written before the first screen: the same disk and configuration', async ({ dir, expected }) => {
+  await mkdir(join(dir, 'piped'));
+  const { CI: _ci, CONTINUOUS_INTEGRATION: _ci2, ...environment } = process.env;
+  const program = PipeTerminal.start([process.execPath, '--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...installArguments(dir, 'piped'), '--screens'], {
+    cwd: repoRoot,
+    // Not in CI mode: there Ink draws only the last frame.
+    env: { ...environment, TERM: 'xterm-256color' },
+  });
+  try {
+    program.write(WHOLE_INSTALL);
+    program.endInput();
+    assert.is(await program.exited, 0, program.errors());
+    const last = await program.screen();
+    assert.match(last, /Cairn installer - Done/);
+    assert.match(last, /Installed generations 3, 2, 1 onto image file/);
+    assert.not.match(last, STRAY_OUTPUT);
+    assert.is(program.errors(), '', 'nothing on stderr');
+    await assertSameInstall(join(dir, 'piped', 'disk.img'), expected);
+  } finally {
+    program.stop();
+  }
+});
+
+terminal('--plain asks the same questions one line at a time, from a pipe, and installs the same disk', async ({ dir, expected }) => {
+  await mkdir(join(dir, 'plain'));
+  const lines = ['', '', 'Europe/Berlin', '', '', '1', '', '', 'box', 'alice', PASSWORD, PASSWORD, '', 'disk.img', ''];
+  const result = await cairnOk([...installArguments(dir, 'plain'), '--plain'], { input: lines.join('\n') });
+  assert.match(result.stdout, /Disk \(number or path\) \[.*disk\.img\]/);
+  assert.match(result.stdout, /Type the disk's name \(disk\.img\) to install/);
+  assert.match(result.stdout, /Installed generations 3, 2, 1 onto image file/);
+  assert.not.match(result.stdout, /\u001b\[/, 'no escape sequences');
+  await assertSameInstall(join(dir, 'plain', 'disk.img'), expected);
+});
+
+terminal.run();

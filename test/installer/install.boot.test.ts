@@ -4,8 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { QemuMachine } from '../../lib/qemu.js';
 import { run } from '../../lib/run.js';
-import { TEST_INIT_LINE } from '../../scripts/test-system.js';
-import { sha256File } from '../../system/store-hash.js';
+import { TEST_INIT_LINE, TEST_ROOT_LINE } from '../../scripts/test-system.js';
+import { sha256File, sha256Hex } from '../../system/store-hash.js';
 import { cairnOk, repoRoot } from '../support/cli.js';
 import { listExt4, probeFilesystem, readExt4File, readSfdisk } from '../support/disk-image.js';
 import { makeExampleSystem } from '../support/example-system.js';
@@ -76,7 +76,8 @@ install('the root holds the store closure, the profile links, /etc/cairn and the
   assert.is(log, await readFile(join(context.dir, 'install.log'), 'utf8'));
 });
 
-async function bootInstalled(image: string, keys: ('down' | 'enter')[] = []): Promise<string> {
+/** Boots the image; returns the command line the init reported and what it found on the root it mounted. */
+async function bootInstalled(image: string, keys: ('down' | 'enter')[] = []): Promise<{ cmdline: string; root: RegExpMatchArray }> {
   const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'disk', path: image } });
   try {
     if (keys.length > 0) {
@@ -84,21 +85,34 @@ async function bootInstalled(image: string, keys: ('down' | 'enter')[] = []): Pr
       await new Promise((resolve) => setTimeout(resolve, 500));
       await machine.press(keys);
     }
-    return (await machine.waitFor(TEST_INIT_LINE, { timeoutMs: 240_000 }))[1]!;
+    const cmdline = (await machine.waitFor(TEST_INIT_LINE, { timeoutMs: 240_000 }))[1]!;
+    return { cmdline, root: await machine.waitFor(TEST_ROOT_LINE, { timeoutMs: 120_000 }) };
   } finally {
     await machine.stop();
   }
 }
 
-install('OVMF boots the current generation with root=UUID of the installed root; the oldest is one menu choice away', async (context) => {
+/** The boot found the installed root by the UUID the entry names, mounted it, and read the configuration the installer wrote. */
+function assertMountedInstalledRoot(boot: { cmdline: string; root: RegExpMatchArray }, uuid: string, configuration: string): void {
+  const [, found, device, hostName, sha256, error] = boot.root;
+  assert.is(error, undefined, `the init mounted the root: ${error}`);
+  assert.match(boot.cmdline, new RegExp(`root=UUID=${uuid}( |$)`));
+  assert.is(found, uuid);
+  assert.is(device, '/dev/vda2', 'the second partition of the virtio disk');
+  assert.is(hostName, 'box', 'the host name the answers gave');
+  assert.is(sha256, sha256Hex(configuration), 'the configuration.yaml the installer wrote, byte for byte');
+}
+
+install('OVMF boots the current generation, whose init mounts the installed root by UUID and reads the configuration there; the oldest is one menu choice away', async (context) => {
   const root = await probeFilesystem(context.image, context.rootOffset);
   assert.is(root.TYPE, 'ext4');
+  const configuration = await readExt4File(context.image, context.rootOffset, '/etc/cairn/configuration.yaml');
   const current = await bootInstalled(context.image);
-  assert.match(current, /cairn\.example=3/);
-  assert.match(current, new RegExp(`root=UUID=${root.UUID}( |$)`));
+  assert.match(current.cmdline, /cairn\.example=3/);
+  assertMountedInstalledRoot(current, root.UUID!, configuration);
   const oldest = await bootInstalled(context.image, ['down', 'down', 'enter']);
-  assert.match(oldest, /cairn\.example=1/);
-  assert.match(oldest, new RegExp(`root=UUID=${root.UUID}( |$)`));
+  assert.match(oldest.cmdline, /cairn\.example=1/);
+  assertMountedInstalledRoot(oldest, root.UUID!, configuration);
 });
 
 install('--dry-run leaves an existing target byte-identical', async (context) => {

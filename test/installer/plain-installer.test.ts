@@ -27,15 +27,15 @@ const initial: DraftAnswers = { locale: 'en_US.UTF-8', keyMap: 'us', timeZone: '
 
 function engine(installed: DraftAnswers[]): InstallerEngine {
   return {
-    previewLayout: (_a, choice) => Promise.resolve(choice.kind === 'file' ? { rows: [], error: `${choice.path}: no such file` } : { rows: [`root ${choice.kind === 'guided' ? choice.filesystem : choice.kind}`] }),
+    previewLayout: async (_a, choice) => (choice.kind === 'file' ? { rows: [], error: `${choice.path}: no such file` } : { rows: [`root ${choice.kind === 'guided' ? choice.filesystem : choice.kind}`] }),
     guidedPartitions: () => [],
     summarise: (a) => ({ choices: [['Disk', a.disk!], ['Time zone', a.timeZone]], erased: [`${a.disk} entirely`], confirmName: 'vda' }),
     hashPassword: (p) => `hash:${p}`,
-    install: (a, onProgress) => {
+    install: async (a, onProgress) => {
       installed.push(a);
       onProgress({ kind: 'phase', phase: 'copy', title: 'Copying the store', total: 3, unit: 'files' });
       onProgress({ kind: 'progress', phase: 'copy', done: 3, total: 3, unit: 'files' });
-      return Promise.resolve({ lines: ['Installed.'] });
+      return { lines: ['Installed.'] };
     },
   };
 }
@@ -84,8 +84,8 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
       'pw',
       'pw2', // differ
       'alice',
-      'pw',
-      'pw',
+      ' pw ', // spaces are part of a password
+      ' pw ',
       '1 9', // unknown generation
       '1', // 1, and the current (3) anyway
       'sda', // wrong confirmation
@@ -96,7 +96,7 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
   assert.is(error, undefined, String(error) + "\n" + text);
   assert.ok(result?.installed);
   assert.equal(installed, [
-    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash:pw' }], generations: [3, 1] },
+    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash: pw ' }], generations: [3, 1] },
   ]);
   assert.match(text, /sda  Live stick  8G - cannot be used: the live medium/);
   assert.match(text, /sda  Live stick  8G cannot be used: the live medium\./);
@@ -110,7 +110,7 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
   assert.match(text, /not a generation here: 1 9/);
   assert.match(text, /"sda" is not vda: nothing was written\./);
   assert.match(text, /==> Copying the store\n    done: 3 files\nInstalled\./);
-  assert.not.ok(text.slice(text.indexOf('\n')).includes('\u001b['), 'no escape sequences in plain mode after the first line');
+  assert.not.match(text, /\n.*\u001b\[/, 'no escape sequences in plain mode');
 });
 
 test('input that ends early cancels without installing', async () => {

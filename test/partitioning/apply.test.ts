@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../lib/run.js';
+import { createFilesystem } from '../../partitioning/filesystems.js';
 import type { PartitionPlan, PlannedPartition } from '../../partitioning/plan.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
+import { assertFsckClean, extractWithMtools, readTree } from '../support/fat-tools.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 const MiB = 1024 * 1024;
@@ -215,6 +217,38 @@ apply('a failing filesystem step leaves the old image untouched and no temporary
   assert.match(result.stderr, /mke2fs .* failed with exit code/);
   assert.is(await sha256(image), before);
   assert.equal((await readdir(dir)).filter((n) => n.endsWith('.tmp')), []);
+});
+
+apply("an ESP written onto a used partition device (old bytes everywhere) is clean: Cairn's FAT writer zeroes what FAT reads", async ({ dir }) => {
+  // A regular file stands in for /dev/sdX1: the device place writes it at offset 0, as a partition node.
+  const device = join(dir, 'sdx1');
+  await writeFile(device, Buffer.alloc(40 * MiB, 0xa5));
+  const esp = join(dir, 'device-esp');
+  await mkdir(join(esp, 'EFI', 'BOOT'), { recursive: true });
+  await mkdir(join(esp, 'loader', 'entries'), { recursive: true });
+  await writeFile(join(esp, 'EFI', 'BOOT', 'BOOTX64.EFI'), Buffer.alloc(70_000, 3));
+  await writeFile(join(esp, 'loader', 'entries', 'cairn-generation-1.conf'), 'title Generation 1\n');
+  const logged: string[] = [];
+  await createFilesystem({
+    place: { kind: 'device', device, offsetBytes: 2048 * 512, sizeBytes: 40 * MiB, sectorSize: 512 },
+    filesystem: { format: 'vfat', uuid: '1234-ABCD', label: 'ESP' },
+    partitionType: 'esp',
+    populateFrom: esp,
+    log: (line) => logged.push(line),
+  });
+  assert.match(logged.join('\n'), /FAT32, 40M, .*volume id 1234-ABCD, 2 files from .*: Cairn's FAT writer into .*sdx1/);
+  const fsck = await assertFsckClean(device);
+  assert.match(fsck, /2048 hidden sectors/);
+  const found = await probe(device, 0);
+  assert.equal([found.TYPE, found.UUID, found.LABEL], ['vfat', '1234-ABCD', 'ESP']);
+  await extractWithMtools(device, join(dir, 'device-esp-back'));
+  assert.equal(await readTree(join(dir, 'device-esp-back')), await readTree(esp));
+  // Free clusters keep the old bytes: the device was not rewritten whole.
+  const tail = Buffer.alloc(4096);
+  const handle = await (await import('node:fs/promises')).open(device, 'r');
+  await handle.read(tail, 0, tail.length, 40 * MiB - tail.length);
+  await handle.close();
+  assert.ok(tail.every((b) => b === 0xa5), 'the last free cluster was not written');
 });
 
 apply.run();

@@ -1,4 +1,9 @@
-/** Driving Ink screens in tests: named keys, typing, and waiting on frames instead of fixed sleeps. */
+/**
+ * Driving Ink screens in tests: named keys, typing, bursts of keys in one write, and waiting on frames
+ * instead of fixed sleeps. Whatever React (or anything else) prints on stderr (console.error, console.warn)
+ * while a screen is up is recorded, and unmount() fails the test with it: a warning such as "two children with the same
+ * key" is a defect of the screen, and on a real terminal it paints over the installer.
+ */
 import type React from 'react';
 import { render } from 'ink-testing-library';
 
@@ -13,6 +18,7 @@ export const INK_KEYS = {
   backspace: '\u007f',
   tab: '\t',
   'ctrl-c': '\u0003',
+  'ctrl-u': '\u0015',
   'page-down': '\u001b[6~',
   end: '\u001b[F',
 } as const;
@@ -22,34 +28,53 @@ export interface ScreenDriver {
   frame(): string;
   /** Presses keys one at a time, letting Ink render between them. */
   press(...keys: InkKey[]): Promise<void>;
-  /** Types text, one character at a time. */
+  /** Types text, one character per write. */
   type(text: string): Promise<void>;
-  /**
-   * Waits until the frame matches, then lets effects settle (a new view attaches its key handler in an
-   * effect after it is drawn), and returns the frame; fails with the last frame after `timeoutMs`.
-   */
+  /** Writes bytes to stdin in ONE write, as a fast typist, a paste or a serial line delivers them. */
+  write(bytes: string): Promise<void>;
+  /** Waits until the frame matches, then returns it; fails with the last frame after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Waits until a condition holds (a callback was called, a value arrived). */
   until(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** What was printed on the console or stderr so far (warnings, errors). */
+  printed(): readonly string[];
+  /** Unmounts; throws if anything was printed on the console or stderr while the screen was up. */
   unmount(): void;
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
-/** Long enough for React to flush effects and Ink to draw after a state change. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
 
 /**
- * Renders a screen and waits until Ink listens to stdin (its input listener is attached by an effect after
- * the first render; keys written before that are dropped). After a key that switches views, wait for the
- * new view with waitFor() before pressing more: the new view's keys handler attaches when it has rendered.
+ * Records what is written to stderr (console.error and console.warn end there, React's warnings too) until
+ * `stop`. The text still goes through: a test run hides nothing.
+ */
+function capturePrinting(): { printed: string[]; stop(): void } {
+  const printed: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = function (this: NodeJS.WriteStream, chunk: string | Uint8Array, ...rest: unknown[]) {
+    printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof process.stderr.write;
+  return {
+    printed,
+    stop() {
+      process.stderr.write = write;
+    },
+  };
+}
+
+/**
+ * Renders a screen and waits until it reads stdin (the installer's key input attaches its listener in an
+ * effect after the first render; bytes written before that would be lost by the test, not by the app).
  */
 export async function renderScreen(element: React.ReactElement): Promise<ScreenDriver> {
+  const capture = capturePrinting();
   const instance = render(element);
   const stdin = instance.stdin as unknown as { listenerCount(event: string): number };
   const deadline = Date.now() + 3000;
-  while (stdin.listenerCount('readable') === 0 && Date.now() < deadline) await tick();
-  await tick();
+  while (stdin.listenerCount('data') === 0 && Date.now() < deadline) await tick();
   const frame = () => instance.lastFrame() ?? '';
+  let mounted = true;
   return {
     frame,
     async press(...keys) {
@@ -64,25 +89,34 @@ export async function renderScreen(element: React.ReactElement): Promise<ScreenD
         await tick();
       }
     },
-    async waitFor(pattern, timeoutMs = 3000) {
+    async write(bytes) {
+      instance.stdin.write(bytes);
+      await tick();
+    },
+    async waitFor(pattern, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const current = frame();
-        if (pattern.test(current)) {
-          await settle();
-          return frame();
-        }
+        if (pattern.test(current)) return current;
         if (Date.now() > deadline) throw new Error(`the screen never showed ${pattern}; last frame:\n${current}`);
         await tick();
       }
     },
-    async until(condition, what, timeoutMs = 3000) {
+    async until(condition, what, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
         if (Date.now() > deadline) throw new Error(`${what} did not happen; last frame:\n${frame()}`);
         await tick();
       }
     },
-    unmount: () => instance.unmount(),
+    printed: () => [...capture.printed, ...instance.stderr.frames],
+    unmount() {
+      if (!mounted) return;
+      mounted = false;
+      instance.unmount();
+      capture.stop();
+      const printed = [...capture.printed, ...instance.stderr.frames].filter((text) => text.trim() !== '');
+      if (printed.length > 0) throw new Error(`the screen printed ${printed.length} message(s) on the console or stderr:\n${printed.join('\n')}`);
+    },
   };
 }

@@ -17,7 +17,7 @@ export type ExpectedEntry =
 export type ExpectedTree = Map<string, ExpectedEntry>;
 
 /** mulberry32: small, fast, good enough to pick test cases from a seed. */
-function randomSource(seed: number): { next(): number; int(max: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
+export function randomSource(seed: number): { next(): number; int(max: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -52,11 +52,12 @@ test('optional keys are omitted, never null; specialisation key kept when it was
 });
 
 test('malformed and incomplete documents name every problem with its key path', () => {
-  assert.equal(problemsOf('{"org.nixos.bootspec.v1": {"system": "x86_64-linux", "kernel": "bzImage", "kernelParams": "quiet", "label": "x", "toplevel": "/t", "initrd": null}}'), [
+  assert.equal(problemsOf('{"org.nixos.bootspec.v1": {"system": "x86_64-linux", "kernel": "bzImage", "kernelParams": "quiet", "label": null, "toplevel": "/t", "initrd": 7}}'), [
     'org.nixos.bootspec.v1.init: missing required key (an absolute path, e.g. /cairn/store/<hash>-<name>/<file>)',
-    'org.nixos.bootspec.v1.initrd: expected a string (got null)',
+    'org.nixos.bootspec.v1.initrd: expected a string (got 7)',
     'org.nixos.bootspec.v1.kernel: expected an absolute path, e.g. /cairn/store/<hash>-<name>/<file> (got "bzImage")',
     'org.nixos.bootspec.v1.kernelParams: expected a list (got "quiet")',
+    'org.nixos.bootspec.v1.label: expected a string (got null)',
   ]);
   assert.equal(problemsOf('{"something": 1}'), [': missing required key "org.nixos.bootspec.v1"']);
   assert.match(problemsOf('{"org.nixos.bootspec.v1": ')[0]!, /^: not valid JSON/);
@@ -75,8 +76,51 @@ test('a broken specialisation is reported at its own path', () => {
     'org.nixos.bootspec.v1': { system: 'x', init: '/i', kernel: '/k', kernelParams: [], label: 'l', toplevel: '/t' },
     'org.nixos.specialisation.v1': { 'bad name': {}, ok: { 'org.nixos.bootspec.v1': { system: 'x' } } },
   }));
-  assert.ok(problems.some((p) => p.startsWith('org.nixos.specialisation.v1.bad name: specialisation names')));
+  assert.ok(problems.some((p) => p === 'org.nixos.specialisation.v1.bad name: missing required key "org.nixos.bootspec.v1"'), problems.join('\n'));
   assert.ok(problems.some((p) => p.startsWith('org.nixos.specialisation.v1.ok.org.nixos.bootspec.v1.kernel: missing required key')));
+});
+
+const reference = join(repoRoot, 'fixtures/bootspec');
+
+test('every valid case of the reference implementation decodes (fixtures/bootspec/valid)', async () => {
+  const names = (await readdir(join(reference, 'valid'))).sort();
+  assert.is(names.length, 8);
+  for (const name of names) {
+    const file = join(reference, 'valid', name);
+    const text = await readFile(file, 'utf8');
+    const raw = JSON.parse(text) as Record<string, { initrd?: string | null; initrdSecrets?: string | null }>;
+    const document = decodeBootDocument(text, file);
+    const spec = raw['org.nixos.bootspec.v1']!;
+    assert.is(document.bootspec.initrd, spec.initrd ?? undefined, `${name}: initrd (null is absent)`);
+    assert.is(document.bootspec.initrdSecrets, spec.initrdSecrets ?? undefined, `${name}: initrdSecrets`);
+    const written = JSON.parse(encodeBootDocument(document)) as Record<string, Record<string, unknown>>;
+    assert.not.ok(Object.values(written['org.nixos.bootspec.v1']!).includes(null), `${name}: Cairn writes an absent key left out, never null`);
+    assert.equal(decodeBootDocument(encodeBootDocument(document), file), { ...document, keyOrder: document.keyOrder }, `${name}: encode then decode is the same document`);
+  }
+  const rfc = decodeBootDocument(await readFile(join(reference, 'valid', 'rfc-example.json'), 'utf8'), 'rfc-example.json');
+  assert.equal(Object.keys(rfc.specialisations), ['<name>']);
+  assert.equal(rfc.specialisations['<name>']!.extensions, { 'org.example.test': { colour: 'green' } });
+  const extension = decodeBootDocument(await readFile(join(reference, 'valid', 'extension.json'), 'utf8'), 'extension.json');
+  assert.equal(extension.extensions, { 'org.example.test': { key: 'hello' } });
+});
+
+test('every invalid case of the reference implementation is refused, naming the key (fixtures/bootspec/invalid)', async () => {
+  const expected: Record<string, string[]> = {
+    'null-extension.json': ['org.example.test: an extension may not be null: leave the key out'],
+    'null-extension-in-specialisation.json': ['org.nixos.specialisation.v1.debug.org.example.test: an extension may not be null: leave the key out'],
+    'null-specialisations.json': ['org.nixos.specialisation.v1: expected an object of specialisation name -> boot document (got null)'],
+    'other-version.json': [': missing required key "org.nixos.bootspec.v1"'],
+  };
+  assert.equal((await readdir(join(reference, 'invalid'))).sort(), Object.keys(expected).sort());
+  for (const [name, problems] of Object.entries(expected)) assert.equal(problemsOf(await readFile(join(reference, 'invalid', name), 'utf8')), problems, name);
+});
+
+test('a specialisation may have any name, "__proto__" included, and keeps it as its own key', () => {
+  const spec = JSON.stringify({ system: 'x', init: '/i', kernel: '/k', kernelParams: [], label: 'l', toplevel: '/t' });
+  const raw = `{"org.nixos.bootspec.v1": ${spec}, "org.nixos.specialisation.v1": {"__proto__": {"org.nixos.bootspec.v1": ${spec}}, "with space": {"org.nixos.bootspec.v1": ${spec}}}}`;
+  const document = decodeBootDocument(raw, 'x');
+  assert.equal(Object.keys(document.specialisations), ['__proto__', 'with space']);
+  assert.is(Object.getPrototypeOf(document.specialisations), Object.prototype, 'the name did not become the prototype');
 });
 
 test.run();

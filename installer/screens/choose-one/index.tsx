@@ -4,9 +4,9 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
-import { Frame } from '../frame/index.js';
+import { Frame, type StepPosition } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
-import { useBack } from '../use-back.js';
+import type { ListItem, ListState } from '../select-list/state.js';
 
 export interface ChooseOneScreenProps {
   readonly title: string;
@@ -14,23 +14,24 @@ export interface ChooseOneScreenProps {
   readonly question: string;
   /** An example of what to type, for the key hints (e.g. "berlin"). */
   readonly filterExample?: string;
-  readonly options: readonly string[];
-  readonly value: string;
-  readonly step?: { readonly index: number; readonly total: number };
-  readonly onNext: (value: string) => void;
-  readonly onBack?: () => void;
-  readonly isActive?: boolean;
+  readonly items: readonly ListItem[];
+  readonly list: ListState;
+  readonly step?: StepPosition;
 }
 
-export function ChooseOneScreen({ title, question, filterExample, options, value, step, onNext, onBack, isActive = true }: ChooseOneScreenProps): React.JSX.Element {
-  useBack(onBack, isActive);
+export function ChooseOneScreen({ title, question, filterExample, items, list, step }: ChooseOneScreenProps): React.JSX.Element {
   const filterHint = filterExample === undefined ? 'type: filter' : `type: filter (e.g. ${filterExample})`;
   return (
-    <Frame title={title} {...(step ? { step } : {})} hints={['Up/Down: move', filterHint, 'Enter: choose', ...(onBack ? ['Esc: back'] : [])]}>
+    <Frame title={title} {...(step ? { step } : {})} hints={['Up/Down: move', filterHint, 'Enter: choose', ...(canGoBack(step) ? ['Esc: back'] : [])]}>
       <Box flexDirection="column">
         <Text bold>{question}</Text>
-        <SelectList items={options.map((o) => ({ value: o, label: o }))} focus={value} onChoose={onNext} filterable visibleCount={10} isActive={isActive} />
+        <SelectList items={items} list={list} filterable />
       </Box>
     </Frame>
   );
+}
+
+/** Esc goes back on every step but the first. */
+export function canGoBack(step: StepPosition | undefined): boolean {
+  return step !== undefined && step.index > 1;
 }

@@ -5,11 +5,17 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 
+/** 1-based position in the flow and the number of steps. */
+export interface StepPosition {
+  readonly index: number;
+  readonly total: number;
+}
+
 export interface FrameProps {
   /** The screen's name, e.g. "Keyboard layout". */
   readonly title: string;
   /** 1-based position in the flow and the number of steps, when the screen is part of it. */
-  readonly step?: { readonly index: number; readonly total: number };
+  readonly step?: StepPosition;
   /** Key hints for the footer, e.g. ["Enter: choose", "Esc: back"]. */
   readonly hints: readonly string[];
   readonly children?: React.ReactNode;

@@ -1,35 +1,36 @@
 /** What detection found: the user checks it before choosing a disk. */
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { HardwareSummary } from '../../engine/contract.js';
-import { Frame } from '../frame/index.js';
-import { useBack } from '../use-back.js';
+import { canGoBack } from '../choose-one/index.js';
+import { Frame, type StepPosition } from '../frame/index.js';
 
 export interface HardwareScreenProps {
   readonly summary: HardwareSummary;
-  readonly step?: { readonly index: number; readonly total: number };
-  readonly onNext: () => void;
-  readonly onBack?: () => void;
-  readonly isActive?: boolean;
+  readonly step?: StepPosition;
 }
 
-export function HardwareScreen({ summary, step, onNext, onBack, isActive = true }: HardwareScreenProps): React.JSX.Element {
-  useBack(onBack, isActive);
-  useInput((_input, key) => key.return && onNext(), { isActive });
+/** Rows shown at most, so the screen fits 24 lines; the rest are counted. */
+const ROW_LIMIT = 14;
+
+export function HardwareScreen({ summary, step }: HardwareScreenProps): React.JSX.Element {
   const width = Math.max(...summary.rows.map(([label]) => label.length), 0) + 2;
+  const rows = summary.rows.length > ROW_LIMIT ? summary.rows.slice(0, ROW_LIMIT - 1) : summary.rows;
   return (
-    <Frame title="Hardware" {...(step ? { step } : {})} hints={['Enter: continue', 'Esc: back']}>
-      {summary.rows.map(([label, value]) => (
-        <Text key={label}>
+    <Frame title="Hardware" {...(step ? { step } : {})} hints={['Enter: continue', ...(canGoBack(step) ? ['Esc: back'] : [])]}>
+      {rows.map(([label, value], index) => (
+        // Rows repeat labels (several disks) and leave them empty (a disk's partitions): keyed by position.
+        <Text key={`row-${index}`}>
           {label.padEnd(width)}
           {value}
         </Text>
       ))}
+      {rows.length < summary.rows.length ? <Text dimColor>... {summary.rows.length - rows.length} more rows (cairn detect shows them all)</Text> : null}
       {summary.warnings.length > 0 ? (
         <Box flexDirection="column" marginTop={1}>
-          {summary.warnings.slice(0, 4).map((w) => (
-            <Text key={w} color="yellow">
-              note: {w}
+          {summary.warnings.slice(0, 4).map((warning, index) => (
+            <Text key={`warning-${index}`} color="yellow">
+              note: {warning}
             </Text>
           ))}
           {summary.warnings.length > 4 ? <Text color="yellow">note: {summary.warnings.length - 4} more in the log</Text> : null}

@@ -1,16 +1,15 @@
 /** The console keyboard layout (keymap) of the installed system. */
 import React from 'react';
 import { ChooseOneScreen } from '../choose-one/index.js';
+import type { StepPosition } from '../frame/index.js';
+import type { ListItem, ListState } from '../select-list/state.js';
 
 export interface KeyboardScreenProps {
-  readonly keyMaps: readonly string[];
-  readonly keyMap: string;
-  readonly step?: { readonly index: number; readonly total: number };
-  readonly onNext: (keyMap: string) => void;
-  readonly onBack?: () => void;
-  readonly isActive?: boolean;
+  readonly items: readonly ListItem[];
+  readonly list: ListState;
+  readonly step?: StepPosition;
 }
 
-export function KeyboardScreen({ keyMaps, keyMap, ...rest }: KeyboardScreenProps): React.JSX.Element {
-  return <ChooseOneScreen title="Keyboard layout" question="Keyboard layout:" options={keyMaps} value={keyMap} {...rest} />;
+export function KeyboardScreen(props: KeyboardScreenProps): React.JSX.Element {
+  return <ChooseOneScreen title="Keyboard layout" question="Keyboard layout:" {...props} />;
 }

@@ -1,6 +1,13 @@
-/** The layout screen's state (pure): which sub-view is open and the layout being edited. */
+/**
+ * The layout screen's state and keys (pure): which sub-view is open, the layout being edited, the list or
+ * text field of the open view, and the plan of the current choice on the chosen disk (`preview`, undefined
+ * while it is being made: the installer's reducer holds keys back until it arrives).
+ */
 import { parseSize } from '../../../lib/size.js';
-import type { CustomPartition, LayoutChoice } from '../../engine/contract.js';
+import type { CustomPartition, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
+import type { Key } from '../keys/split-keys.js';
+import { initialListState, listKey, type ListItem, type ListState } from '../select-list/state.js';
+import { fieldKey, initialField, type FieldState } from '../text-field/state.js';
 
 export type LayoutView =
   | { readonly kind: 'menu' }
@@ -16,51 +23,138 @@ export interface LayoutState {
   readonly choice: LayoutChoice;
   /** The guided settings, kept while a file or custom layout is tried, so switching back restores them. */
   readonly guided: { readonly filesystem: 'ext4' | 'btrfs'; readonly swap: string };
+  /** The open view's list (menu, filesystem, swap, custom, custom-format). */
+  readonly list: ListState;
+  /** The open view's text field (file, custom-size). */
+  readonly field: FieldState;
+  /** The plan of `choice` on the chosen disk; undefined while it is being made. */
+  readonly preview: LayoutPreview | undefined;
+  /** Why Enter on "Use this layout" did nothing. */
+  readonly notice: string | undefined;
 }
 
-export type LayoutAction =
-  | { readonly type: 'open'; readonly view: LayoutView }
-  | { readonly type: 'close' }
-  | { readonly type: 'set-filesystem'; readonly filesystem: 'ext4' | 'btrfs' }
-  | { readonly type: 'set-swap'; readonly swap: string }
-  | { readonly type: 'set-file'; readonly path: string }
-  | { readonly type: 'file-error'; readonly error: string }
-  | { readonly type: 'start-custom'; readonly partitions: readonly CustomPartition[] }
-  | { readonly type: 'set-size'; readonly index: number; readonly size: string }
-  | { readonly type: 'set-format'; readonly index: number; readonly format: CustomPartition['format'] };
+export const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
+const PATH_LIMIT = 4096;
+const SIZE_LIMIT = 32;
+
+export interface LayoutContext {
+  /** The guided layout's partitions, as the starting point for editing. */
+  readonly guidedPartitions: (choice: LayoutChoice) => readonly CustomPartition[];
+}
 
 export function initialLayoutState(choice: LayoutChoice): LayoutState {
-  return { view: { kind: 'menu' }, choice, guided: choice.kind === 'guided' ? { filesystem: choice.filesystem, swap: choice.swap } : { filesystem: 'ext4', swap: 'none' } };
+  const guided = choice.kind === 'guided' ? { filesystem: choice.filesystem, swap: choice.swap } : { filesystem: 'ext4' as const, swap: 'none' };
+  const base = { choice, guided, preview: undefined, notice: undefined };
+  return withView(base, { kind: 'menu' });
 }
 
-export function layoutReducer(state: LayoutState, action: LayoutAction): LayoutState {
-  switch (action.type) {
-    case 'open':
-      return { ...state, view: action.view };
-    case 'close':
-      return { ...state, view: parentView(state.view) };
-    case 'set-filesystem': {
-      const guided = { ...state.guided, filesystem: action.filesystem };
-      return { ...state, guided, choice: { kind: 'guided', ...guided }, view: { kind: 'menu' } };
-    }
-    case 'set-swap': {
-      const guided = { ...state.guided, swap: action.swap };
-      return { ...state, guided, choice: { kind: 'guided', ...guided }, view: { kind: 'menu' } };
-    }
-    case 'set-file':
-      return { ...state, choice: { kind: 'file', path: action.path }, view: { kind: 'menu' } };
-    case 'file-error':
-      return { ...state, view: { kind: 'file', error: action.error } };
-    case 'start-custom':
-      return { ...state, choice: { kind: 'custom', partitions: action.partitions }, view: { kind: 'custom' } };
-    case 'set-size': {
-      const parsed = parseSize(action.size);
-      if ('error' in parsed) return { ...state, view: { kind: 'custom-size', index: action.index, error: parsed.error } };
-      return { ...state, choice: updatePartition(state.choice, action.index, { size: action.size.trim() }), view: { kind: 'custom-format', index: action.index } };
-    }
-    case 'set-format':
-      return { ...state, choice: updatePartition(state.choice, action.index, { format: action.format }), view: { kind: 'custom' } };
+/** The items of the open view's list (empty for the text views). */
+export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided' | 'preview'>): ListItem[] {
+  switch (state.view.kind) {
+    case 'menu':
+      return [
+        { value: 'continue', label: state.preview?.error !== undefined ? 'Use this layout (fix the problem first)' : state.preview === undefined ? 'Use this layout (planning...)' : 'Use this layout' },
+        { value: 'filesystem', label: `Guided: root filesystem (${state.guided.filesystem})` },
+        { value: 'swap', label: `Guided: swap (${state.guided.swap})` },
+        { value: 'file', label: 'Use a layout file...' },
+        { value: 'custom', label: 'Edit partition sizes and filesystems...' },
+      ];
+    case 'filesystem':
+      return [
+        { value: 'ext4', label: 'ext4 (the safe default)' },
+        { value: 'btrfs', label: 'btrfs (snapshots, compression)' },
+      ];
+    case 'swap':
+      return SWAP_SIZES.map((s) => ({ value: s, label: s === 'none' ? 'no swap partition' : s }));
+    case 'custom':
+      return [
+        ...partitionsOf(state.choice).map((p, i) => ({ value: String(i), label: `${p.name.padEnd(8)} ${p.type.padEnd(6)} ${p.size.padEnd(6)} ${p.format}` })),
+        { value: 'done', label: 'Done editing' },
+      ];
+    case 'custom-format':
+      return formatsFor(partitionsOf(state.choice)[state.view.index]?.type ?? '').map((f) => ({ value: f, label: f }));
+    case 'file':
+    case 'custom-size':
+      return [];
   }
+}
+
+export interface LayoutOutcome {
+  readonly state: LayoutState;
+  /** The layout the user chose ("Use this layout" with a plan that has no error). */
+  readonly next?: LayoutChoice;
+  /** Esc on the menu: back a step. */
+  readonly back?: true;
+}
+
+/** Folds one key into the layout screen. */
+export function layoutKey(state: LayoutState, key: Key, context: LayoutContext): LayoutOutcome {
+  const view = state.view;
+  if (key.kind === 'escape') return view.kind === 'menu' ? { state, back: true } : { state: withView(state, parentView(view)) };
+  if (view.kind === 'file' || view.kind === 'custom-size') {
+    const outcome = fieldKey(state.field, key, view.kind === 'file' ? PATH_LIMIT : SIZE_LIMIT);
+    const typed = { ...state, field: outcome.state };
+    if (outcome.submitted === undefined) return { state: typed };
+    const value = outcome.submitted.trim();
+    if (view.kind === 'file') {
+      if (value === '') return { state: { ...typed, view: { kind: 'file', error: 'give a path' } } };
+      return { state: withView({ ...typed, choice: { kind: 'file', path: value } }, { kind: 'menu' }) };
+    }
+    const parsed = parseSize(value);
+    if ('error' in parsed) return { state: { ...typed, view: { ...view, error: parsed.error } } };
+    return { state: withView({ ...typed, choice: updatePartition(state.choice, view.index, { size: value }) }, { kind: 'custom-format', index: view.index }) };
+  }
+  const items = layoutItems(state);
+  const outcome = listKey(items, state.list, key);
+  const moved = { ...state, list: outcome.state, notice: undefined };
+  const value = outcome.chosen?.[0];
+  if (value === undefined) return { state: moved };
+  switch (view.kind) {
+    case 'menu':
+      if (value === 'continue') {
+        if (state.preview !== undefined && state.preview.error === undefined) return { state: moved, next: state.choice };
+        return { state: { ...moved, notice: 'this layout cannot be used: fix the problem shown above first' } };
+      }
+      if (value === 'custom') {
+        const partitions = state.choice.kind === 'custom' ? state.choice.partitions : context.guidedPartitions({ kind: 'guided', ...state.guided });
+        return { state: withView({ ...moved, choice: { kind: 'custom', partitions } }, { kind: 'custom' }) };
+      }
+      return { state: withView(moved, { kind: value as 'filesystem' | 'swap' | 'file' }) };
+    case 'filesystem': {
+      const guided = { ...state.guided, filesystem: value as 'ext4' | 'btrfs' };
+      return { state: withView({ ...moved, guided, choice: { kind: 'guided', ...guided } }, { kind: 'menu' }) };
+    }
+    case 'swap': {
+      const guided = { ...state.guided, swap: value };
+      return { state: withView({ ...moved, guided, choice: { kind: 'guided', ...guided } }, { kind: 'menu' }) };
+    }
+    case 'custom':
+      return { state: withView(moved, value === 'done' ? { kind: 'menu' } : { kind: 'custom-size', index: Number(value) }) };
+    case 'custom-format':
+      return { state: withView({ ...moved, choice: updatePartition(state.choice, view.index, { format: value as CustomPartition['format'] }) }, { kind: 'custom' }) };
+  }
+}
+
+/** Opens a view: its list starts on the current value, its text field holds the current value. */
+function withView(state: Omit<LayoutState, 'view' | 'list' | 'field'> & Partial<Pick<LayoutState, 'view' | 'list' | 'field'>>, view: LayoutView): LayoutState {
+  const partitions = partitionsOf(state.choice);
+  const focus = (() => {
+    switch (view.kind) {
+      case 'filesystem':
+        return state.guided.filesystem;
+      case 'swap':
+        return state.guided.swap;
+      case 'custom-format':
+        return partitions[view.index]?.format;
+      case 'custom':
+        return state.view?.kind === 'custom-size' || state.view?.kind === 'custom-format' ? String(state.view.index) : undefined;
+      default:
+        return undefined;
+    }
+  })();
+  const items = layoutItems({ ...state, view });
+  const field = view.kind === 'file' ? initialField(state.choice.kind === 'file' ? state.choice.path : '') : view.kind === 'custom-size' ? initialField(partitions[view.index]?.size ?? '') : initialField();
+  return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined } as LayoutState;
 }
 
 function parentView(view: LayoutView): LayoutView {
@@ -71,6 +165,10 @@ function parentView(view: LayoutView): LayoutView {
     default:
       return { kind: 'menu' };
   }
+}
+
+function partitionsOf(choice: LayoutChoice): readonly CustomPartition[] {
+  return choice.kind === 'custom' ? choice.partitions : [];
 }
 
 function updatePartition(choice: LayoutChoice, index: number, patch: Partial<CustomPartition>): LayoutChoice {

@@ -1,31 +1,29 @@
 /**
  * The install running: each phase with its own count (bytes or files), so progress never sits at one
- * percentage; `l` switches to the log and back. Ctrl-C stops at the next safe point (handled by the app).
+ * percentage; `l` switches to the log and back. Ctrl-C stops at the next safe point.
  */
-import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import React from 'react';
+import { Box, Text } from 'ink';
 import { formatSize } from '../../../lib/size.js';
 import { Frame } from '../frame/index.js';
 import type { PhaseProgress, ProgressState } from './state.js';
 
 export interface ProgressScreenProps {
   readonly progress: ProgressState;
+  readonly showLog: boolean;
   /** Set while stopping after Ctrl-C. */
-  readonly stopping?: boolean;
-  readonly isActive?: boolean;
+  readonly stopping: boolean;
 }
 
-export function ProgressScreen({ progress, stopping = false, isActive = true }: ProgressScreenProps): React.JSX.Element {
-  const [showLog, setShowLog] = useState(false);
-  useInput((input) => input === 'l' && setShowLog((v) => !v), { isActive });
+export function ProgressScreen({ progress, showLog, stopping }: ProgressScreenProps): React.JSX.Element {
   return (
     <Frame title={showLog ? 'Installing - log' : 'Installing'} hints={[showLog ? 'l: back to progress' : 'l: show the log', 'Ctrl-C: stop at the next safe point']}>
       {showLog ? (
-        progress.log.slice(-16).map((line, i) => <Text key={`${i}-${line}`}>{line.slice(0, 78)}</Text>)
+        progress.log.slice(-16).map((line, index) => <Text key={`log-${index}`}>{line.slice(0, 78)}</Text>)
       ) : (
         <Box flexDirection="column">
-          {progress.phases.map((phase) => (
-            <PhaseLine key={phase.phase} phase={phase} />
+          {progress.phases.map((phase, index) => (
+            <PhaseLine key={`phase-${index}`} phase={phase} />
           ))}
           {progress.warnings > 0 ? <Text color="yellow">{progress.warnings} warning(s): press l to read them</Text> : null}
         </Box>

@@ -1,9 +1,10 @@
 /**
- * The state of a list the user moves through with the keyboard (pure). Every key is an action, so keys
- * typed faster than the screen redraws are applied in order against the latest state; choosing is recorded
- * in the state (with a sequence number) and reported by the component afterwards. The cursor is kept by
- * value, so it stays on its item when the list is filtered or replaced.
+ * The state of a list the user moves through with the keyboard, and its keys (pure). Every key is folded in
+ * order against the latest state, so keys typed faster than the screen redraws all count; Enter reports the
+ * choice to the caller (the installer's reducer). The cursor is kept by value, so it stays on its item when
+ * the list is filtered or replaced.
  */
+import type { Key } from '../keys/split-keys.js';
 
 export interface ListItem {
   readonly value: string;
@@ -22,17 +23,15 @@ export interface ListState {
   readonly top: number;
   readonly visible: number;
   readonly checked: readonly string[];
-  /** The last choice (Enter): a value, or the checked values for multi-choice lists; `seq` counts choices. */
-  readonly chosen: { readonly seq: number; readonly values: readonly string[] } | undefined;
 }
 
 export type ListAction =
-  | { readonly type: 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'toggle' | 'erase' | 'choose' }
+  | { readonly type: 'up' | 'down' | 'page-up' | 'page-down' | 'home' | 'end' | 'toggle' | 'erase' }
   | { readonly type: 'type'; readonly text: string };
 
 export function initialListState(items: readonly ListItem[], visible: number, focus?: string, checked: readonly string[] = []): ListState {
   const start = items.find((i) => i.value === focus && i.disabled === undefined) ?? items.find((i) => i.disabled === undefined);
-  return scrolled({ filter: '', cursor: start?.value, top: 0, visible: Math.max(1, visible), checked, chosen: undefined }, items);
+  return scrolled({ filter: '', cursor: start?.value, top: 0, visible: Math.max(1, visible), checked }, items);
 }
 
 /** The items a filter leaves, in order. */
@@ -65,19 +64,57 @@ export function reduceList(items: readonly ListItem[], state: ListState, action:
       const checked = state.checked.includes(item.value) ? state.checked.filter((v) => v !== item.value) : [...state.checked, item.value];
       return { ...state, checked };
     }
-    case 'choose': {
-      const seq = (state.chosen?.seq ?? 0) + 1;
-      if (multiple) return { ...state, chosen: { seq, values: items.filter((i) => state.checked.includes(i.value)).map((i) => i.value) } };
-      const item = shown[index];
-      if (item === undefined || item.disabled !== undefined) return state;
-      return { ...state, chosen: { seq, values: [item.value] } };
-    }
     case 'type':
       return refocus({ ...state, filter: state.filter + action.text }, items);
     case 'erase':
       return refocus({ ...state, filter: state.filter.slice(0, -1) }, items);
   }
 }
+
+export interface ListOptions {
+  /** Space checks and unchecks; Enter confirms the checked set. */
+  readonly multiple?: boolean;
+  /** Typing narrows the list; Backspace widens it again. */
+  readonly filterable?: boolean;
+}
+
+/** Folds one key into a list: `chosen` is set on Enter (the item under the cursor, or the checked items in list order). */
+export function listKey(items: readonly ListItem[], state: ListState, key: Key, options: ListOptions = {}): { readonly state: ListState; readonly chosen?: readonly string[] } {
+  const multiple = options.multiple === true;
+  const act = (type: Exclude<ListAction['type'], 'type'>) => ({ state: reduceList(items, state, { type }, multiple) });
+  switch (key.kind) {
+    case 'up':
+    case 'down':
+    case 'page-up':
+    case 'page-down':
+    case 'home':
+    case 'end':
+      return act(key.kind);
+    case 'enter': {
+      if (multiple) return { state, chosen: items.filter((i) => state.checked.includes(i.value)).map((i) => i.value) };
+      const item = shownItems(items, state.filter).find((i) => i.value === state.cursor);
+      return item === undefined || item.disabled !== undefined ? { state } : { state, chosen: [item.value] };
+    }
+    case 'backspace':
+    case 'delete':
+      return options.filterable ? act('erase') : { state };
+    case 'char':
+      if (multiple && key.text === ' ') return act('toggle');
+      if (options.filterable && FILTER_CHARACTER.test(key.text)) return { state: reduceList(items, state, { type: 'type', text: key.text }, multiple) };
+      return { state };
+    case 'paste': {
+      const text = [...key.text].filter((c) => FILTER_CHARACTER.test(c)).join('');
+      return options.filterable && text !== '' ? { state: reduceList(items, state, { type: 'type', text }, multiple) } : { state };
+    }
+    case 'ctrl':
+      return options.filterable && key.letter === 'u' ? { state: refocus({ ...state, filter: '' }, items) } : { state };
+    default:
+      return { state };
+  }
+}
+
+/** What typing adds to a filter: the characters of locale, keymap and time zone names. */
+const FILTER_CHARACTER = /^[\w./+-]$/;
 
 /** After the list or the filter changed: keep the cursor's item if shown, else the first usable one. */
 export function refocus(state: ListState, items: readonly ListItem[]): ListState {

@@ -2,11 +2,11 @@
  * The last look before anything is written: every choice, and every disk and partition that will be
  * erased. Installing needs the disk's name typed in full; anything else is refused and nothing is written.
  */
-import React, { useState } from 'react';
+import React from 'react';
 import { Box, Text } from 'ink';
-import { Frame } from '../frame/index.js';
+import { Frame, type StepPosition } from '../frame/index.js';
 import { TextField } from '../text-field/index.js';
-import { useBack } from '../use-back.js';
+import type { FieldState } from '../text-field/state.js';
 
 export interface SummaryScreenProps {
   /** Label/value rows of the choices (language, keyboard, ... generations, boot loader). */
@@ -15,21 +15,18 @@ export interface SummaryScreenProps {
   readonly erased: readonly string[];
   /** The name to type to confirm: the disk's device name (sda, nvme0n1) or the image file's name. */
   readonly confirmName: string;
-  readonly step?: { readonly index: number; readonly total: number };
-  readonly onConfirm: () => void;
-  readonly onBack?: () => void;
-  readonly isActive?: boolean;
+  readonly field: FieldState;
+  /** Why the last name typed was refused. */
+  readonly refused: string | undefined;
+  readonly step?: StepPosition;
 }
 
-export function SummaryScreen({ choices, erased, confirmName, step, onConfirm, onBack, isActive = true }: SummaryScreenProps): React.JSX.Element {
-  useBack(onBack, isActive);
-  const [refused, setRefused] = useState<string | undefined>();
-  const [attempt, setAttempt] = useState(0);
+export function SummaryScreen({ choices, erased, confirmName, field, refused, step }: SummaryScreenProps): React.JSX.Element {
   const width = Math.max(...choices.map(([label]) => label.length), 0) + 2;
   return (
     <Frame title="Summary" {...(step ? { step } : {})} hints={['Enter: install', 'Esc: back and change something']}>
-      {choices.map(([label, value]) => (
-        <Text key={label}>
+      {choices.map(([label, value], index) => (
+        <Text key={`choice-${index}`}>
           {label.padEnd(width)}
           {value}
         </Text>
@@ -38,8 +35,8 @@ export function SummaryScreen({ choices, erased, confirmName, step, onConfirm, o
         <Text color="red" bold>
           These will be ERASED:
         </Text>
-        {erased.slice(0, 6).map((line) => (
-          <Text key={line} color="red">
+        {erased.slice(0, 6).map((line, index) => (
+          <Text key={`erased-${index}`} color="red">
             {'  '}
             {line}
           </Text>
@@ -48,17 +45,7 @@ export function SummaryScreen({ choices, erased, confirmName, step, onConfirm, o
       </Box>
       <Box marginTop={1}>
         <Text>Type the disk's name ({confirmName}) to install: </Text>
-        <TextField
-          key={attempt}
-          isActive={isActive}
-          onSubmit={(typed) => {
-            if (typed.trim() === confirmName) onConfirm();
-            else {
-              setRefused(typed.trim() === '' ? 'Nothing typed: nothing was written.' : `"${typed.trim()}" is not ${confirmName}: nothing was written.`);
-              setAttempt((n) => n + 1);
-            }
-          }}
-        />
+        <TextField field={field} />
       </Box>
       {refused ? <Text color="yellow">{refused}</Text> : null}
     </Frame>

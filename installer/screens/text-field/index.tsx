@@ -1,53 +1,45 @@
 /**
- * A one-line text field: type, Backspace, Ctrl-U clears, Enter submits. `mask` shows `*` for passwords;
- * the value never appears on screen then.
+ * A one-line text field as drawn: the value (or `*` for each character when masked: a password never
+ * appears on screen), a cursor block when it is the active field, a placeholder when empty, and the notice
+ * when keys did not fit. Keys reach it only through the installer's reducer (text-field/state.ts).
  */
-import React, { useEffect, useEffectEvent, useReducer } from 'react';
-import { Text, useInput } from 'ink';
-import { fieldReducer } from './state.js';
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { FieldState } from './state.js';
 
 export interface TextFieldProps {
-  readonly defaultValue?: string;
+  readonly field: FieldState;
   readonly placeholder?: string;
   readonly mask?: boolean;
-  readonly onSubmit: (value: string) => void;
   readonly isActive?: boolean;
 }
 
-export function TextField({ defaultValue = '', placeholder, mask = false, onSubmit, isActive = true }: TextFieldProps): React.JSX.Element {
-  const [state, dispatch] = useReducer(fieldReducer, { value: defaultValue, submitted: undefined });
-  // Each Enter makes a new `submitted` and is reported once, to the onSubmit of the render that shows it.
-  const submitted = useEffectEvent((value: string) => onSubmit(value));
-  useEffect(() => {
-    if (state.submitted !== undefined) submitted(state.submitted.value);
-  }, [state.submitted]);
-
-  useInput(
-    (input, key) => {
-      if (key.return) dispatch({ type: 'submit' });
-      else if (key.backspace || key.delete) dispatch({ type: 'erase' });
-      else if (key.ctrl && input === 'u') dispatch({ type: 'clear' });
-      else if (!key.ctrl && !key.meta && !key.escape && !key.tab && !key.upArrow && !key.downArrow && !key.leftArrow && !key.rightArrow && input !== '') {
-        // eslint-disable-next-line no-control-regex -- control characters typed or pasted are dropped, never put in a field
-        dispatch({ type: 'insert', text: input.replace(/[\u0000-\u001f\u007f]/g, '') });
-      }
-    },
-    { isActive },
-  );
-
-  const shown = mask ? '*'.repeat(state.value.length) : state.value;
-  if (shown === '' && placeholder !== undefined) {
-    return (
+export function TextField({ field, placeholder, mask = false, isActive = true }: TextFieldProps): React.JSX.Element {
+  const shown = mask ? '*'.repeat([...field.value].length) : field.value;
+  const cursor = isActive ? <Text inverse> </Text> : null;
+  const line =
+    shown === '' && placeholder !== undefined ? (
       <Text>
-        {isActive ? <Text inverse> </Text> : null}
+        {cursor}
         <Text dimColor>{placeholder}</Text>
       </Text>
+    ) : (
+      <Text>
+        {lastColumns(shown, 60)}
+        {cursor}
+      </Text>
     );
-  }
+  if (field.notice === undefined) return line;
   return (
-    <Text>
-      {shown}
-      {isActive ? <Text inverse> </Text> : null}
-    </Text>
+    <Box flexDirection="column">
+      {line}
+      <Text color="yellow">{field.notice}</Text>
+    </Box>
   );
+}
+
+/** The end of a long value, so the cursor stays on the 80-column line. */
+function lastColumns(text: string, columns: number): string {
+  const characters = [...text];
+  return characters.length <= columns ? text : `...${characters.slice(-(columns - 3)).join('')}`;
 }

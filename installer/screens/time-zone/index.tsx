@@ -1,16 +1,15 @@
 /** The time zone of the installed system; a long list, so it filters as the user types. */
 import React from 'react';
 import { ChooseOneScreen } from '../choose-one/index.js';
+import type { StepPosition } from '../frame/index.js';
+import type { ListItem, ListState } from '../select-list/state.js';
 
 export interface TimeZoneScreenProps {
-  readonly timeZones: readonly string[];
-  readonly timeZone: string;
-  readonly step?: { readonly index: number; readonly total: number };
-  readonly onNext: (timeZone: string) => void;
-  readonly onBack?: () => void;
-  readonly isActive?: boolean;
+  readonly items: readonly ListItem[];
+  readonly list: ListState;
+  readonly step?: StepPosition;
 }
 
-export function TimeZoneScreen({ timeZones, timeZone, ...rest }: TimeZoneScreenProps): React.JSX.Element {
-  return <ChooseOneScreen title="Time zone" question="Time zone:" filterExample="berlin" options={timeZones} value={timeZone} {...rest} />;
+export function TimeZoneScreen(props: TimeZoneScreenProps): React.JSX.Element {
+  return <ChooseOneScreen title="Time zone" question="Time zone:" filterExample="berlin" {...props} />;
 }

@@ -7,8 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planConfiguration } from '../../../installer/config/plan-configuration.js';
 import { planHardwareConfiguration } from '../../../installer/config/plan-hardware-configuration.js';
-import type { BlockDevice } from '../../../installer/hardware/block-devices.js';
-import type { MountedFilesystem, PlatformReport } from '../../../installer/hardware/platform.js';
+import type { BlockDevice, MountedFilesystem } from '../../../partitioning/block-devices.js';
+import type { PlatformReport } from '../../../installer/hardware/platform.js';
 import { DomainError, ValidationError } from '../../../lib/errors.js';
 
 function disk(name: string, overrides: Partial<BlockDevice> = {}): BlockDevice {
@@ -18,11 +18,13 @@ function disk(name: string, overrides: Partial<BlockDevice> = {}): BlockDevice {
     kind: 'disk',
     majorMinor: '8:0',
     sizeBytes: 1e11,
+    sectorSize: 512,
     parent: null,
     partitionNumber: null,
     model: 'Disk',
     vendor: null,
     serial: null,
+    wwn: null,
     transport: 'ata',
     rotational: false,
     removable: false,

@@ -9,7 +9,7 @@ import { guidedLayout } from '../../../partitioning/guided-layout.js';
 import { resolveTarget, type Target } from '../../../partitioning/target.js';
 import { detectPlatformOnly } from '../../../installer/hardware/detect-hardware.js';
 import type { PlatformReport } from '../../../installer/hardware/platform.js';
-import { openRecording } from '../../../installer/hardware/recording.js';
+import { openHardwareSource as openRecording } from '../../../installer/hardware/hardware-source.js';
 import { chooseGenerations, planInstall } from '../../../installer/engine/install-plan.js';
 import { repoRoot } from '../../support/cli.js';
 import { makeExampleSystem } from '../../support/example-system.js';

@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeCpuinfo } from '../../../installer/hardware/cpuinfo.js';
 import { decodeMdstat } from '../../../installer/hardware/mdstat.js';
-import { decodeMountinfo, unescapeMountField } from '../../../installer/hardware/mountinfo.js';
+import { decodeMountinfo, unescapeMountField } from '../../../partitioning/mountinfo.js';
 import { decodePciClass, isFireWireOrUsbClass, isStorageClass } from '../../../installer/hardware/pci-classes.js';
-import { decodeSwaps } from '../../../installer/hardware/proc-swaps.js';
-import { decodeUdevData } from '../../../installer/hardware/udev-data.js';
+import { decodeSwaps } from '../../../partitioning/proc-swaps.js';
+import { decodeUdevData } from '../../../partitioning/udev-data.js';
 
 const CPUINFO = [
   'processor\t: 0',

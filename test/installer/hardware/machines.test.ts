@@ -8,8 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderConfigFiles } from '../../../installer/config/generate-config.js';
 import { detectHardware, detectPlatformOnly } from '../../../installer/hardware/detect-hardware.js';
-import { diskInventory } from '../../../installer/hardware/disk-inventory.js';
-import { openRecording } from '../../../installer/hardware/recording.js';
+import { disksOf } from '../../../partitioning/disks.js';
+import { assessDisks } from '../../../partitioning/safety.js';
+import { openHardwareSource as openRecording } from '../../../installer/hardware/hardware-source.js';
 import { formatHardwareSummary } from '../../../installer/hardware/summary.js';
 import { decodeConfiguration } from '../../../system/configuration.js';
 import { decodeHardwareConfiguration } from '../../../system/hardware-configuration.js';
@@ -153,40 +154,49 @@ test('the reports carry what the installer shows: disks with model, size, by-id 
   );
 });
 
-test('the disk inventory says what is on each disk and whether it is in use', async () => {
-  const server = await detectPlatformOnly(await openRecording(join(machines, 'server-vmd-raid', 'recording')));
-  const disks = diskInventory(server);
-  assert.equal(disks.map((d) => [d.name, d.byId[0], d.inUse, d.blank]), [
-    ['nvme0n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701234', true, false],
-    ['nvme1n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701235', true, false],
-    ['nvme2n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701236', true, false],
-    ['nvme3n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701237', true, false],
+test('the disk inventory says what is on each disk and whether Cairn may write it', async () => {
+  const inventoryOf = async (machine: string) => assessDisks(disksOf((await detectPlatformOnly(await openRecording(join(machines, machine, 'recording')))).blockDevices));
+  const server = await inventoryOf('server-vmd-raid');
+  assert.equal(server.map((d) => [d.name, d.byId[0], d.refusals.map((r) => r.code)]), [
+    ['nvme0n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701234', ['mounted']],
+    ['nvme1n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701235', ['mounted']],
+    ['nvme2n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701236', ['system-disk']],
+    ['nvme3n1', '/dev/disk/by-id/nvme-SAMSUNG_MZQL21T9HCJR-00A07_S64FNA0T701237', ['system-disk']],
   ]);
-  assert.equal(disks[0]!.contents, [{ name: 'nvme0n1', sizeBytes: 3750748848 * 512, filesystem: 'linux_raid_member', label: 'server1:srv', extended: false, mountPoints: [], activeSwap: false, usedBy: ['md126'] }]);
-  assert.equal(disks[3]!.contents.map((c) => [c.name, c.filesystem, c.mountPoints, c.usedBy]), [
+  // md126 over the two whole disks holds /srv; md127 over partitions of the others holds /.
+  assert.equal(
+    [server[0]!.fstype, server[0]!.label, server[0]!.children.map((c) => [c.name, c.kind, c.mountpoints])],
+    ['linux_raid_member', 'server1:srv', [['md126', 'md', ['/srv']]]],
+  );
+  assert.match(server[0]!.refusals[0]!.reason, /\/dev\/md126 is mounted at \/srv; unmount it first/);
+  assert.equal(server[3]!.children.map((c) => [c.name, c.fstype, c.mountpoints, c.children.map((h) => h.name)]), [
     ['nvme3n1p1', 'vfat', [], []],
     ['nvme3n1p2', 'linux_raid_member', [], ['md127']],
   ]);
+  assert.match(server[3]!.refusals[0]!.reason, /it backs the running system: \/dev\/md127 is mounted at \//);
 
-  const qemu = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'qemu-kvm-virtio', 'recording'))));
-  assert.equal(qemu.map((d) => [d.name, d.blank, d.inUse, d.contents.length]), [
-    ['vda', false, true, 2],
-    ['vdb', true, false, 0],
+  const qemu = await inventoryOf('qemu-kvm-virtio');
+  assert.equal(qemu.map((d) => [d.name, d.byId, d.children.length, d.writable]), [
+    ['vda', ['/dev/disk/by-id/virtio-cairn-root'], 2, false],
+    ['vdb', [], 0, true],
   ]);
-  const laptop = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'laptop-intel-nvidia', 'recording'))));
-  assert.equal(laptop.find((d) => d.name === 'nvme0n1')!.contents[1]!.usedBy, ['/dev/mapper/cryptroot']);
-  assert.equal(laptop.find((d) => d.name === 'sda')!.inUse, false);
-  const legacy = diskInventory(await detectPlatformOnly(await openRecording(join(machines, 'legacy-bios', 'recording'))));
-  assert.equal(legacy[0]!.contents.map((c) => [c.name, c.extended]), [
-    ['sda1', false],
-    ['sda2', true],
-    ['sda5', false],
+  const laptop = await inventoryOf('laptop-intel-nvidia');
+  const nvme = laptop.find((d) => d.name === 'nvme0n1')!;
+  assert.equal(nvme.children[1]!.children.map((h) => [h.name, h.mapperName, h.mountpoints]), [['dm-0', 'cryptroot', ['/', '/home']]]);
+  // The live stick the laptop was installed from is still plugged in: not mounted, but it holds an ISO 9660.
+  assert.equal(laptop.find((d) => d.name === 'sda')!.refusals.map((r) => r.code), ['live-medium']);
+  const legacy = await inventoryOf('legacy-bios');
+  assert.equal(legacy[0]!.children.map((c) => [c.name, c.partType]), [
+    ['sda1', '0x83'],
+    ['sda2', '0x5'],
+    ['sda5', '0x82'],
   ]);
+  assert.match(formatHardwareSummary(await detectHardware(await openRecording(join(machines, 'legacy-bios', 'recording')))), /sda2 {2}1K {2}extended partition\n/);
 });
 
-test('graphics and disks are asked of systeminformation only when /sys shows something to describe', async () => {
+test('graphics and network are asked of systeminformation only when /sys shows something to describe', async () => {
   const server = await detectHardware(await openRecording(join(machines, 'server-vmd-raid', 'recording')));
-  assert.equal(server.systemInformationCalls, ['system', 'bios', 'baseboard', 'chassis', 'cpu', 'mem', 'memLayout', 'graphics', 'networkInterfaces', 'diskLayout']);
+  assert.equal(server.systemInformationCalls, ['system', 'bios', 'baseboard', 'chassis', 'cpu', 'mem', 'memLayout', 'graphics', 'networkInterfaces']);
 });
 
 test.run();

@@ -1,60 +1,127 @@
+/**
+ * The installer's screens with ink-testing-library and a fake engine: the whole flow; keys typed one at a
+ * time, each screen's keys as one write, and the whole installation as one write giving the same answers;
+ * keys typed while work runs; Ctrl-C on every screen and during the install; a retry; bad input (a paste
+ * of 10,000 characters, a write that ends half-way through an escape sequence).
+ */
+import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InstallerApp } from '../../../installer/screens/installer-app.js';
-import type { DraftAnswers, InstallerEngine, InstallerModel } from '../../../installer/engine/contract.js';
-import { renderScreen } from '../../support/ink.js';
+import type { ExitAction } from '../../../installer/screens/installer-state.js';
+import type { DraftAnswers, QuestionSection } from '../../../installer/engine/contract.js';
+import { Gate, fakeEngine, fakeInitial, fakeModel, type FakeEngine } from '../../support/fake-installer.js';
+import { renderScreen, type ScreenDriver } from '../../support/ink.js';
 
-const model: InstallerModel = {
-  source: 'the live medium',
-  locales: ['de_DE.UTF-8', 'en_US.UTF-8'],
-  keyMaps: ['de', 'us'],
-  timeZones: ['Europe/Berlin', 'UTC'],
-  hardware: { rows: [['CPU', 'QEMU Virtual CPU'], ['Firmware', 'UEFI 64-bit']], warnings: [] },
-  disks: [
-    { path: '/dev/vda', label: 'vda  virtio  20G', identity: 'virtio-one', contents: ['empty'] },
-    { path: '/dev/vdb', label: 'vdb  virtio  40G', identity: 'virtio-two', contents: ['vdb1  ext4  40G'] },
-  ],
-  generations: [
-    { number: 2, title: 'Generation 2 - 2026-11-20 - Cairn 1.1', current: true },
-    { number: 1, title: 'Generation 1 - 2026-11-19 - Cairn 1.0', current: false },
-  ],
-  canReboot: false,
-};
-
-const initial: DraftAnswers = {
-  locale: 'en_US.UTF-8',
-  keyMap: 'us',
-  timeZone: 'UTC',
-  hostName: 'cairn',
-  disk: undefined,
-  layout: { kind: 'guided', filesystem: 'ext4', swap: 'none' },
-  users: [],
-  generations: [2, 1],
-};
-
-function fakeEngine(installed: DraftAnswers[]): InstallerEngine {
-  return {
-    previewLayout: (_answers, choice) => Promise.resolve({ rows: [`${choice.kind} layout on the disk`] }),
-    guidedPartitions: () => [{ name: 'root', type: 'root', size: '100%', format: 'ext4' }],
-    summarise: (answers) => ({
-      choices: [['Disk', answers.disk ?? '?'], ['Keyboard', answers.keyMap], ['Generations', answers.generations.join(', ')]],
-      erased: [`${answers.disk} (all of it)`],
-      confirmName: answers.disk!.replace('/dev/', ''),
-    }),
-    hashPassword: (password) => `hash:${password}`,
-    install: (answers, onProgress) => {
-      installed.push(answers);
-      onProgress({ kind: 'phase', phase: 'copy', title: 'Copying generations', total: 2, unit: 'items' });
-      onProgress({ kind: 'progress', phase: 'copy', done: 2, total: 2, unit: 'items' });
-      return Promise.resolve({ lines: [`Installed onto ${answers.disk}`] });
-    },
-  };
+interface Exit {
+  action: ExitAction;
+  installed: boolean;
+  answers: DraftAnswers;
 }
 
+async function start(engine: FakeEngine, options: { initial?: DraftAnswers; sections?: QuestionSection[] } = {}): Promise<{ screen: ScreenDriver; exits: Exit[] }> {
+  const exits: Exit[] = [];
+  const screen = await renderScreen(
+    <InstallerApp model={fakeModel} engine={engine} initial={options.initial ?? fakeInitial} {...(options.sections ? { sections: options.sections } : {})} onExit={(r) => exits.push(r)} />,
+  );
+  return { screen, exits };
+}
+
+const DOWN = '\u001b[B';
+const UP = '\u001b[A';
+
+/** Each screen of a whole installation: what it shows first, and the keys that answer it. */
+const SCREENS: readonly { readonly title: RegExp; readonly keys: string }[] = [
+  { title: /Welcome\s+\(step 1 of 9\)/, keys: 'fr\r' },
+  { title: /Keyboard layout\s+\(step 2/, keys: `${UP}\r` },
+  { title: /Time zone\s+\(step 3/, keys: 'paris\r' },
+  { title: /Hardware\s+\(step 4/, keys: '\r' },
+  { title: /Disk\s+\(step 5/, keys: `${DOWN}\r` },
+  // Root filesystem: btrfs; then "Use this layout" (once the new plan is made).
+  { title: /Partitions\s+\(step 6/, keys: `${DOWN}\r${DOWN}\r\r` },
+  { title: /Host name and user\s+\(step 7/, keys: '\u0015box\ralice\rsecret1\rsecret1\r' },
+  // Uncheck generation 1 (the cursor starts on 3; 2 is current and locked).
+  { title: /Generations\s+\(step 8/, keys: `${DOWN}${DOWN} \r` },
+  { title: /Summary\s+\(step 9/, keys: 'vdb\r' },
+  { title: /Cairn installer - Done/, keys: '\r' },
+];
+
+const EXPECTED: DraftAnswers = {
+  locale: 'fr_FR.UTF-8',
+  keyMap: 'fr',
+  timeZone: 'Europe/Paris',
+  hostName: 'box',
+  disk: '/dev/vdb',
+  layout: { kind: 'guided', filesystem: 'btrfs', swap: 'none' },
+  users: [{ name: 'alice', passwordHash: 'hash:secret1' }],
+  generations: [3, 2],
+};
+
+/** The keys of a string, each as the bytes a terminal sends for it. */
+function keysOf(bytes: string): string[] {
+  return bytes.match(/\u001b\[[0-9;]*[A-Za-z~]|\u001bO[A-Z]|[\s\S]/gu) ?? [];
+}
+
+async function finish(screen: ScreenDriver, exits: Exit[], engine: FakeEngine): Promise<{ frame: string; installed: DraftAnswers[]; exits: Exit[] }> {
+  await screen.until(() => exits.length === 1, 'leaving the installer', 10_000);
+  const frame = screen.frame();
+  screen.unmount();
+  return { frame, installed: engine.installed, exits };
+}
+
+test('keys typed one at a time, each screen as one write, and the whole installation as one write give the same answers', async () => {
+  // One key per write, each screen waited for first.
+  const typedEngine = fakeEngine();
+  const typed = await start(typedEngine);
+  for (const screen of SCREENS) {
+    await typed.screen.waitFor(screen.title);
+    for (const key of keysOf(screen.keys)) await typed.screen.write(key);
+  }
+  const oneByOne = await finish(typed.screen, typed.exits, typedEngine);
+
+  // Each screen's keys as one write, written as soon as the screen shows.
+  const screenEngine = fakeEngine();
+  const perScreen = await start(screenEngine);
+  for (const screen of SCREENS) {
+    await perScreen.screen.waitFor(screen.title);
+    await perScreen.screen.write(screen.keys);
+  }
+  const screenWrites = await finish(perScreen.screen, perScreen.exits, screenEngine);
+
+  // Everything, every screen and the done screen's Enter, as one write before the first screen has moved.
+  const burstEngine = fakeEngine();
+  const burst = await start(burstEngine);
+  await burst.screen.write(SCREENS.map((s) => s.keys).join(''));
+  const oneWrite = await finish(burst.screen, burst.exits, burstEngine);
+
+  for (const [name, run] of [['one at a time', oneByOne], ['a write per screen', screenWrites], ['one write', oneWrite]] as const) {
+    assert.equal(run.installed, [EXPECTED], name);
+    assert.equal(run.exits.map((e) => [e.action, e.installed]), [['exit', true]], name);
+    assert.equal(run.exits[0]!.answers, EXPECTED, name);
+    assert.match(run.frame, /Installed onto \/dev\/vdb/, name);
+  }
+  assert.is(screenWrites.frame, oneByOne.frame);
+  assert.is(oneWrite.frame, oneByOne.frame);
+});
+
+test('the users screen: "box\\ralice\\rsecret1\\rsecret1\\r" as one write fills the four fields in order', async () => {
+  const engine = fakeEngine();
+  const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['users'] });
+  await screen.waitFor(/Hardware/);
+  await screen.write('\r');
+  await screen.waitFor(/Host name and user/);
+  await screen.write('\u0015box\ralice\rsecret1\rsecret1\rvda\r');
+  await screen.until(() => engine.installed.length === 1, 'the install');
+  assert.equal(engine.installed[0]!.hostName, 'box');
+  assert.equal(engine.installed[0]!.users, [{ name: 'alice', passwordHash: 'hash:secret1' }]);
+  await screen.write('\r');
+  await screen.until(() => exits.length === 1, 'leaving');
+  screen.unmount();
+});
+
 test('the whole flow: answers survive going back, a wrong disk name is refused, then the install runs', async () => {
-  const installed: DraftAnswers[] = [];
-  const exits: { action: string; installed: boolean }[] = [];
-  const screen = await renderScreen(<InstallerApp model={model} engine={fakeEngine(installed)} initial={initial} onExit={(r) => exits.push(r)} />);
+  const engine = fakeEngine();
+  const { screen, exits } = await start(engine);
   await screen.waitFor(/Welcome\s+\(step 1 of 9\)/);
   await screen.press('enter');
   await screen.waitFor(/Keyboard layout/);
@@ -63,12 +130,12 @@ test('the whole flow: answers survive going back, a wrong disk name is refused, 
   await screen.press('enter');
   await screen.waitFor(/Time zone/);
   await screen.press('enter');
-  await screen.waitFor(/Hardware\s+\(step 4 of 9\)/);
+  const hardware = await screen.waitFor(/Hardware\s+\(step 4 of 9\)/);
+  assert.match(hardware, /CPU\s+QEMU Virtual CPU/);
   await screen.press('enter');
   await screen.waitFor(/Install on which disk/);
   await screen.press('down', 'enter'); // vdb
-  await screen.waitFor(/Partitions/);
-  await screen.waitFor(/guided layout on the disk/);
+  await screen.waitFor(/root 100% ext4/);
   await screen.press('enter');
   await screen.waitFor(/Host name and user/);
   await screen.press('enter');
@@ -92,7 +159,7 @@ test('the whole flow: answers survive going back, a wrong disk name is refused, 
   const disk = await screen.waitFor(/Install on which disk/);
   assert.match(disk, /> vdb/);
   await screen.press('enter');
-  await screen.waitFor(/Partitions/);
+  await screen.waitFor(/root 100% ext4/);
   await screen.press('enter');
   // The users screen keeps the names; an empty password keeps the hash already made.
   await screen.waitFor(/Host name and user/);
@@ -112,11 +179,11 @@ test('the whole flow: answers survive going back, a wrong disk name is refused, 
   await screen.type('vda');
   await screen.press('enter');
   await screen.waitFor(/"vda" is not vdb: nothing was written/);
-  assert.is(installed.length, 0);
+  assert.is(engine.installed.length, 0);
   await screen.type('vdb');
   await screen.press('enter');
   await screen.waitFor(/Done/);
-  assert.equal(installed, [{ ...initial, keyMap: 'de', disk: '/dev/vdb', hostName: 'cairn', users: [{ name: 'bob', passwordHash: 'hash:pw' }], generations: [2, 1] }]);
+  assert.equal(engine.installed, [{ ...fakeInitial, keyMap: 'de', disk: '/dev/vdb', hostName: 'cairn', users: [{ name: 'bob', passwordHash: 'hash:pw' }], generations: [3, 2, 1] }]);
   await screen.press('enter');
   await screen.until(() => exits.length === 1, 'leaving');
   assert.equal(exits.map((e) => [e.action, e.installed]), [['exit', true]]);
@@ -124,32 +191,172 @@ test('the whole flow: answers survive going back, a wrong disk name is refused, 
 });
 
 test('only the sections asked are shown; the others come from the answers', async () => {
-  const installed: DraftAnswers[] = [];
-  const screen = await renderScreen(
-    <InstallerApp model={model} engine={fakeEngine(installed)} initial={{ ...initial, disk: '/dev/vda', users: [{ name: 'ann', passwordHash: 'h' }] }} sections={['generations']} onExit={() => {}} />,
-  );
+  const engine = fakeEngine();
+  const { screen } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda', users: [{ name: 'ann', passwordHash: 'h' }] }, sections: ['generations'] });
   const first = await screen.waitFor(/Hardware\s+\(step 1 of 3\)/);
   assert.match(first, /QEMU Virtual CPU/);
   await screen.press('enter');
   await screen.waitFor(/Generations to install/);
-  await screen.press('down', 'space', 'enter');
+  await screen.press('space', 'enter');
   await screen.waitFor(/Summary/);
   await screen.type('vda');
   await screen.press('enter');
-  await screen.until(() => installed.length === 1, 'the install');
-  assert.equal(installed[0]!.generations, [2]);
+  await screen.until(() => engine.installed.length === 1, 'the install');
+  assert.equal(engine.installed[0]!.generations, [2, 1]);
   screen.unmount();
 });
 
-test('Ctrl-C while answering leaves without installing', async () => {
-  const installed: DraftAnswers[] = [];
-  const exits: { action: string; installed: boolean }[] = [];
-  const screen = await renderScreen(<InstallerApp model={model} engine={fakeEngine(installed)} initial={initial} onExit={(r) => exits.push(r)} />);
-  await screen.waitFor(/Welcome/);
-  await screen.press('ctrl-c');
+test('Ctrl-C on every screen leaves without installing', async () => {
+  for (let index = 0; index < SCREENS.length - 1; index++) {
+    const engine = fakeEngine();
+    const { screen, exits } = await start(engine);
+    await screen.write(SCREENS.slice(0, index).map((s) => s.keys).join(''));
+    await screen.waitFor(SCREENS[index]!.title);
+    await screen.write('\u0003');
+    await screen.until(() => exits.length === 1, `leaving from screen ${index + 1}`);
+    assert.equal(exits.map((e) => [e.action, e.installed]), [['cancel', false]], `screen ${index + 1}`);
+    assert.is(engine.installed.length, 0);
+    screen.unmount();
+  }
+});
+
+test('Ctrl-C while a plan or a hash is being made leaves at once; keys typed before it are not applied', async () => {
+  const previewGate = new Gate();
+  const engine = fakeEngine({ previewGate });
+  const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['layout'] });
+  await screen.write('\r');
+  await screen.waitFor(/planning\.\.\./);
+  await screen.write('\r\u0003');
   await screen.until(() => exits.length === 1, 'leaving');
-  assert.equal(exits.map((e) => [e.action, e.installed]), [['cancel', false]]);
-  assert.is(installed.length, 0);
+  assert.equal(exits.map((e) => e.action), ['cancel']);
+  previewGate.open();
+  screen.unmount();
+  assert.is(engine.installed.length, 0);
+});
+
+test('Ctrl-C during the install stops it: the done screen says nothing was written; typed-ahead keys are dropped', async () => {
+  const installGate = new Gate();
+  const engine = fakeEngine({ installGate });
+  const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: [] });
+  await screen.write('\rvda\r');
+  await screen.waitFor(/Copying, attempt 1/);
+  await screen.write('\r\u0003');
+  const frame = await screen.waitFor(/Install failed/);
+  assert.match(frame, /stopped after copying the generations; the target \/dev\/vda was not written/);
+  assert.match(frame, /> Start the installer again/, 'the Enter typed before Ctrl-C did not retry');
+  await screen.write(`${DOWN}\r`);
+  await screen.until(() => exits.length === 1, 'leaving');
+  assert.equal(exits.map((e) => [e.action, e.installed]), [['exit', false]]);
+  screen.unmount();
+});
+
+test('Retry after a failure starts over from the summary with a fresh progress view', async () => {
+  const second = new Gate();
+  const engine = fakeEngine({ failing: [1], attemptGates: { 2: second } });
+  const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: [] });
+  await screen.write('\rvda\r');
+  const failed = await screen.waitFor(/Install failed/);
+  assert.match(failed, /mkfs\.ext4 failed/);
+  assert.match(failed, /The full log is at \/tmp\/fake\.log/);
+  await screen.write('\r');
+  await screen.waitFor(/Summary/);
+  await screen.write('vda\r');
+  const progress = await screen.waitFor(/Copying, attempt 2/);
+  assert.not.match(progress, /attempt 1/, 'nothing of the first attempt is on the progress screen');
+  second.open();
+  await screen.waitFor(/Cairn installer - Done/);
+  await screen.write('\r');
+  await screen.until(() => exits.length === 1, 'leaving');
+  screen.unmount();
+});
+
+test('Enter on a screen whose plan is still being made waits for the plan, then goes on; keys typed meanwhile follow it', async () => {
+  const previewGate = new Gate();
+  const engine = fakeEngine({ previewGate });
+  const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['layout', 'users'] });
+  await screen.write('\r');
+  await screen.waitFor(/Use this layout \(planning\.\.\.\)/);
+  await screen.write('\r\u0015box\ralice\r');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.match(screen.frame(), /Partitions/, 'still on the layout screen while the plan is made');
+  assert.match(screen.frame(), /planning\.\.\./);
+  previewGate.open();
+  const users = await screen.waitFor(/Password:/);
+  assert.match(users, /Host name:\s+box/);
+  assert.match(users, /User name:\s+alice/);
+  await screen.write('\u0003');
+  await screen.until(() => exits.length === 1, 'leaving');
+  screen.unmount();
+});
+
+test('keys typed while the password is hashed go to the next screen, not to a field', async () => {
+  const hashGate = new Gate();
+  const engine = fakeEngine({ hashGate });
+  const { screen } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['users', 'generations'] });
+  await screen.write('\r');
+  await screen.waitFor(/Host name and user/);
+  await screen.write('\ralice\rpw\rpw\r');
+  await screen.waitFor(/Hashing the password/);
+  await screen.write(` \rvda\r`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.match(screen.frame(), /Hashing the password/);
+  hashGate.open();
+  await screen.until(() => engine.installed.length === 1, 'the install');
+  assert.equal(engine.installed[0]!.users, [{ name: 'alice', passwordHash: 'hash:pw' }]);
+  assert.equal(engine.installed[0]!.generations, [2, 1], 'Space unchecked generation 3 on the generations screen');
+  screen.unmount();
+});
+
+test('a paste of 10,000 characters into a text field keeps what fits, with a message; a bracketed paste too', async () => {
+  const engine = fakeEngine();
+  const { screen } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['users'] });
+  await screen.write('\r');
+  await screen.waitFor(/Host name and user/);
+  await screen.write(`\u0015${'a'.repeat(10_000)}`);
+  let frame = await screen.waitFor(/this field holds at most 253 characters: the rest was left out/);
+  assert.match(frame, /Host name:\s+\.\.\.a{57}/, 'the end of the value is shown on one line');
+  await screen.write('\u0015box\r');
+  await screen.waitFor(/User name:/);
+  await screen.write(`\u001b[200~${'b'.repeat(10_000)}\r\u001b[201~`);
+  frame = await screen.waitFor(/this field holds at most 32 characters/);
+  assert.not.match(frame, /Password:.*\*/, 'the newline in the paste did not submit the field');
+  await screen.write('\u0015alice\rpw\rpw\r');
+  await screen.waitFor(/Summary/);
+  await screen.write('vda\r');
+  await screen.until(() => engine.installed.length === 1, 'the install');
+  assert.is(engine.installed[0]!.hostName, 'box');
+  screen.unmount();
+});
+
+test('a write that ends half-way through an escape sequence is completed by the next; a lone Esc goes back', async () => {
+  const engine = fakeEngine();
+  const { screen, exits } = await start(engine);
+  await screen.waitFor(/Welcome/);
+  await screen.write('\r\u001b[');
+  await screen.waitFor(/Keyboard layout/);
+  await screen.write('A');
+  await screen.waitFor(/> fr/);
+  assert.not.match(screen.frame(), /Welcome/, 'the cut-off sequence was not taken as Esc (back)');
+  await screen.write('\u001b');
+  await screen.waitFor(/Welcome/, 2000);
+  await screen.write('\u001b[B\u001b');
+  await screen.write('[B\r');
+  await screen.waitFor(/Keyboard layout/);
+  await screen.write('\u0003');
+  await screen.until(() => exits.length === 1, 'leaving');
+  assert.is(exits[0]!.answers.locale, 'fr_FR.UTF-8', 'two Downs from en_US.UTF-8');
+  screen.unmount();
+});
+
+test('two Enters on the hardware screen choose the disk under the cursor, as typing them one at a time does', async () => {
+  const engine = fakeEngine();
+  const { screen, exits } = await start(engine, { sections: ['disk'] });
+  await screen.waitFor(/Hardware/);
+  await screen.write('\r\r');
+  await screen.waitFor(/Summary/);
+  await screen.write('\u0003');
+  await screen.until(() => exits.length === 1, 'leaving');
+  assert.is(exits[0]!.answers.disk, '/dev/vda');
   screen.unmount();
 });
 
