@@ -9,6 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openInstallerSession } from '../../installer/engine/installer-session.js';
 import type { HardwareReport } from '../../installer/hardware/detect-hardware.js';
+import { stepItems, VISIBLE_ROWS } from '../../installer/screens/installer-state.js';
+import { initialListState } from '../../installer/screens/select-list/state.js';
 import { DiskScreen } from '../../installer/screens/disk/index.js';
 import { cairnOk, repoRoot } from '../support/cli.js';
 import { makeExampleSystem } from '../support/example-system.js';
@@ -70,7 +72,8 @@ async function compare(context: { sysroot: string }, from: string | undefined): 
     listed.map((d) => ({ path: d.name, identity: d.name, refusal: d.refusals.length === 0 ? undefined : d.refusals.join('; ') })),
     `${where}: the installer offers the same disks with the same verdicts`,
   );
-  const screen = await renderScreen(<DiskScreen disks={session.model.disks} disk={undefined} onNext={() => {}} isActive={false} />);
+  const items = stepItems('disk', session.model);
+  const screen = await renderScreen(<DiskScreen disks={session.model.disks} items={items} list={initialListState(items, VISIBLE_ROWS.disk, undefined)} />);
   try {
     const frame = await screen.waitFor(/Install on which disk/);
     for (const choice of session.model.disks.slice(0, 6)) {

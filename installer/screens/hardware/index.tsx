@@ -13,9 +13,29 @@ export interface HardwareScreenProps {
 /** Rows shown at most, so the screen fits 24 lines; the rest are counted. */
 const ROW_LIMIT = 14;
 
+/**
+ * The rows shown when not all fit: every labelled row (CPU, memory, each disk...) comes first, then the detail rows
+ * under them (a disk's partitions and verdict, empty label) in order while room is left; one line counts the rest.
+ */
+function rowsThatFit(rows: readonly (readonly [string, string])[], limit: number): readonly (readonly [string, string])[] {
+  if (rows.length <= limit) return rows;
+  const room = limit - 1;
+  let details = Math.max(0, room - rows.filter(([label]) => label !== '').length);
+  const kept: (readonly [string, string])[] = [];
+  for (const row of rows) {
+    if (kept.length === room) break;
+    if (row[0] !== '') kept.push(row);
+    else if (details > 0) {
+      kept.push(row);
+      details -= 1;
+    }
+  }
+  return kept;
+}
+
 export function HardwareScreen({ summary, step }: HardwareScreenProps): React.JSX.Element {
   const width = Math.max(...summary.rows.map(([label]) => label.length), 0) + 2;
-  const rows = summary.rows.length > ROW_LIMIT ? summary.rows.slice(0, ROW_LIMIT - 1) : summary.rows;
+  const rows = rowsThatFit(summary.rows, ROW_LIMIT);
   return (
     <Frame title="Hardware" {...(step ? { step } : {})} hints={['Enter: continue', ...(canGoBack(step) ? ['Esc: back'] : [])]}>
       {rows.map(([label, value], index) => (

@@ -9,8 +9,7 @@ import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectHardware } from '../../../installer/hardware/detect-hardware.js';
-import { diskInventory } from '../../../installer/hardware/disk-inventory.js';
-import { openRecording } from '../../../installer/hardware/recording.js';
+import { openHardwareSource } from '../../../installer/hardware/hardware-source.js';
 import { summariseHardware } from '../../../installer/hardware/summary.js';
 import { HardwareScreen } from '../../../installer/screens/hardware/index.js';
 import { repoRoot } from '../../support/cli.js';
@@ -20,7 +19,7 @@ const machines = join(repoRoot, 'fixtures', 'machines');
 
 for (const name of (await readdir(machines, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
   test(`${name}: the hardware screen draws every disk, fits 80x24 and prints nothing else`, async () => {
-    const report = await detectHardware(await openRecording(join(machines, name, 'recording')));
+    const report = await detectHardware(await openHardwareSource(join(machines, name, 'recording')));
     const rows = summariseHardware(report).map((line) => [line.label, line.value] as const);
     assert.ok(rows.some(([label]) => label === ''), 'a row with an empty label (a partition under its disk)');
     const screen = await renderScreen(<HardwareScreen summary={{ rows, warnings: report.problems.map((p) => `${p.source}: ${p.message}`) }} step={{ index: 4, total: 9 }} />);
@@ -28,7 +27,7 @@ for (const name of (await readdir(machines, { withFileTypes: true })).filter((e)
     const lines = frame.split('\n');
     assert.ok(lines.length <= 24, `${lines.length} lines:\n${frame}`);
     for (const line of lines) assert.ok(line.length <= 80, `wider than 80 columns: ${JSON.stringify(line)}`);
-    for (const disk of diskInventory(report).slice(0, 3)) assert.match(frame, new RegExp(`Disk\\s+${disk.name}  `));
+    for (const disk of report.disks.slice(0, 3)) assert.match(frame, new RegExp(`Disk\\s+${disk.name}  `));
     screen.unmount();
   });
 }
