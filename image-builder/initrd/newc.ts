@@ -63,7 +63,8 @@ export function alignTo4(n: number): number {
 }
 
 export function encodeNewcHeader(header: NewcHeader): Uint8Array {
-  if (header.magic !== NEWC_MAGIC && header.magic !== NEWC_CRC_MAGIC) throw new RangeError(`newc magic must be ${NEWC_MAGIC} or ${NEWC_CRC_MAGIC}`);
+  const magics: readonly string[] = [NEWC_MAGIC, NEWC_CRC_MAGIC];
+  if (!magics.includes(header.magic)) throw new RangeError(`newc magic must be ${magics.join(' or ')}`);
   let text: string = header.magic;
   for (const field of FIELDS) {
     const value = header[field];

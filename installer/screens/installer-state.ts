@@ -127,7 +127,7 @@ export function doneItems(outcome: DoneOutcome, canReboot: boolean): ListItem[] 
 /** The list items of a question step. */
 export function stepItems(step: 'welcome' | 'keyboard' | 'timezone' | 'disk' | 'generations', model: InstallerModel): readonly ListItem[] {
   let byStep = itemCache.get(model);
-  if (byStep === undefined) itemCache.set(model, (byStep = new Map()));
+  if (byStep === undefined) itemCache.set(model, (byStep = new Map<string, readonly ListItem[]>()));
   let items = byStep.get(step);
   if (items === undefined) {
     items = computeItems(step, model);

@@ -1,7 +1,6 @@
 /** Which generations to copy onto the disk: all by default; the current one always (it stays current). */
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { GenerationChoice } from '../../engine/contract.js';
 import { canGoBack } from '../choose-one/index.js';
 import { Frame, type StepPosition } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
