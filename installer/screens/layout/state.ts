@@ -154,7 +154,7 @@ function withView(state: Omit<LayoutState, 'view' | 'list' | 'field'> & Partial<
   })();
   const items = layoutItems({ ...state, view });
   const field = view.kind === 'file' ? initialField(state.choice.kind === 'file' ? state.choice.path : '') : view.kind === 'custom-size' ? initialField(partitions[view.index]?.size ?? '') : initialField();
-  return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined } as LayoutState;
+  return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined };
 }
 
 function parentView(view: LayoutView): LayoutView {
