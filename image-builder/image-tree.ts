@@ -168,7 +168,7 @@ function mergeDirectory(existing: ImageDirectory, incoming: ImageDirectory, path
 }
 
 /** `image.yaml: files[2] (/src/boot/vmlinuz)`: the origin, with the host path when the node has one. */
-export function describeOrigin(node: ImageNode): string {
+function describeOrigin(node: ImageNode): string {
   const host = node.kind === 'file' ? (node.content.kind === 'host' ? node.content.path : undefined) : node.source;
   return host === undefined ? node.origin : `${node.origin} (${host})`;
 }

@@ -19,7 +19,7 @@ import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { isGuid } from '../lib/guid.js';
 import { MBR_TYPE_PATTERN, PARTITION_TYPE_NAMES } from './partition-types.js';
 
-export const FILESYSTEM_FORMATS = ['vfat', 'ext4', 'btrfs', 'xfs', 'swap'] as const;
+const FILESYSTEM_FORMATS = ['vfat', 'ext4', 'btrfs', 'xfs', 'swap'] as const;
 export type FilesystemFormat = (typeof FILESYSTEM_FORMATS)[number];
 
 /** What each format can store, from its mkfs tool's documented limits. */

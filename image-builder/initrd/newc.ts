@@ -7,11 +7,11 @@
  */
 import { DomainError } from '../../lib/errors.js';
 
-export const NEWC_MAGIC = '070701';
+const NEWC_MAGIC = '070701';
 /** newc with a checksum of the data in `check` (the kernel accepts both). */
-export const NEWC_CRC_MAGIC = '070702';
+const NEWC_CRC_MAGIC = '070702';
 /** The old portable ASCII format ("odc"), which the kernel does not read. */
-export const ODC_MAGIC = '070707';
+const ODC_MAGIC = '070707';
 export const NEWC_HEADER_SIZE = 110;
 export const TRAILER_NAME = 'TRAILER!!!';
 

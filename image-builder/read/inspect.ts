@@ -25,7 +25,7 @@ export interface SystemAreaSummary {
   readonly mbrSignature: boolean;
 }
 
-export const systemAreaSection: InspectSection<SystemAreaSummary> = {
+const systemAreaSection: InspectSection<SystemAreaSummary> = {
   id: 'systemArea',
   title: 'System area',
   async inspect({ access }) {
@@ -92,7 +92,7 @@ function describeVolume(volume: IsoImage['primary']): string {
 }
 
 /** One `ls -l`-like line: mode, links, owner, size, date, path, link target, where the data is. */
-export function formatEntry(entry: IsoEntry): string {
+function formatEntry(entry: IsoEntry): string {
   const mode = entry.mode === undefined ? (entry.type === 'directory' ? 'd---------' : '----------') : modeString(entry.mode);
   const owner = entry.uid === undefined ? '' : `${entry.uid} ${entry.gid ?? 0}`;
   const date = entry.mtime === undefined ? '-' : entry.mtime.replace('T', ' ').slice(0, 19);

@@ -103,7 +103,7 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
 }
 
 /** Draws the state: the current question, the progress, or the end. */
-export function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
+function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
   const phase = state.phase;
   if (phase.kind === 'installing') return <ProgressScreen progress={phase.progress} showLog={phase.showLog} stopping={phase.stopping} />;
   if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.canReboot)} list={phase.list} />;

@@ -33,7 +33,7 @@ export interface LayoutState {
   readonly notice: string | undefined;
 }
 
-export const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
+const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
 const PATH_LIMIT = 4096;
 const SIZE_LIMIT = 32;
 
@@ -177,7 +177,7 @@ function updatePartition(choice: LayoutChoice, index: number, patch: Partial<Cus
 }
 
 /** The filesystems a partition of a given type may carry. */
-export function formatsFor(type: string): CustomPartition['format'][] {
+function formatsFor(type: string): CustomPartition['format'][] {
   switch (type) {
     case 'esp':
       return ['vfat'];
