@@ -15,6 +15,8 @@ import { findDistroFile, type DistroFile } from './tools.js';
 
 export type Firmware = 'bios' | 'uefi';
 export type MediaKind = 'cdrom' | 'usb' | 'disk';
+/** How a disk is attached: virtio-blk (default), IDE (`-M pc`'s PIIX controller) or SATA on an AHCI controller. */
+export type DiskBus = 'virtio' | 'ide' | 'ahci';
 
 const OVMF_CODE: DistroFile = {
   description: 'OVMF firmware code (UEFI for QEMU)',
@@ -29,8 +31,8 @@ const OVMF_VARS: DistroFile = {
 
 export interface QemuOptions {
   readonly firmware: Firmware;
-  /** The image to boot from, and as what kind of device. */
-  readonly media?: { readonly kind: MediaKind; readonly path: string };
+  /** The image to boot from, and as what kind of device (a disk on which bus). */
+  readonly media?: { readonly kind: MediaKind; readonly path: string; readonly bus?: DiskBus };
   /** Direct kernel boot (`-kernel`/`-initrd`/`-append`), without a boot loader. */
   readonly kernel?: string;
   readonly initrd?: string;
@@ -84,7 +86,9 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
         break;
       case 'disk':
         args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
-        args.push('-device', 'virtio-blk-pci,drive=boot,bootindex=0');
+        if (media.bus === 'ide') args.push('-device', 'ide-hd,drive=boot,bootindex=0');
+        else if (media.bus === 'ahci') args.push('-device', 'ahci,id=ahci', '-device', 'ide-hd,drive=boot,bus=ahci.0,bootindex=0');
+        else args.push('-device', 'virtio-blk-pci,drive=boot,bootindex=0');
         break;
     }
   }

@@ -22,7 +22,7 @@ export type CurrentTable =
 /** Reads `count` sectors from `lba` on (fewer bytes at the end of the medium). */
 export type SectorReader = (lba: number, count: number) => Promise<Uint8Array>;
 
-async function readSectors(handle: FileHandle, lba: number, count: number, sectorSize: number): Promise<Uint8Array> {
+export async function readSectors(handle: FileHandle, lba: number, count: number, sectorSize: number): Promise<Uint8Array> {
   const bytes = new Uint8Array(count * sectorSize);
   const { bytesRead } = await handle.read(bytes, 0, bytes.length, lba * sectorSize);
   return bytes.subarray(0, bytesRead);

@@ -19,7 +19,7 @@ export const GPT_TYPE_GUIDS = {
 } as const satisfies Record<PartitionTypeName, string>;
 
 /** MBR type bytes; bios-boot has none (an MBR disk keeps GRUB's core image in the gap before partition 1). */
-const MBR_TYPE_BYTES = {
+export const MBR_TYPE_BYTES = {
   esp: 0xef,
   root: 0x83,
   linux: 0x83,

@@ -2,11 +2,12 @@
  * `cairn install`: the installer. Screens on a terminal, `--plain` line-by-line questions, or unattended from
  * an answers file with `confirm: true` (or `--yes`). `--dry-run` stops at the plan and writes nothing.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { CancelledError, UserError } from '../../lib/errors.js';
 import { runAttached } from '../../lib/run.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
+import { FIRMWARE_CHOICES, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import { DEFAULT_PROFILE } from '../../system/profile.js';
 import { DEFAULT_STORE } from '../../system/store.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
@@ -24,6 +25,7 @@ interface InstallOptions {
   profile: string;
   store: string;
   from?: string;
+  firmware?: FirmwareChoice;
   plain?: boolean;
   screens?: boolean;
   dryRun?: boolean;
@@ -43,6 +45,11 @@ export function installCommand(): Command {
     .option('--profile <path>', 'the source profile', DEFAULT_PROFILE)
     .option('--store <path>', 'the source store', DEFAULT_STORE)
     .option('--from <recording>', 'plan for a recorded machine (cairn detect --record): its hardware and its disks, which are never written')
+    .addOption(
+      new Option('--firmware <firmware>', 'which firmware the disk boots on: uefi, bios (GRUB in the first sector) or both (default: both for an image file, else this machine\'s, or the recording\'s with --from)').choices([
+        ...FIRMWARE_CHOICES,
+      ]),
+    )
     .option('--plain', 'ask one question per line (screen readers, serial lines without cursor control)')
     .option('--screens', 'draw the screens even when standard input and output are not a terminal (keys read from standard input as they come)')
     .option('--dry-run', 'plan from the answers and print the plan; nothing is written anywhere')
@@ -61,6 +68,7 @@ export function installCommand(): Command {
         profile: options.profile,
         store: options.store,
         ...(options.from === undefined ? {} : { from: options.from }),
+        ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
         ...(options.workDir === undefined ? {} : { workDirectory: resolve(options.workDir) }),
         ...(options.log === undefined ? {} : { logPath: resolve(options.log) }),
         dryRun: options.dryRun === true,
@@ -154,7 +162,7 @@ function describePlan(plan: InstallPlan): string {
     formatTable(PLAN_HEADER, planRows(plan.partitions)).trimEnd(),
     '',
     `Generations: ${plan.generations.join(', ')} (current ${plan.current}) from ${plan.source.profile} under ${plan.source.root}`,
-    `Boot loader: ${plan.bootloader}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
+    `Boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}${plan.biosBoot === undefined ? '' : `, core.img in ${plan.biosBoot.place.kind === 'bios-boot-partition' ? `the BIOS boot partition (${plan.biosBoot.place.partition})` : 'the gap after the MBR'}`}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
     `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}`,
     `Host ${plan.choices.hostName}, ${plan.choices.locale}, keymap ${plan.choices.keyMap}, ${plan.choices.timeZone}; users: ${(plan.choices.users ?? []).map((u) => u.name).join(', ') || 'none'}`,
     '',
