@@ -33,11 +33,11 @@ export const userSchema = z
 
 export type UserAccount = z.output<typeof userSchema>;
 
-const HOST_NAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-const TIME_ZONE = /^(UTC|[A-Z][A-Za-z_-]+(\/[A-Za-z0-9_+-]+){0,2})$/;
-const LOCALE = /^(C|POSIX|C\.UTF-8|[a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?)$/;
-const KEY_MAP = /^[A-Za-z0-9_.-]+$/;
-const KERNEL_PARAM = /^[^\s"'\\]+$/;
+export const HOST_NAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+export const TIME_ZONE = /^(UTC|[A-Z][A-Za-z_-]+(\/[A-Za-z0-9_+-]+){0,2})$/;
+export const LOCALE = /^(C|POSIX|C\.UTF-8|[a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+)?(@[a-z]+)?)$/;
+export const KEY_MAP = /^[A-Za-z0-9_.-]+$/;
+export const KERNEL_PARAM = /^[^\s"'\\]+$/;
 
 export const configurationSchema = z
   .strictObject({
