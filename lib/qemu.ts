@@ -258,11 +258,13 @@ export class QemuMachine {
 
 /** Removes ANSI/VT100 escape sequences and carriage returns. */
 export function stripTerminalCodes(text: string): string {
+  /* eslint-disable no-control-regex -- escape sequences begin with ESC (U+001B) */
   return text
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/\u001b[()][0-9A-Za-z]/g, '')
     .replace(/\u001b[=>78cDEHM]/g, '')
     .replace(/\r/g, '');
+  /* eslint-enable no-control-regex */
 }
 
 function tail(text: string, lines = 40): string {

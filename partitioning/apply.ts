@@ -18,7 +18,7 @@ import { run } from '../lib/run.js';
 import { formatSize } from '../lib/size.js';
 import { requireTools } from '../lib/tools.js';
 import { checkReadableDirectory } from './populate-source.js';
-import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type Disk, type DiskInventory } from './disks.js';
+import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
 import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
 import type { SectorBlock } from './gpt.js';
 import { encodePlanTable } from './plan-table.js';

@@ -52,6 +52,7 @@ const failures = [];
 const running = new Set();
 
 function stripAnsi(text) {
+  // eslint-disable-next-line no-control-regex -- colour codes begin with ESC (U+001B)
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

@@ -18,7 +18,7 @@ import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
 
-export const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
+const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
 
 const CRYPT_HASH = /^\$(6|5)\$(rounds=\d+\$)?[./0-9A-Za-z]{0,16}\$[./0-9A-Za-z]+$|^\$y\$[./0-9A-Za-z]+\$[./0-9A-Za-z]*\$[./0-9A-Za-z]+$|^!.*$/;
 
@@ -85,7 +85,7 @@ export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
 };
 
 /** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
-export function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
+function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
   const result = answersSchema.safeParse(source.data);
   const problems: Problem[] = result.success ? [] : describeIssues(answersSchema, source, result.error.issues);
   const raw = (source.data as { layout?: unknown } | null)?.layout;

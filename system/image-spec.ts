@@ -29,7 +29,7 @@ const sourcePath = z
   .refine((value) => !value.includes('\u0000'), { message: 'contains a NUL character' })
   .describe('a host file or directory, relative to the spec file\'s folder or absolute');
 
-export const imageFileEntrySchema = z
+const imageFileEntrySchema = z
   .strictObject({
     from: sourcePath,
     to: targetPath,
@@ -38,11 +38,11 @@ export const imageFileEntrySchema = z
 
 const absoluteSystemPath = z.string().regex(/^\/[^\0]*$/).describe('an absolute path as the system sees it');
 
-export const generationSelectionSchema = z
+const generationSelectionSchema = z
   .union([z.literal('all'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
   .describe('all (default), a list of generation numbers, or {newest: N}');
 
-export const imageBootSchema = z
+const imageBootSchema = z
   .strictObject({
     bios: z.boolean().default(true).describe('boot on BIOS machines with isolinux (syslinux packages); default true'),
     uefi: z.boolean().default(true).describe('boot on UEFI machines with systemd-boot (systemd-boot-efi package); default true'),

@@ -55,7 +55,7 @@ export const systemSpecSchema = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\u0000-\u001f\u007f]*$/)
+      .regex(/^\P{Cc}*$/u)
       .optional()
       .describe('the label boot menus show (default: Cairn <hostName> (Linux <release>))'),
     hostName: z.string().regex(HOST_NAME).optional().describe('the host name (default cairn)'),

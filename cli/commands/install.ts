@@ -13,7 +13,7 @@ import { DEFAULT_STORE } from '../../system/store.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import type { InstallPlan } from '../../installer/engine/install-plan.js';
 import { openInstallerSession, type InstallerSession } from '../../installer/engine/installer-session.js';
-import type { DraftAnswers } from '../../installer/wizard.js';
+import type { DraftAnswers } from '../../installer/engine/contract.js';
 import { formatTable, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 

@@ -22,7 +22,7 @@ import { count, formatTable, parseCount, parsePositive, printJson } from '../opt
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
-export function parseDate(value: string): Date {
+function parseDate(value: string): Date {
   const date = /^\d+$/.test(value) ? new Date(Number(value) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`expected seconds since 1970 or a date such as 2026-01-31T12:00:00Z, got "${value}"`);
   return date;

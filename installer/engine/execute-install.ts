@@ -30,7 +30,7 @@ import { openInstallLog } from './install-log.js';
 import type { InstallPlan } from './install-plan.js';
 import { writeTargetEtc } from './target-etc.js';
 
-export const TARGET_LOG_PATH = '/var/log/cairn/install.log';
+const TARGET_LOG_PATH = '/var/log/cairn/install.log';
 
 export interface ExecuteOptions {
   readonly platform: PlatformReport;
@@ -50,7 +50,7 @@ export interface InstallResult {
 }
 
 /** An install that stopped: what was done, where the log is, and what to do. */
-export class InstallFailedError extends DomainError {
+class InstallFailedError extends DomainError {
   override readonly name: string = 'InstallFailedError';
   readonly logPath: string;
   constructor(message: string, logPath: string, options: { hint?: string; cause?: unknown } = {}) {

@@ -25,10 +25,8 @@ import { detectHardware, type HardwareReport } from '../hardware/detect-hardware
 import { openHardwareSource } from '../hardware/hardware-source.js';
 import { summariseHardware } from '../hardware/summary.js';
 import { sha512Crypt } from '../password-hash.js';
-import type { DiskChoice } from '../screens/disk/index.js';
-import type { InstallerEngine, InstallerModel } from '../screens/installer-app.js';
-import type { DraftAnswers, LayoutChoice, QuestionSection } from '../wizard.js';
 import { availableKeyMaps, availableLocales, availableTimeZones } from './choice-lists.js';
+import type { DiskChoice, DraftAnswers, InstallerEngine, InstallerModel, LayoutChoice, QuestionSection } from './contract.js';
 import { executeInstall, type InstallResult } from './execute-install.js';
 import { chooseGenerations, planInstall, type InstallPlan, type InstallUser } from './install-plan.js';
 import { answersDirectory, answersLayoutOf, choiceFromAnswers, guidedPartitions, resolveLayout, type LayoutContext } from './layout-choice.js';

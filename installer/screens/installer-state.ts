@@ -12,11 +12,11 @@
  * safe point.
  */
 import type { ProgressEvent } from '../../lib/progress.js';
-import { currentStep, initialWizard, wizardReducer, type CustomPartition, type DraftAnswers, type LayoutChoice, type QuestionSection, type Step, type UserAnswer, type WizardState } from '../wizard.js';
+import type { CustomPartition, DraftAnswers, InstallerModel, LayoutChoice, LayoutPreview, QuestionSection, UserAnswer } from '../engine/contract.js';
+import { currentStep, initialWizard, wizardReducer, type Step, type WizardState } from '../wizard.js';
 import type { DoneAction } from './done/index.js';
 import type { Key } from './keys/split-keys.js';
-import { initialLayoutState, layoutKey, type LayoutPreview, type LayoutState } from './layout/state.js';
-import type { InstallerModel } from './model.js';
+import { initialLayoutState, layoutKey, type LayoutState } from './layout/state.js';
 import { initialProgress, progressReducer, type ProgressState } from './progress/state.js';
 import { initialListState, listKey, type ListItem, type ListState } from './select-list/state.js';
 import { fieldKey, initialField, type FieldState } from './text-field/state.js';
@@ -127,7 +127,7 @@ export function doneItems(outcome: DoneOutcome, canReboot: boolean): ListItem[] 
 /** The list items of a question step. */
 export function stepItems(step: 'welcome' | 'keyboard' | 'timezone' | 'disk' | 'generations', model: InstallerModel): readonly ListItem[] {
   let byStep = itemCache.get(model);
-  if (byStep === undefined) itemCache.set(model, (byStep = new Map()));
+  if (byStep === undefined) itemCache.set(model, (byStep = new Map<string, readonly ListItem[]>()));
   let items = byStep.get(step);
   if (items === undefined) {
     items = computeItems(step, model);

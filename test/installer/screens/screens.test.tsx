@@ -8,11 +8,10 @@ import * as assert from 'uvu/assert';
 import { DoneScreen } from '../../../installer/screens/done/index.js';
 import { InstallerApp } from '../../../installer/screens/installer-app.js';
 import { doneItems, type ExitAction } from '../../../installer/screens/installer-state.js';
-import type { InstallerModel } from '../../../installer/screens/model.js';
 import { ProgressScreen } from '../../../installer/screens/progress/index.js';
 import { initialProgress, progressReducer } from '../../../installer/screens/progress/state.js';
 import { initialListState } from '../../../installer/screens/select-list/state.js';
-import type { DraftAnswers, QuestionSection } from '../../../installer/wizard.js';
+import type { DraftAnswers, InstallerModel, QuestionSection } from '../../../installer/engine/contract.js';
 import { Gate, fakeEngine, fakeInitial, fakeModel, type FakeEngine } from '../../support/fake-installer.js';
 import { renderScreen, type ScreenDriver } from '../../support/ink.js';
 
