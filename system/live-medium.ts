@@ -6,6 +6,8 @@
  */
 import { posix } from 'node:path';
 
+/** Where the live system mounts the medium it booted from (stage 1 mounts it, read-only). */
+export const LIVE_MEDIUM_MOUNT = '/run/cairn/medium';
 /** The answers file an ISO carries (`installer.answers` in image.yaml), as a path on the medium. */
 export const MEDIUM_ANSWERS_PATH = '/cairn/answers.yaml';
 /** The kernel parameter naming another answers file on the medium. */

@@ -14,7 +14,7 @@ import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/prog
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
 import { installBootLoader } from '../../bootloader/esp-update.js';
-import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
+import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
@@ -104,7 +104,10 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     log.line(`the disk is written: ${disk.partitions.map((p) => `${p.name} at ${formatSize(p.offsetBytes)}`).join(', ')}`);
+    // The phase is announced first, so that the log the target receives ends with it.
+    onProgress({ kind: 'phase', phase: 'flush', title: `Copying the log and flushing ${plan.target.description}` });
     await copyLogToTarget(plan, disk, options.logPath);
+    await flushDisk(disk);
     const lines = [
       `Installed generations ${plan.generations.join(', ')} onto ${plan.target.description}.`,
       `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${plan.bootloader}.`,

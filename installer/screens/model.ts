@@ -9,6 +9,8 @@ import type { GenerationChoice } from './generations/index.js';
 import type { HardwareSummary } from './hardware/index.js';
 import type { LayoutPreview } from './layout/state.js';
 
+export type InstallerEnding = 'live' | 'disk' | 'image';
+
 export interface InstallerModel {
   /** Where the generations come from, e.g. "the live medium" or a directory. */
   readonly source: string;
@@ -18,8 +20,12 @@ export interface InstallerModel {
   readonly hardware: HardwareSummary;
   readonly disks: readonly DiskChoice[];
   readonly generations: readonly GenerationChoice[];
-  /** A real disk on a live system can reboot into the result; an image file cannot. */
-  readonly canReboot: boolean;
+  /**
+   * What the done screen offers: the live medium's installer reboots into the result, powers off or opens a
+   * shell (and after a failure retries, opens a shell or powers off, never reboots); on another machine a
+   * disk can be rebooted into; an image file only ends the installer.
+   */
+  readonly ending: InstallerEnding;
 }
 
 export interface InstallerEngine {
