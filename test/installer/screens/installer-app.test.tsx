@@ -17,13 +17,23 @@ interface Exit {
   action: ExitAction;
   installed: boolean;
   answers: DraftAnswers;
+  /** The screen as it was when the installer was left (Ink in CI mode writes a stale frame when it unmounts). */
+  frame: string;
 }
 
 async function start(engine: FakeEngine, options: { initial?: DraftAnswers; sections?: QuestionSection[] } = {}): Promise<{ screen: ScreenDriver; exits: Exit[] }> {
   const exits: Exit[] = [];
+  const drawn: { screen?: ScreenDriver } = {};
   const screen = await renderScreen(
-    <InstallerApp model={fakeModel} engine={engine} initial={options.initial ?? fakeInitial} {...(options.sections ? { sections: options.sections } : {})} onExit={(r) => exits.push(r)} />,
+    <InstallerApp
+      model={fakeModel}
+      engine={engine}
+      initial={options.initial ?? fakeInitial}
+      {...(options.sections ? { sections: options.sections } : {})}
+      onExit={(r) => exits.push({ ...r, frame: drawn.screen?.frame() ?? '' })}
+    />,
   );
+  drawn.screen = screen;
   return { screen, exits };
 }
 
@@ -64,9 +74,8 @@ function keysOf(bytes: string): string[] {
 
 async function finish(screen: ScreenDriver, exits: Exit[], engine: FakeEngine): Promise<{ frame: string; installed: DraftAnswers[]; exits: Exit[] }> {
   await screen.until(() => exits.length === 1, 'leaving the installer', 10_000);
-  const frame = screen.frame();
   screen.unmount();
-  return { frame, installed: engine.installed, exits };
+  return { frame: exits[0]!.frame, installed: engine.installed, exits };
 }
 
 test('keys typed one at a time, each screen as one write, and the whole installation as one write give the same answers', async () => {
