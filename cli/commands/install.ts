@@ -13,7 +13,7 @@ import { DEFAULT_STORE } from '../../system/store.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import type { InstallPlan } from '../../installer/engine/install-plan.js';
 import { openInstallerSession, type InstallerSession } from '../../installer/engine/installer-session.js';
-import { findMediumAnswers } from '../../installer/engine/medium-answers.js';
+import { findMediumAnswers, onPrimaryConsole } from '../../installer/engine/medium-answers.js';
 import type { DraftAnswers } from '../../installer/wizard.js';
 import { formatTable, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
@@ -85,6 +85,14 @@ export function installCommand(): Command {
         return;
       }
       if (confirmed && session.sections.length === 0) {
+        if (live) {
+          // The live installer runs on every console; an unattended install runs once, on the primary one.
+          const where = await onPrimaryConsole();
+          if (!where.primary) {
+            process.stdout.write(`The unattended install from ${answersFile ?? 'the answers'} runs on ${where.console}; this console waits for it.\n`);
+            return;
+          }
+        }
         await installUnattended(session, session.initial);
         // Only the live medium's installer ends the machine's session; elsewhere `finish` does not apply.
         if (live) await endWith(session.answers.finish);

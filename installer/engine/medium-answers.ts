@@ -2,7 +2,7 @@
  * The live installer's answers: the file the kernel command line names on the medium (`cairn.answers=`),
  * else the one the ISO carries (`installer.answers` in image.yaml), else none (the installer asks).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError, errnoCode } from '../../lib/errors.js';
 import { ANSWERS_PARAM, LIVE_MEDIUM_MOUNT, answersPathOnMedium } from '../../system/live-medium.js';
@@ -30,4 +30,22 @@ export async function findMediumAnswers(options: MediumAnswersOptions = {}): Pro
     throw new UserError(`${ANSWERS_PARAM}=${named.path} names no file on the medium (mounted at ${medium})`, { hint: 'boot again with the path of an answers file the ISO carries (image.yaml: files), or without the parameter' });
   }
   return undefined;
+}
+
+/**
+ * The console an unattended install runs on when the live installer runs on several: the one the kernel
+ * names last (`/dev/console`, the last of /sys/class/tty/console/active; tty0 is the first virtual
+ * terminal). Pure.
+ */
+export function primaryConsole(active: string): string | undefined {
+  const last = active.trim().split(/\s+/).filter((name) => name !== '').at(-1);
+  return last === 'tty0' ? 'tty1' : last;
+}
+
+/** Whether this process's terminal is the primary console (true when either cannot be told, as off a live system). */
+export async function onPrimaryConsole(): Promise<{ readonly primary: boolean; readonly console: string | undefined }> {
+  const active = await readFile('/sys/class/tty/console/active', 'utf8').catch(() => '');
+  const console = primaryConsole(active);
+  const here = await readlink('/proc/self/fd/0').catch(() => undefined);
+  return { primary: console === undefined || here === undefined || !here.startsWith('/dev/tty') || here === `/dev/${console}`, console };
 }

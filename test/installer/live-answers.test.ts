@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { UserError } from '../../lib/errors.js';
-import { findMediumAnswers } from '../../installer/engine/medium-answers.js';
+import { findMediumAnswers, primaryConsole } from '../../installer/engine/medium-answers.js';
 import { MEDIUM_ANSWERS_PATH } from '../../system/live-medium.js';
 import { cairn, repoRoot } from '../support/cli.js';
 import { makeExampleSystem } from '../support/example-system.js';
@@ -46,6 +46,13 @@ live('the medium\'s answers; the one cairn.answers= names; none when the medium 
   assert.match((missing as Error).message, /cairn\.answers=\/answers\/none\.yaml names no file on the medium \(mounted at \S+medium\)/);
   const relative = await findMediumAnswers({ medium, cmdline: 'cairn.answers=answers/other.yaml' }).catch((error: unknown) => error);
   assert.match((relative as Error).message, /the kernel command line's cairn\.answers=answers\/other\.yaml: expected an absolute path on the medium/);
+});
+
+live('an unattended install runs on the console the kernel names last (tty0 is the first virtual terminal)', () => {
+  assert.is(primaryConsole('tty0 ttyS0\n'), 'ttyS0');
+  assert.is(primaryConsole('ttyS0 tty0\n'), 'tty1');
+  assert.is(primaryConsole('ttyS1'), 'ttyS1');
+  assert.is(primaryConsole(''), undefined);
 });
 
 live('cairn install --live plans from the answers on the medium', async ({ dir, sysroot, medium }) => {
