@@ -3,7 +3,7 @@
  * it is, the ordered steps that get there without ever leaving the ESP without a bootable default:
  *
  *   1. remove temporary files an interrupted run left;
- *   2. write kernels and initrds, then entries, then the loader configuration (loader.conf or grub.cfg),
+ *   2. write kernels and initrds, then entries, then the loaders' configurations (loader.conf, grub.cfg),
  *      then the loader binaries (so that a loader being switched to finds its configuration), each to a
  *      temporary name that is renamed into place;
  *   3. remove stale entries and configurations, then stale kernels and initrds.
@@ -16,11 +16,12 @@
 import { posix } from 'node:path';
 import { DomainError } from '../lib/errors.js';
 import { formatSize } from '../lib/size.js';
+import type { FirmwareChoice } from '../system/firmware.js';
 import type { BootMenu } from './entries.js';
 import { ESP_BOOT_FILE_DIRECTORY, REMOVABLE_LOADER_PATH, SYSTEMD_BOOT_LOADER_PATH, temporaryPathFor, type EspLoader } from './esp-layout.js';
-import type { ObservedEsp } from './esp-state.js';
+import { writtenByCairn, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH } from './grub.js';
-import { CAIRN_CONFIG_HEADER, LOADER_CONF_PATH } from './systemd-boot.js';
+import { LOADER_CONF_PATH } from './systemd-boot.js';
 
 export type TargetRole = 'loader' | 'boot-file' | 'entry' | 'config';
 
@@ -41,7 +42,11 @@ export interface TargetFile {
 export interface EspDesired {
   /** The ESP as the user named it, for messages. */
   readonly esp: string;
+  /** The UEFI loader, or GRUB on an ESP that serves BIOS boot only. */
   readonly loader: EspLoader;
+  /** Whose menus the ESP holds: the UEFI loader's, and GRUB's for BIOS boot (the same grub.cfg when both are GRUB). */
+  readonly menus: readonly EspLoader[];
+  readonly firmware: FirmwareChoice;
   readonly menu: BootMenu;
   /** Kernels and initrds, each distinct content once. */
   readonly bootFiles: readonly TargetFile[];
@@ -78,6 +83,8 @@ export interface EspSpace {
 export interface EspPlan {
   readonly esp: string;
   readonly loader: EspLoader;
+  readonly menus: readonly EspLoader[];
+  readonly firmware: FirmwareChoice;
   readonly menu: BootMenu;
   /** Every file Cairn manages on the ESP after the update. */
   readonly target: readonly TargetFile[];
@@ -97,7 +104,7 @@ export function planEspUpdate(desired: EspDesired, observed: ObservedEsp): EspPl
   const targetPaths = new Set(target.map((f) => f.path));
   const unchanged = target.filter((f) => sameContent(f, observed.files.get(f.path))).map((f) => f.path);
 
-  const staleFiles = [...observed.files.values()].filter((file) => !targetPaths.has(file.path) && isStale(file.path, file.text, desired.loader));
+  const staleFiles = [...observed.files.values()].filter((file) => !targetPaths.has(file.path) && isStale(file.path, file.text, desired.menus));
   const stale = staleFiles.map((file) => file.actual).sort();
   const staleBootFiles = stale.filter((p) => p.startsWith(`${ESP_BOOT_FILE_DIRECTORY}/`));
   const staleOthers = stale.filter((p) => !p.startsWith(`${ESP_BOOT_FILE_DIRECTORY}/`));
@@ -157,6 +164,8 @@ export function planEspUpdate(desired: EspDesired, observed: ObservedEsp): EspPl
     return {
       esp: desired.esp,
       loader: desired.loader,
+      menus: desired.menus,
+      firmware: desired.firmware,
       menu: desired.menu,
       target,
       steps: builder.steps,
@@ -167,17 +176,14 @@ export function planEspUpdate(desired: EspDesired, observed: ObservedEsp): EspPl
   }
 }
 
-/** Cairn removes its own files only: the other loader's configuration only when Cairn wrote it. */
-function isStale(path: string, text: string | undefined, loader: EspLoader): boolean {
+/** Cairn removes its own files only: a configuration no menu uses only when Cairn wrote it. */
+function isStale(path: string, text: string | undefined, menus: readonly EspLoader[]): boolean {
   if (path === REMOVABLE_LOADER_PATH || path === SYSTEMD_BOOT_LOADER_PATH) return false;
-  if (path === LOADER_CONF_PATH) return loader === 'grub' && writtenByCairn(text);
-  if (path === GRUB_CONFIG_PATH) return loader === 'systemd-boot' && writtenByCairn(text);
+  if (path === LOADER_CONF_PATH) return !menus.includes('systemd-boot') && writtenByCairn(text);
+  if (path === GRUB_CONFIG_PATH) return !menus.includes('grub') && writtenByCairn(text);
   return true;
 }
 
-function writtenByCairn(text: string | undefined): boolean {
-  return text !== undefined && text.startsWith(CAIRN_CONFIG_HEADER);
-}
 
 
 function roundUp(size: number, block: number): number {

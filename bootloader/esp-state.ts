@@ -8,6 +8,7 @@ import { access, lstat, readdir, readFile, stat, statfs } from 'node:fs/promises
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { mapConcurrent } from '../lib/map-concurrent.js';
+import { firmwareChoiceOf, type FirmwareChoice } from '../system/firmware.js';
 import { sha256File } from '../system/store-hash.js';
 import {
   CAIRN_ENTRY_PATTERN,
@@ -18,7 +19,7 @@ import {
   type EspLoader,
 } from './esp-layout.js';
 import { GRUB_CONFIG_PATH } from './grub.js';
-import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH } from './systemd-boot.js';
+import { BLS_ENTRIES_DIRECTORY, CAIRN_CONFIG_HEADER, LOADER_CONF_PATH } from './systemd-boot.js';
 
 /** statfs f_type of FAT (vfat/msdos). */
 export const FAT_MAGIC = 0x4d44;
@@ -183,12 +184,29 @@ export async function readEspState(esp: string, filesystem: EspFilesystem): Prom
   };
 }
 
+/** Whether a configuration file starts with the header Cairn writes. */
+export function writtenByCairn(text: string | undefined): boolean {
+  return text !== undefined && text.startsWith(CAIRN_CONFIG_HEADER);
+}
+
 /** Which boot loader an EFI binary is, from the marker strings each embeds. */
 export function identifyEfiLoader(bytes: Uint8Array): EspLoader | 'other' {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (text.includes('#### LoaderInfo: systemd-boot')) return 'systemd-boot';
-  if (text.includes('GNU GRUB')) return 'grub';
+  // GRUB's kernel greets with this whatever modules are built in (images without normal.mod lack "GNU GRUB").
+  if (text.includes('GNU GRUB') || text.includes('Welcome to GRUB!')) return 'grub';
   return 'other';
+}
+
+/**
+ * Which firmware an ESP serves now: UEFI when it holds a loader at the removable path, BIOS when it holds
+ * a grub.cfg Cairn wrote that no GRUB EFI image beside it reads (GRUB's core.img outside the ESP does),
+ * both when both. An ESP with neither is taken for UEFI.
+ */
+export function detectEspFirmware(observed: ObservedEsp): FirmwareChoice {
+  const uefi = observed.removableLoader !== undefined;
+  const bios = writtenByCairn(observed.files.get(GRUB_CONFIG_PATH)?.text) && observed.removableLoader !== 'grub';
+  return uefi || bios ? firmwareChoiceOf(uefi, bios) : 'uefi';
 }
 
 /** The loader whose configuration Cairn finds on an ESP: from BOOTX64.EFI, else from the configuration files. */

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, formatProblem } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
+import { bootsOnBios, bootsOnUefi, type FirmwareChoice } from '../system/firmware.js';
 import { readProfile } from '../system/profile.js';
 import { sha256Hex } from '../system/store-hash.js';
 import { describeBootFiles, findMissingBootFiles, type BootFile } from './boot-files.js';
@@ -22,9 +23,9 @@ import {
 } from './esp-layout.js';
 import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
 import { withEspLock } from './esp-lock.js';
-import { checkEspDirectory, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
+import { checkEspDirectory, detectEspFirmware, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
-import { buildGrubEfiImage, findSystemdBoot } from './loader-binaries.js';
+import { buildGrubImage, findSystemdBoot } from './loader-binaries.js';
 import type { RenderOptions } from './loader-menu.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, renderSystemdBoot } from './systemd-boot.js';
 
@@ -36,8 +37,14 @@ export interface EspUpdateOptions {
   /** Where the profile's and the store's absolute paths resolve. */
   readonly root: string;
   readonly profile: string;
-  /** Default: the loader the ESP already boots, else systemd-boot. */
+  /** The UEFI loader. Default: the loader the ESP already boots, else systemd-boot. */
   readonly loader?: EspLoader;
+  /**
+   * Which firmware reads the ESP: UEFI through the loader, BIOS through GRUB's core.img (which reads
+   * grub/grub.cfg here), or both. Default for an update: what the ESP serves now (detectEspFirmware); for
+   * an install: UEFI.
+   */
+  readonly firmware?: FirmwareChoice;
   readonly limit?: number;
   readonly generations?: readonly number[];
   /** Seconds (default 5). */
@@ -73,19 +80,23 @@ export async function updateEsp(options: EspUpdateOptions): Promise<EspUpdateRes
   return runUpdate(options, undefined);
 }
 
-/** Installs the boot loader's binaries on the ESP, then updates it. */
+/**
+ * Installs the UEFI boot loader's binaries on the ESP (none for BIOS alone: GRUB's core.img lives outside
+ * the ESP, see grub-pc/), then updates it.
+ */
 export async function installBootLoader(options: EspInstallOptions): Promise<EspUpdateResult> {
-  const loader = options.loader ?? 'systemd-boot';
+  const firmware = options.firmware ?? 'uefi';
+  const loader = options.loader ?? (bootsOnUefi(firmware) ? 'systemd-boot' : 'grub');
   await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
   const loaderFiles: TargetFile[] = [];
-  if (loader === 'systemd-boot') {
+  if (bootsOnUefi(firmware) && loader === 'systemd-boot') {
     const bytes = await readFile(findSystemdBoot(options.systemdBootEfi));
     for (const path of [SYSTEMD_BOOT_LOADER_PATH, REMOVABLE_LOADER_PATH]) loaderFiles.push(loaderFile(path, bytes));
-  } else {
-    const bytes = await buildGrubEfiImage({ prefix: GRUB_PREFIX, ...(options.grubModules === undefined ? {} : { modulesDirectory: options.grubModules }) });
+  } else if (bootsOnUefi(firmware)) {
+    const bytes = await buildGrubImage('x86_64-efi', { prefix: GRUB_PREFIX, ...(options.grubModules === undefined ? {} : { modulesDirectory: options.grubModules }) });
     loaderFiles.push(loaderFile(REMOVABLE_LOADER_PATH, bytes));
   }
-  return runUpdate({ ...options, loader }, loaderFiles);
+  return runUpdate({ ...options, loader, firmware }, loaderFiles);
 }
 
 function loaderFile(path: string, bytes: Uint8Array): TargetFile {
@@ -117,13 +128,19 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
   });
   const bootFiles = await describeBootFiles(options.root, bootFilesOf(menu));
   const observed = await readEspState(options.esp, filesystem);
-  const loader = options.loader ?? detectEspLoader(observed) ?? 'systemd-boot';
+  const firmware = options.firmware ?? detectEspFirmware(observed);
+  const uefiLoader = options.loader ?? detectEspLoader(observed) ?? 'systemd-boot';
+  if (!bootsOnUefi(firmware) && uefiLoader === 'systemd-boot' && options.loader !== undefined) {
+    throw new UserError('systemd-boot is a UEFI boot loader: an ESP for BIOS boot alone holds GRUB\'s menu', { hint: 'leave out --loader (or give --loader grub), or boot with UEFI too (--firmware both)' });
+  }
+  const loader = bootsOnUefi(firmware) ? uefiLoader : 'grub';
   const other = loader === 'grub' ? 'systemd-boot' : 'grub';
-  if (loaderFiles === undefined && observed.removableLoader === other) {
+  if (bootsOnUefi(firmware) && loaderFiles === undefined && observed.removableLoader === other) {
     throw new UserError(`ESP ${options.esp} boots ${other} (${REMOVABLE_LOADER_PATH}), not ${loader}`, {
       hint: `update it for ${other} (--loader ${other}), or switch loaders with cairn boot install --loader ${loader}`,
     });
   }
+  const menus = [...new Set<EspLoader>([...(bootsOnUefi(firmware) ? [loader] : []), ...(bootsOnBios(firmware) ? ['grub' as const] : [])])];
 
   const espPaths = chooseEspPaths(bootFiles, observed);
   const espPathOf = (systemPath: string) => espPaths.get(systemPath)!;
@@ -142,11 +159,13 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
     {
       esp: options.esp,
       loader,
+      menus,
+      firmware,
       menu,
       bootFiles: [...bootTargets.values()].sort((a, b) => (a.path < b.path ? -1 : 1)),
       entryFiles,
       loaderFiles: loaderFiles ?? [],
-      renderConfig: (subset) => renderEspConfig(loader, subset, render),
+      renderConfig: (subset) => renderEspConfig(menus, subset, render),
     },
     observed,
   );
@@ -158,14 +177,19 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
   return { plan, applied: true };
 }
 
-/** The loader's configuration files for a menu, as ESP targets: entries, then loader.conf or grub.cfg. */
-export function renderEspConfig(loader: EspLoader, menu: BootMenu, options: RenderOptions): TargetFile[] {
-  if (loader === 'grub') return [{ path: GRUB_CONFIG_PATH, role: 'config', content: { kind: 'text', text: renderGrubConfig(menu, options) } }];
-  const config = renderSystemdBoot(menu, options);
-  return [
-    ...config.entries.map((entry): TargetFile => ({ path: posix.join(BLS_ENTRIES_DIRECTORY, entry.name), role: 'entry', content: { kind: 'text', text: entry.text } })),
-    { path: LOADER_CONF_PATH, role: 'config', content: { kind: 'text', text: config.loaderConf } },
-  ];
+/**
+ * The configuration files of each loader's menu, as ESP targets: systemd-boot's entries and loader.conf,
+ * GRUB's grub.cfg (read by GRUB for UEFI and by GRUB for BIOS alike). Every menu comes from the same model.
+ */
+export function renderEspConfig(menus: readonly EspLoader[], menu: BootMenu, options: RenderOptions): TargetFile[] {
+  const files: TargetFile[] = [];
+  if (menus.includes('systemd-boot')) {
+    const config = renderSystemdBoot(menu, options);
+    files.push(...config.entries.map((entry): TargetFile => ({ path: posix.join(BLS_ENTRIES_DIRECTORY, entry.name), role: 'entry', content: { kind: 'text', text: entry.text } })));
+    files.push({ path: LOADER_CONF_PATH, role: 'config', content: { kind: 'text', text: config.loaderConf } });
+  }
+  if (menus.includes('grub')) files.push({ path: GRUB_CONFIG_PATH, role: 'config', content: { kind: 'text', text: renderGrubConfig(menu, options) } });
+  return files;
 }
 
 /**

@@ -54,7 +54,7 @@ export interface GrubMenu extends LoaderMenu {
 }
 
 /** A command: its words, and for `menuentry` its block's commands. */
-interface GrubCommand {
+export interface GrubCommand {
   readonly words: readonly string[];
   readonly block?: readonly GrubCommand[];
 }
@@ -83,7 +83,7 @@ export function parseGrubConfig(text: string): GrubMenu {
       const index = args.indexOf('--file');
       if (index >= 0) searchFile = args[index + 1];
     } else if (name === 'menuentry') {
-      entries.push(menuEntryOf(args, command.block ?? [], entries.length));
+      entries.push(menuEntryOf(args, command.block ?? [], String(entries.length)));
     }
   }
   let defaultId: string | undefined;
@@ -93,7 +93,8 @@ export function parseGrubConfig(text: string): GrubMenu {
   return { entries, defaultId, timeout, serial, searchFile };
 }
 
-function menuEntryOf(args: readonly string[], block: readonly GrubCommand[], index: number): LoaderMenuEntry {
+/** A `menuentry`'s title, `--id` (else `fallbackId`), and the kernel and initrds its block loads. */
+export function menuEntryOf(args: readonly string[], block: readonly GrubCommand[], fallbackId: string): LoaderMenuEntry {
   let title: string | undefined;
   let id: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -101,6 +102,7 @@ function menuEntryOf(args: readonly string[], block: readonly GrubCommand[], ind
     if (arg === '--id') id = args[++i];
     else if (arg.startsWith('--id=')) id = arg.slice(5);
     else if (['--class', '--users', '--hotkey', '--source'].includes(arg)) i++;
+    else if (arg === '') continue; // a variable that expanded to nothing
     else if (arg.startsWith('--')) continue;
     else title ??= arg;
   }
@@ -109,19 +111,34 @@ function menuEntryOf(args: readonly string[], block: readonly GrubCommand[], ind
   let initrds: string[] = [];
   for (const command of block) {
     const [name, ...rest] = command.words;
-    if (name === 'linux' || name === 'linuxefi') {
+    if (name === 'linux' || name === 'linuxefi' || name === 'linux16') {
       kernel = rest[0] ?? '';
       params = rest.slice(1);
-    } else if (name === 'initrd' || name === 'initrdefi') {
+    } else if (name === 'initrd' || name === 'initrdefi' || name === 'initrd16') {
       initrds = rest;
     }
   }
-  return { id: id ?? String(index), title: title ?? '', kernel, initrds, params };
+  return { id: id ?? fallbackId, title: title ?? '', kernel, initrds, params };
 }
 
-/** Splits GRUB script into commands, following GRUB's lexer for quoting. */
-export function parseGrubScript(text: string): GrubCommand[] {
-  const tokens = tokenizeGrub(text);
+/**
+ * How the lexer meets what Cairn never writes: `strict` refuses variables and the operators `| & < >` (so
+ * Cairn's own files are read exactly or not at all); `lenient` reads the menus other tools write: each
+ * variable reference is kept in the word as `VARIABLE_MARK name VARIABLE_MARK`, for the reader to expand,
+ * and the operators are taken as text.
+ */
+export type GrubLexing = 'strict' | 'lenient';
+
+/** Encloses a variable's name in a word read leniently. */
+export const VARIABLE_MARK = '\u0000';
+
+/**
+ * Splits GRUB script into commands, following GRUB's lexer for quoting. A `{ ... }` block belongs to the
+ * command before it: `menuentry` and `submenu` (and, read leniently, `function`).
+ */
+export function parseGrubScript(text: string, lexing: GrubLexing = 'strict'): GrubCommand[] {
+  const tokens = tokenizeGrub(text, lexing);
+  const blockOwners = lexing === 'strict' ? ['menuentry', 'submenu'] : ['menuentry', 'submenu', 'function'];
   let position = 0;
   const parseCommands = (inBlock: boolean): GrubCommand[] => {
     const commands: GrubCommand[] = [];
@@ -134,7 +151,7 @@ export function parseGrubScript(text: string): GrubCommand[] {
       const token = tokens[position++]!;
       if (token.kind === 'end') flush();
       else if (token.kind === 'open') {
-        if (words[0] !== 'menuentry' && words[0] !== 'submenu') throw new SyntaxError(`GRUB script: a block after "${words[0] ?? ''}" is not supported`);
+        if (!blockOwners.includes(words[0] ?? '')) throw new SyntaxError(`GRUB script: a block after "${words[0] ?? ''}" is not supported`);
         const block = parseCommands(true);
         commands.push({ words, block });
         words = [];
@@ -153,8 +170,24 @@ export function parseGrubScript(text: string): GrubCommand[] {
 
 type GrubToken = { readonly kind: 'word'; readonly text: string } | { readonly kind: 'end' | 'open' | 'close' };
 
-function tokenizeGrub(text: string): GrubToken[] {
+/** A variable reference at `text[i]` (after its `$`): its name and where it ends, or undefined for a lone `$`. */
+function variableAt(text: string, i: number): { name: string; end: number } | undefined {
+  if (text[i] === '{') {
+    const close = text.indexOf('}', i + 1);
+    if (close < 0) throw new SyntaxError('GRUB script: "${" without "}"');
+    return { name: text.slice(i + 1, close), end: close + 1 };
+  }
+  const match = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?#*@])/.exec(text.slice(i));
+  return match === null ? undefined : { name: match[0], end: i + match[0].length };
+}
+
+function tokenizeGrub(text: string, lexing: GrubLexing): GrubToken[] {
   const tokens: GrubToken[] = [];
+  const variable = (i: number): { text: string; end: number } => {
+    if (lexing === 'strict') throw new SyntaxError('GRUB script: variables are not supported');
+    const found = variableAt(text, i);
+    return found === undefined ? { text: '$', end: i } : { text: `${VARIABLE_MARK}${found.name}${VARIABLE_MARK}`, end: found.end };
+  };
   let i = 0;
   while (i < text.length) {
     const char = text[i]!;
@@ -183,8 +216,11 @@ function tokenizeGrub(text: string): GrubToken[] {
             if (i >= text.length) throw new SyntaxError('GRUB script: unterminated double quote');
             const d = text[i]!;
             if (d === '"') break;
-            if (d === '$') throw new SyntaxError('GRUB script: variables are not supported');
-            if (d === '\\' && i + 1 < text.length && '$"\\\n'.includes(text[i + 1]!)) {
+            if (d === '$') {
+              const found = variable(i + 1);
+              word += found.text;
+              i = Math.max(found.end, i + 1);
+            } else if (d === '\\' && i + 1 < text.length && '$"\\\n'.includes(text[i + 1]!)) {
               if (text[i + 1] !== '\n') word += text[i + 1];
               i += 2;
             } else {
@@ -196,7 +232,11 @@ function tokenizeGrub(text: string): GrubToken[] {
         } else if (c === '\\') {
           if (i + 1 < text.length && text[i + 1] !== '\n') word += text[i + 1];
           i += 2;
-        } else if (c === '$' || c === '|' || c === '&' || c === '<' || c === '>') {
+        } else if (c === '$' && lexing === 'lenient') {
+          const found = variable(i + 1);
+          word += found.text;
+          i = Math.max(found.end, i + 1);
+        } else if ((c === '$' || c === '|' || c === '&' || c === '<' || c === '>') && lexing === 'strict') {
           throw new SyntaxError(`GRUB script: unquoted "${c}" is not supported`);
         } else {
           word += c;

@@ -1,7 +1,8 @@
 /**
- * The boot loader binaries Cairn installs, from the distribution's packages: systemd-boot as shipped, and a
- * GRUB EFI image built with grub-mkimage from the x86_64-efi modules (every module the menus need is
- * embedded, so the ESP needs no module directory). Both ESPs and the ISO use these.
+ * The boot loader binaries Cairn installs, from the distribution's packages: systemd-boot as shipped, and
+ * GRUB images built with grub-mkimage: an EFI program from the x86_64-efi modules and a core.img for BIOS
+ * boot from the i386-pc modules (every module the menus need is embedded, so the ESP needs no module
+ * directory). ESPs, BIOS boot partitions and the ISO use these.
  */
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,19 +17,34 @@ export const SYSTEMD_BOOT_EFI: DistroFile = {
   packages: { debian: 'systemd-boot-efi', fedora: 'systemd-boot-unsigned', arch: 'systemd' },
 };
 
-/** `normal.mod` stands for the whole x86_64-efi module directory. */
-export const GRUB_EFI_MODULES: DistroFile = {
-  description: 'the GRUB x86_64-efi modules (normal.mod)',
-  candidates: ['/usr/lib/grub/x86_64-efi/normal.mod', '/usr/lib64/grub/x86_64-efi/normal.mod', '/usr/share/grub2/x86_64-efi/normal.mod'],
-  packages: { debian: 'grub-efi-amd64-bin', fedora: 'grub2-efi-x64-modules', arch: 'grub' },
+/** GRUB's platforms Cairn builds images for: UEFI (EFI/BOOT/BOOTX64.EFI) and BIOS (core.img). */
+export type GrubPlatform = 'x86_64-efi' | 'i386-pc';
+
+/** Each platform's module directory, found by a file in it (`normal.mod`; `boot.img` for i386-pc). */
+export const GRUB_MODULE_DIRECTORIES: Readonly<Record<GrubPlatform, DistroFile>> = {
+  'x86_64-efi': {
+    description: 'the GRUB x86_64-efi modules (normal.mod)',
+    candidates: ['/usr/lib/grub/x86_64-efi/normal.mod', '/usr/lib64/grub/x86_64-efi/normal.mod', '/usr/share/grub2/x86_64-efi/normal.mod'],
+    packages: { debian: 'grub-efi-amd64-bin', fedora: 'grub2-efi-x64-modules', arch: 'grub' },
+  },
+  'i386-pc': {
+    description: 'the GRUB i386-pc modules for BIOS boot (boot.img)',
+    candidates: ['/usr/lib/grub/i386-pc/boot.img', '/usr/lib64/grub/i386-pc/boot.img', '/usr/share/grub2/i386-pc/boot.img'],
+    packages: { debian: 'grub-pc-bin', fedora: 'grub2-pc-modules', arch: 'grub' },
+  },
 };
 
-/** What Cairn's GRUB menus use: filesystems of ESPs and ISOs, the Linux loader, serial console, search. */
-export const GRUB_IMAGE_MODULES = [
-  'all_video',
+/** The files that must be in a platform's module directory (an explicit one is checked for them). */
+const GRUB_DIRECTORY_FILES: Readonly<Record<GrubPlatform, readonly string[]>> = {
+  'x86_64-efi': ['normal.mod'],
+  'i386-pc': ['normal.mod', 'boot.img'],
+};
+
+/** What Cairn's GRUB menus use, on both platforms: filesystems of ESPs and ISOs, the Linux loader, serial console, search. */
+const GRUB_COMMON_MODULES = [
   'configfile',
   'echo',
-  'efi_gop',
+  'ext2',
   'fat',
   'gzio',
   'halt',
@@ -48,54 +64,70 @@ export const GRUB_IMAGE_MODULES = [
   'test',
 ] as const;
 
+/** The modules embedded in each platform's image: the common ones and the platform's disk and video access. */
+export const GRUB_IMAGE_MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
+  'x86_64-efi': [...GRUB_COMMON_MODULES, 'all_video', 'efi_gop'].sort(),
+  'i386-pc': [...GRUB_COMMON_MODULES, 'biosdisk'].sort(),
+};
+
 /** Path of systemd-boot's EFI binary; an explicit path wins. */
 export function findSystemdBoot(explicit?: string): string {
   return findDistroFile(SYSTEMD_BOOT_EFI, explicit);
 }
 
-/** The GRUB x86_64-efi module directory; an explicit directory wins and must hold normal.mod. */
-export async function findGrubModules(explicit?: string): Promise<string> {
+/** A GRUB platform's module directory; an explicit directory wins and must hold the platform's files. */
+export async function findGrubModules(platform: GrubPlatform, explicit?: string): Promise<string> {
+  const directory = GRUB_MODULE_DIRECTORIES[platform];
   if (explicit !== undefined) {
-    try {
-      await stat(join(explicit, 'normal.mod'));
-      return explicit;
-    } catch {
-      throw new UserError(`${explicit} holds no GRUB x86_64-efi modules (normal.mod is missing)`, {
-        hint: `give the directory with GRUB's x86_64-efi modules, or leave the option out to search the usual locations (${describePackage(GRUB_EFI_MODULES.packages)})`,
-      });
+    for (const name of GRUB_DIRECTORY_FILES[platform]) {
+      try {
+        await stat(join(explicit, name));
+      } catch {
+        throw new UserError(`${explicit} holds no GRUB ${platform} modules (${name} is missing)`, {
+          hint: `give the directory with GRUB's ${platform} modules, or leave the option out to search the usual locations (${describePackage(directory.packages)})`,
+        });
+      }
     }
+    return explicit;
   }
-  return posix.dirname(findDistroFile(GRUB_EFI_MODULES));
+  return posix.dirname(findDistroFile(directory));
 }
 
 export interface GrubImageOptions {
-  /** Where GRUB looks for grub.cfg on the device it was loaded from, e.g. `/grub`. */
+  /** Where GRUB looks for grub.cfg, e.g. `/grub` (on the device it was loaded from) or `(,gpt2)/grub`. */
   readonly prefix: string;
   readonly modulesDirectory?: string;
-  /** A configuration embedded in the image, run before `$prefix/grub.cfg` (the ISO uses it to search for its root). */
+  /** A configuration embedded in the image, run before `$prefix/grub.cfg` (to search for the root by UUID or a file). */
   readonly embeddedConfig?: string;
 }
 
 /**
- * Builds a GRUB EFI image (for EFI/BOOT/BOOTX64.EFI) and returns its bytes. grub-mkimage writes the same
- * bytes for the same modules, prefix and configuration, so the result is reproducible.
+ * Builds a GRUB image with every module Cairn's menus need embedded and returns its bytes: an EFI program
+ * (x86_64-efi, for EFI/BOOT/BOOTX64.EFI) or a core.img for BIOS boot (i386-pc, without the boot sector).
+ * grub-mkimage writes the same bytes for the same modules, prefix and configuration, so the result is
+ * reproducible.
  */
-export async function buildGrubEfiImage(options: GrubImageOptions): Promise<Buffer> {
+export async function buildGrubImage(platform: GrubPlatform, options: GrubImageOptions): Promise<Buffer> {
+  const modules = await findGrubModules(platform, options.modulesDirectory);
   requireTools(['grub-mkimage']);
-  const modules = await findGrubModules(options.modulesDirectory);
   const work = await mkdtemp(join(tmpdir(), 'cairn-grub-'));
   try {
-    const output = join(work, 'BOOTX64.EFI');
-    const args = ['--format', 'x86_64-efi', '--directory', modules, '--prefix', options.prefix, '--output', output];
+    const output = join(work, 'image');
+    const args = ['--format', platform, '--directory', modules, '--prefix', options.prefix, '--output', output];
     if (options.embeddedConfig !== undefined) {
       await writeFile(join(work, 'embedded.cfg'), options.embeddedConfig);
       args.push('--config', join(work, 'embedded.cfg'));
     }
-    await run('grub-mkimage', [...args, ...GRUB_IMAGE_MODULES]);
+    await run('grub-mkimage', [...args, ...GRUB_IMAGE_MODULES[platform]]);
     return await readFile(output);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** GRUB's BIOS boot sector image (boot.img, 512 bytes) from the i386-pc module directory. */
+export async function readGrubBootImage(modulesDirectory?: string): Promise<Buffer> {
+  return readFile(join(await findGrubModules('i386-pc', modulesDirectory), 'boot.img'));
 }
 
 function syslinuxModule(name: string): DistroFile {

@@ -16,9 +16,11 @@ import { findDistroFile, type DistroFile } from './tools.js';
 
 export type Firmware = 'bios' | 'uefi';
 export type MediaKind = 'cdrom' | 'usb' | 'disk';
-/** How a disk is attached: virtio-blk, SATA on an AHCI controller, NVMe, or a USB stick on an xHCI controller. */
-export type DiskBus = 'virtio' | 'sata' | 'nvme' | 'usb';
-export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'sata', 'nvme', 'usb'];
+/**
+ * How a disk is attached: virtio-blk, IDE (`-M pc`'s PIIX controller), SATA on an AHCI controller, NVMe, or
+ * a USB stick on an xHCI controller.
+ */
+export type DiskBus = 'virtio' | 'ide' | 'sata' | 'nvme' | 'usb';
 
 const OVMF_CODE: DistroFile = {
   description: 'OVMF firmware code (UEFI for QEMU)',
@@ -46,10 +48,10 @@ export interface QemuDisk {
 export interface QemuOptions {
   readonly firmware: Firmware;
   /**
-   * The image to boot from, and as what kind of device. A CD is read-only; a USB stick or disk is attached
-   * as a snapshot (nothing reaches the file) unless `writable`.
+   * The image to boot from, and as what kind of device (a disk on which bus: virtio unless told). A CD is
+   * read-only; a USB stick or disk is attached as a snapshot (nothing reaches the file) unless `writable`.
    */
-  readonly media?: { readonly kind: MediaKind; readonly path: string; readonly writable?: boolean };
+  readonly media?: { readonly kind: MediaKind; readonly path: string; readonly bus?: DiskBus; readonly writable?: boolean };
   /** More disks, in order: the QEMU drive of disk N is `disk<N>` (what the monitor's drive_del names). */
   readonly disks?: readonly QemuDisk[];
   /** A QEMU monitor (HMP) on this Unix socket, for tests that pull a disk out while the guest runs. */
@@ -98,6 +100,25 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
     controllers.add(name);
     args.push('-device', name === 'xhci' ? 'qemu-xhci,id=xhci' : 'ahci,id=ahci');
   };
+  let sataPort = 0;
+  /** The -device of a drive on a bus, its controller added first (once). */
+  const diskDevice = (bus: DiskBus, drive: string, extra: string): string => {
+    switch (bus) {
+      case 'virtio':
+        return `virtio-blk-pci,drive=${drive}${extra}`;
+      case 'ide':
+        return `ide-hd,drive=${drive}${extra}`;
+      case 'sata':
+        controller('ahci');
+        return `ide-hd,drive=${drive},bus=ahci.${sataPort++}${extra}`;
+      case 'nvme':
+        // QEMU's NVMe controller needs a serial.
+        return `nvme,drive=${drive}${extra.includes(',serial=') ? '' : `,serial=CAIRN-${drive.toUpperCase()}`}${extra}`;
+      case 'usb':
+        controller('xhci');
+        return `usb-storage,bus=xhci.0,drive=${drive}${extra}`;
+    }
+  };
   const media = options.media;
   if (media !== undefined) {
     const file = escapeOption(media.path);
@@ -114,33 +135,17 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
         break;
       case 'disk':
         args.push('-drive', `if=none,id=boot,format=raw${snapshot},file=${file}`);
-        args.push('-device', 'virtio-blk-pci,drive=boot,bootindex=0');
+        args.push('-device', diskDevice(media.bus ?? 'virtio', 'boot', ',bootindex=0'));
         break;
     }
   }
-  let sataPort = 0;
   for (const [index, disk] of (options.disks ?? []).entries()) {
     const id = `disk${index}`;
     const serial = disk.serial ?? `CAIRN-DISK${index}`;
     if (!/^[A-Za-z0-9._-]{1,20}$/.test(serial)) throw new Error(`a QEMU disk serial is 1 to 20 characters of A-Z a-z 0-9 . _ -, got "${serial}"`);
     const boot = disk.bootIndex === undefined ? '' : `,bootindex=${disk.bootIndex}`;
     args.push('-drive', `if=none,id=${id},format=raw${disk.snapshot === true ? ',snapshot=on' : ''},file=${escapeOption(disk.path)}`);
-    switch (disk.bus) {
-      case 'virtio':
-        args.push('-device', `virtio-blk-pci,drive=${id},id=${id}-device,serial=${serial}${boot}`);
-        break;
-      case 'sata':
-        controller('ahci');
-        args.push('-device', `ide-hd,drive=${id},id=${id}-device,bus=ahci.${sataPort++},serial=${serial}${boot}`);
-        break;
-      case 'nvme':
-        args.push('-device', `nvme,drive=${id},id=${id}-device,serial=${serial}${boot}`);
-        break;
-      case 'usb':
-        controller('xhci');
-        args.push('-device', `usb-storage,bus=xhci.0,drive=${id},id=${id}-device,serial=${serial}${boot}`);
-        break;
-    }
+    args.push('-device', diskDevice(disk.bus, id, `,id=${id}-device,serial=${serial}${boot}`));
   }
   if (options.monitorSocket !== undefined) args.push('-monitor', `unix:${escapeOption(options.monitorSocket)},server=on,wait=off`);
   return args;

@@ -18,8 +18,9 @@ import { run } from '../lib/run.js';
 import { formatSize } from '../lib/size.js';
 import { requireTools } from '../lib/tools.js';
 import { checkReadableDirectory } from './populate-source.js';
-import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
+import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type Disk, type DiskInventory } from './disks.js';
 import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
+import type { SectorBlock } from './gpt.js';
 import { encodePlanTable } from './plan-table.js';
 import type { PartitionPlan, PlannedFilesystem } from './plan.js';
 import type { TargetPins } from './safety.js';
@@ -35,6 +36,11 @@ export interface ApplyOptions {
   readonly signal?: AbortSignal;
   /** Reads the disks again right before writing a block device; by default from the machine the target was found on. */
   readonly rediscover?: () => Promise<DiskInventory>;
+  /**
+   * Boot code written right after the partition table, in order (GRUB's core.img in the BIOS boot
+   * partition, then its boot sector over sector 0, which must keep the table: bootloader/grub-pc).
+   */
+  readonly bootCode?: readonly SectorBlock[];
 }
 
 export interface AppliedPartition {
@@ -110,8 +116,8 @@ export async function applyPlan(plan: PartitionPlan, target: Target, options: Ap
   return target.kind === 'image' ? applyToImage(plan, target, options, onProgress) : applyToBlockDevice(plan, target, options, onProgress);
 }
 
-async function writeBlocks(handle: FileHandle, plan: PartitionPlan): Promise<void> {
-  for (const block of encodePlanTable(plan)) {
+async function writeBlocks(handle: FileHandle, plan: PartitionPlan, bootCode: readonly SectorBlock[] = []): Promise<void> {
+  for (const block of [...encodePlanTable(plan), ...bootCode]) {
     await handle.write(block.bytes, 0, block.bytes.length, block.lba * plan.disk.sectorSize);
   }
 }
@@ -173,7 +179,7 @@ async function applyToImage(plan: PartitionPlan, target: Extract<Target, { kind:
     handle = await open(work, 'wx', current?.mode ?? 0o644);
     await truncate(work, plan.disk.sizeBytes);
     onProgress({ kind: 'phase', phase: 'table', title: tableTitle(plan) });
-    await writeBlocks(handle, plan);
+    await writeBlocks(handle, plan, options.bootCode);
     await handle.sync();
     await handle.close();
     handle = undefined;
@@ -224,7 +230,7 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
     const zeros = new Uint8Array(1024 * 1024);
     const regions = [0, disk.sizeBytes - zeros.length, ...plan.partitions.map((p) => p.offsetBytes)];
     for (const offset of regions) await handle.write(zeros, 0, Math.min(zeros.length, disk.sizeBytes - offset), offset);
-    await writeBlocks(handle, plan);
+    await writeBlocks(handle, plan, options.bootCode);
     await handle.sync();
   } finally {
     await handle.close();

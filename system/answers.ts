@@ -16,6 +16,7 @@ import { ValidationError, type Problem } from '../lib/errors.js';
 import { describeIssues } from '../lib/schema.js';
 import { parseByteSize } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
+import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
 
 /** What the live installer does once an unattended install is done (a person chooses on the done screen). */
@@ -71,7 +72,11 @@ export const answersSchema = z
       .union([z.literal('all'), z.literal('newest'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
       .default('all')
       .describe('all (default), newest, a list of generation numbers, or {newest: N}'),
-    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('systemd-boot (default) or grub, both installed as UEFI loaders on the ESP'),
+    firmware: z
+      .enum(FIRMWARE_CHOICES)
+      .optional()
+      .describe('which firmware the disk boots on: uefi, bios (GRUB in the first sector) or both; default: both for an image file, else the firmware of the machine (of the recording with --from)'),
+    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('the UEFI loader: systemd-boot (default) or grub; BIOS boot is always GRUB'),
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),

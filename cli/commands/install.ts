@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { CancelledError, UserError } from '../../lib/errors.js';
 import { runAttached } from '../../lib/run.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
+import { FIRMWARE_CHOICES, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import { ANSWERS_PARAM, LIVE_MEDIUM_MOUNT, MEDIUM_ANSWERS_PATH } from '../../system/live-medium.js';
 import { DEFAULT_PROFILE } from '../../system/profile.js';
 import { DEFAULT_STORE } from '../../system/store.js';
@@ -26,6 +27,7 @@ interface InstallOptions {
   profile: string;
   store: string;
   from?: string;
+  firmware?: FirmwareChoice;
   plain?: boolean;
   screens?: boolean;
   dryRun?: boolean;
@@ -47,6 +49,11 @@ export function installCommand(): Command {
     .option('--profile <path>', 'the source profile', DEFAULT_PROFILE)
     .option('--store <path>', 'the source store', DEFAULT_STORE)
     .option('--from <recording>', 'plan for a recorded machine (cairn detect --record): its hardware and its disks, which are never written')
+    .addOption(
+      new Option('--firmware <firmware>', 'which firmware the disk boots on: uefi, bios (GRUB in the first sector) or both (default: both for an image file, else this machine\'s, or the recording\'s with --from)').choices([
+        ...FIRMWARE_CHOICES,
+      ]),
+    )
     .option('--plain', 'ask one question per line (screen readers, serial lines without cursor control)')
     .option('--screens', 'draw the screens even when standard input and output are not a terminal (keys read from standard input as they come)')
     .option('--dry-run', 'plan from the answers and print the plan; nothing is written anywhere')
@@ -70,6 +77,7 @@ export function installCommand(): Command {
         profile: options.profile,
         store: options.store,
         ...(options.from === undefined ? {} : { from: options.from }),
+        ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
         ...(options.workDir === undefined ? {} : { workDirectory: resolve(options.workDir) }),
         ...(options.log === undefined ? {} : { logPath: resolve(options.log) }),
         dryRun: options.dryRun === true,
@@ -183,7 +191,7 @@ function describePlan(plan: InstallPlan): string {
     formatTable(PLAN_HEADER, planRows(plan.partitions)).trimEnd(),
     '',
     `Generations: ${plan.generations.join(', ')} (current ${plan.current}) from ${plan.source.profile} under ${plan.source.root}`,
-    `Boot loader: ${plan.bootloader}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
+    `Boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}${plan.biosBoot === undefined ? '' : `, core.img in ${plan.biosBoot.place.kind === 'bios-boot-partition' ? `the BIOS boot partition (${plan.biosBoot.place.partition})` : 'the gap after the MBR'}`}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
     `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}`,
     `Host ${plan.choices.hostName}, ${plan.choices.locale}, keymap ${plan.choices.keyMap}, ${plan.choices.timeZone}; users: ${(plan.choices.users ?? []).map((u) => u.name).join(', ') || 'none'}`,
     '',

@@ -100,6 +100,7 @@ function missingMenuReason(sections: BootSections, mode: BootMode): string {
 /** Why the menu cannot be driven over the serial console in this mode; undefined when it can. */
 function whyNotDrivable(menu: BootMenuReport, sections: BootSections, mode: BootMode): string | undefined {
   if (menu.entries.length === 0) return `the ${menu.loader} menu has no entries`;
+  if (menu.loader === 'grub') return `${menu.config} is a GRUB menu, which iso test does not drive (it drives isolinux and systemd-boot)`;
   if (menu.timeout === 0) return `the ${menu.loader} menu's timeout is 0, so it boots its default before keys can choose an entry (build with a boot.timeout of 1 or more)`;
   if (menu.loader === 'isolinux' && menu.serial !== true) {
     return `${menu.config} has no SERIAL line, so its menu cannot be driven over the serial port (build with boot.serial: true)`;

@@ -2,9 +2,9 @@
  * Applying an install plan. Everything the target receives is first assembled in a work directory: the
  * root tree (the store closure of the chosen generations, their profile links, /etc/cairn with the
  * generated configuration and the answers, the log) and the ESP tree (the boot loader with an entry per
- * generation). Only then is the disk written, in one step (partition table and filesystems filled from the
- * two trees), so that a failure or Ctrl-C before it leaves the target untouched, and an image target is
- * built under a temporary name and renamed at the end. Running the installer again cleans up what an
+ * generation, and GRUB's menu for BIOS boot). Only then is the disk written, in one step (partition table,
+ * GRUB's BIOS boot code, and filesystems filled from the two trees), so that a failure or Ctrl-C before it
+ * leaves the target untouched, and an image target is built under a temporary name and renamed at the end. Running the installer again cleans up what an
  * earlier run left in the work directory.
  */
 import { cp, lstat, lutimes, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -14,6 +14,9 @@ import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/prog
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
 import { installBootLoader } from '../../bootloader/esp-update.js';
+import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
+import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
+import { describeBootLoaders } from '../../system/firmware.js';
 import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
@@ -66,24 +69,27 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       throw new CancelledError(`stopped after ${done}; the target ${plan.target.path} was not written`, { hint: 'start the installer again when ready' });
     }
   };
-  log.line(`install onto ${plan.target.description}: generations ${plan.generations.join(', ')} (current ${plan.current}), ${plan.bootloader}, ${plan.kernelParams.join(' ')}`);
+  log.line(`install onto ${plan.target.description}: generations ${plan.generations.join(', ')} (current ${plan.current}), ${describeBootLoaders(plan.firmware, plan.bootloader)}, ${plan.kernelParams.join(' ')}`);
   try {
     onProgress({ kind: 'phase', phase: 'prepare', title: 'Preparing the work directory' });
     await rm(options.workDirectory, { recursive: true, force: true });
     await mkdir(stagedRoot, { recursive: true });
     await mkdir(stagedEsp, { recursive: true });
+    // GRUB for BIOS first: a missing grub-pc-bin or a BIOS boot partition too small is known before any copying.
+    const biosBootCode = await planBiosBootCode(plan, onProgress);
     checkpoint('preparing');
 
     await copyGenerations(plan, stagedRoot, onProgress, options.signal);
     checkpoint('copying the generations');
     await writeSystemFiles(plan, stagedRoot, options.platform, onProgress);
 
-    onProgress({ kind: 'phase', phase: 'boot', title: `Setting up ${plan.bootloader} with an entry per generation` });
+    onProgress({ kind: 'phase', phase: 'boot', title: `Setting up ${describeBootLoaders(plan.firmware, plan.bootloader)} with an entry per generation` });
     await installBootLoader({
       esp: stagedEsp,
       root: stagedRoot,
       profile: plan.source.profile,
       loader: plan.bootloader,
+      firmware: plan.firmware,
       generations: plan.generations,
       extraParams: plan.kernelParams,
       allowNonFat: true,
@@ -101,6 +107,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
     const disk = await applyPlan(plan.partitions, options.target, {
       onProgress,
       populate: { [plan.root.name]: stagedRoot, ...(plan.esp === undefined ? {} : { [plan.esp.name]: stagedEsp }) },
+      ...(biosBootCode === undefined ? {} : { bootCode: biosBootCode.blocks }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     log.line(`the disk is written: ${disk.partitions.map((p) => `${p.name} at ${formatSize(p.offsetBytes)}`).join(', ')}`);
@@ -110,7 +117,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
     await flushDisk(disk);
     const lines = [
       `Installed generations ${plan.generations.join(', ')} onto ${plan.target.description}.`,
-      `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${plan.bootloader}.`,
+      `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}.`,
       `The configuration is in /etc/cairn on the target; the log is ${options.logPath} (and ${TARGET_LOG_PATH} there).`,
     ];
     return { disk, logPath: options.logPath, lines };
@@ -125,6 +132,22 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
   } finally {
     await rm(options.workDirectory, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/**
+ * GRUB's BIOS boot code for the planned disk: core.img built for the planned ESP (its partition and FAT
+ * volume id), placed in the BIOS boot partition (or the MBR gap), and GRUB's boot sector over the planned
+ * table. Written with the table, in the disk step.
+ */
+async function planBiosBootCode(plan: InstallPlan, onProgress: OnProgress): Promise<GrubPcBootCode | undefined> {
+  if (plan.biosBoot === undefined) return undefined;
+  const disk = biosBootDiskOfPlan(plan.partitions);
+  const esp = plan.partitions.partitions.find((p) => p.number === plan.biosBoot!.espPartition)!;
+  onProgress({ kind: 'phase', phase: 'bios-boot', title: 'Building GRUB for BIOS (core.img)' });
+  const images = await buildGrubPcImages(grubPcCoreConfig(disk, { partition: esp.number, volumeId: esp.filesystem!.uuid }));
+  const code = planGrubPcBootCode(disk, images);
+  onProgress({ kind: 'log', message: `GRUB for BIOS: core.img (${code.coreSectors} sectors) goes to sector ${code.place.firstLba}, its menu is read from the ESP (partition ${esp.number}, volume id ${esp.filesystem!.uuid})` });
+  return code;
 }
 
 /** Copies the store closure of the chosen generations and recreates their profile links, dated as before. */

@@ -13,6 +13,8 @@ import type { Layout } from '../../system/layout.js';
 import type { Profile } from '../../system/profile.js';
 import { selectGenerations, type SelectedGenerations } from '../../system/generation-selection.js';
 import { partitionMountedAt, planPartitions, type PartitionPlan, type PlannedPartition } from '../../partitioning/plan.js';
+import { biosBootDiskOfPlan, findCoreImagePlace, findEsp, type CoreImagePlace } from '../../bootloader/grub-pc/boot-code-plan.js';
+import { bootsOnBios, bootsOnUefi, type FirmwareChoice } from '../../system/firmware.js';
 import type { Target } from '../../partitioning/target.js';
 import type { SystemChoices } from '../config/plan-configuration.js';
 import type { TargetLayout } from '../config/target-layout.js';
@@ -31,6 +33,8 @@ export interface InstallRequest {
   readonly layout: Layout;
   readonly target: Target;
   readonly platform: PlatformReport;
+  /** Which firmware the disk is made to boot on (chosen by the session: flag, answers, else the default). */
+  readonly firmware: FirmwareChoice;
   readonly source: { readonly root: string; readonly store: string; readonly profile: Profile };
   /** The answers' users with passwords hashed. */
   readonly users: readonly InstallUser[];
@@ -46,7 +50,11 @@ export interface InstallPlan {
   /** Generation numbers to copy, newest first; `current` is among them and stays current. */
   readonly generations: readonly number[];
   readonly current: number;
+  readonly firmware: FirmwareChoice;
+  /** The UEFI loader; GRUB when the disk boots on BIOS alone. */
   readonly bootloader: 'systemd-boot' | 'grub';
+  /** BIOS boot: where GRUB's core.img goes and the ESP it reads its menu from (its partition number). */
+  readonly biosBoot: { readonly place: CoreImagePlace; readonly espPartition: number } | undefined;
   /** Parameters every boot entry gets besides the generation's own: root=UUID=... and the answers' extras. */
   readonly kernelParams: readonly string[];
   readonly choices: SystemChoices;
@@ -74,18 +82,23 @@ export function planInstall(request: InstallRequest): InstallPlan {
     });
   }
   const esp = partitions.partitions.find((p) => p.type === 'esp');
-  const bootloader = answers.bootloader ?? (platform.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
-  if (platform.firmware.type === 'bios') {
-    // Both loaders Cairn installs are UEFI programs on the ESP; GRUB in a BIOS boot sector is not written yet,
-    // and an install that cannot boot is worse than a refusal.
-    throw new DomainError('bios-boot-unsupported', 'this machine starts with a BIOS, and Cairn installs its boot loaders (systemd-boot, GRUB) as UEFI programs on the ESP: the installed disk would not boot here; nothing was written', {
-      hint: 'install on a machine with UEFI firmware (or switch the firmware from legacy/CSM to UEFI)',
-      expected: 'uefi',
-      actual: 'bios',
+  const firmware = request.firmware;
+  if (!bootsOnUefi(firmware) && answers.bootloader === 'systemd-boot') {
+    throw new DomainError('systemd-boot-on-bios', 'bootloader: systemd-boot is a UEFI boot loader, and the disk is to boot on BIOS only (firmware: bios); nothing was written', {
+      hint: 'leave out bootloader (BIOS boot is GRUB), or choose firmware: both',
+      expected: 'grub',
+      actual: 'systemd-boot',
     });
   }
+  const bootloader = bootsOnUefi(firmware) ? (answers.bootloader ?? 'systemd-boot') : 'grub';
   if (esp?.filesystem?.format !== 'vfat') {
-    throw new DomainError('no-esp', `the boot loader (${bootloader}) needs an EFI system partition with format vfat; add one (type esp) to the layout`, { expected: 'a partition of type esp with format vfat' });
+    throw new DomainError('no-esp', `the boot loader (${bootloader}) reads the kernels from an EFI system partition with format vfat; add one (type esp) to the layout`, { expected: 'a partition of type esp with format vfat' });
+  }
+  let biosBoot: InstallPlan['biosBoot'];
+  if (bootsOnBios(firmware)) {
+    // Refused here, before anything is written: a GPT without a BIOS boot partition, an MBR disk over 2 TiB.
+    const disk = biosBootDiskOfPlan(partitions);
+    biosBoot = { place: findCoreImagePlace(disk), espPartition: findEsp(disk) };
   }
   const { generations, current } = chooseGenerations(answers.generations, source.profile);
   const kernelParams = [`root=UUID=${root.filesystem.uuid}`, ...(root.filesystem.format === 'btrfs' ? ['rootflags=subvol=/'] : []), ...answers.kernelParams];
@@ -123,7 +136,9 @@ export function planInstall(request: InstallRequest): InstallPlan {
     source: { root: source.root, store: source.store, profile: source.profile.profile },
     generations,
     current,
+    firmware,
     bootloader,
+    biosBoot,
     kernelParams,
     choices,
     targetLayout,
@@ -171,6 +186,7 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     ...(answers.layout === 'guided' ? { filesystem: answers.filesystem, swap: answers.swap } : {}),
     users: request.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...(u.groups === undefined ? {} : { groups: [...u.groups] }) })),
     generations: [...generations],
+    firmware: request.firmware,
     bootloader,
     kernelParams: [...answers.kernelParams],
     ...(answers.seed === undefined ? {} : { seed: answers.seed }),

@@ -11,6 +11,7 @@ import type { OnProgress } from '../../lib/progress.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { readUserFile } from '../../lib/user-file.js';
 import { decodeAnswers, type Answers } from '../../system/answers.js';
+import { bootsOnBios, bootsOnUefi, defaultFirmwareChoice, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
 import { sha256Hex } from '../../system/store-hash.js';
@@ -43,6 +44,8 @@ export interface SessionOptions {
   readonly store: string;
   /** A recording to replay (`--from`): its hardware and its disks; a plan can be made, nothing is written to its disks. */
   readonly from?: string;
+  /** Which firmware the disk boots on (`--firmware`); wins over the answers' firmware. */
+  readonly firmware?: FirmwareChoice;
   readonly workDirectory?: string;
   readonly logPath?: string;
   /** Stop at the plan: nothing is written anywhere. */
@@ -92,8 +95,10 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   const targetPath = options.target ?? answers.disk.path;
   const fixedTarget =
     targetPath === undefined ? undefined : (await prepareTarget(targetPath, { ...(options.sizeBytes === undefined ? {} : { sizeBytes: options.sizeBytes }), machine: source, pins })).target;
-  const bootloader = answers.bootloader ?? (report.firmware.type === 'uefi' ? 'systemd-boot' : 'grub');
-  const layoutContext: LayoutContext = { baseDirectory: answersDirectory(answersFile), biosBoot: report.firmware.type === 'bios' && bootloader === 'grub' };
+  // The firmware (and so the BIOS boot partition of the guided layout) follows the chosen target.
+  const firmwareFor = (target: Target | undefined): FirmwareChoice =>
+    options.firmware ?? answers.firmware ?? defaultFirmwareChoice({ machine: report.firmware.type, recorded: options.from !== undefined, image: target?.kind === 'image' });
+  const layoutContextFor = (target: Target | undefined): LayoutContext => ({ baseDirectory: answersDirectory(answersFile), biosBoot: bootsOnBios(firmwareFor(target)) });
 
   // The disks offered: the one named, or every disk of the machine (this one, or the recording's) in the
   // inventory's order, each with the verdict `cairn partition disks` gives it.
@@ -116,7 +121,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
 
   const planFor = async (draft: DraftAnswers): Promise<{ plan: InstallPlan; target: Target }> => {
     const target = targetOf(draft.disk);
-    const layout = await resolveLayout(draft.layout, layoutContext);
+    const layout = await resolveLayout(draft.layout, layoutContextFor(target));
     const finalAnswers: Answers = {
       ...answers,
       locale: draft.locale,
@@ -125,7 +130,6 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       hostName: draft.hostName,
       ...answersLayoutOf(draft.layout, layout),
       generations: [...draft.generations],
-      bootloader,
     };
     assertTargetWritable(target, { pins, layout });
     const users: InstallUser[] = draft.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash, ...groupsOf(answers, u.name) }));
@@ -134,6 +138,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       layout,
       target,
       platform: report,
+      firmware: firmwareFor(target),
       source: { root: options.sourceRoot, store: options.store, profile },
       users,
       seed: answers.seed ?? defaultSeed(target.identity),
@@ -147,13 +152,14 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
   const engine: InstallerSession['engine'] = {
     async previewLayout(draft: DraftAnswers, choice: LayoutChoice) {
       const target = targetOf(draft.disk);
-      const layout = await resolveLayout(choice, layoutContext);
+      const layout = await resolveLayout(choice, layoutContextFor(target));
       const planned = planPartitions(layout, target.identity, { seed: answers.seed ?? defaultSeed(target.identity) });
       return { rows: planRows(planned).map((r) => `${r[0]} ${r[1]!.padEnd(10)} ${r[5]!.padStart(7)}  ${r[6]!.padEnd(6)} ${r[9]}`) };
     },
-    guidedPartitions: (_draft, choice) => guidedPartitions(choice, layoutContext),
+    guidedPartitions: (draft, choice) => guidedPartitions(choice, layoutContextFor(draft.disk === undefined ? undefined : targets.get(draft.disk))),
     summarise(draft) {
       const target = targetOf(draft.disk);
+      const firmware = firmwareFor(target);
       const destruction = destructions.get(target.path);
       return {
         choices: [
@@ -165,7 +171,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
-          ['Boot loader', bootloader],
+          ['Boot loader', describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) ? 'systemd-boot' : 'grub'))],
         ],
         erased: erasedLines(target, destruction),
         confirmName: confirmNameOf(target),

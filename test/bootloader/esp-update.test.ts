@@ -279,6 +279,42 @@ esp('an ESP that boots systemd-boot is not given a GRUB configuration by update'
   assert.is(result.plan.loader, 'systemd-boot', 'without --loader, the loader the ESP boots');
 });
 
+esp('BIOS beside UEFI: both menus from one model, an update keeps both (detected from the ESP), a rollback moves both defaults', async (context) => {
+  await addGeneration(context, 'kernel-a');
+  await addGeneration(context, 'kernel-b');
+  const installed = await installBootLoader({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, firmware: 'both', allowNonFat: true, timeout: 3 });
+  assert.equal([installed.plan.firmware, installed.plan.loader, installed.plan.menus], ['both', 'systemd-boot', ['systemd-boot', 'grub']]);
+  let report = await inspectEsp(context.esp);
+  assert.equal([report.firmware, report.loader, report.defaultId, report.biosMenu?.defaultId], ['both', 'systemd-boot', 'cairn-generation-2', 'cairn-generation-2']);
+  assert.equal(report.biosMenu!.entries.map((e) => [e.id, e.kernel]), report.entries.map((e) => [e.id, e.kernel]), 'the same entries, the same files');
+  assert.equal(report.problems, []);
+
+  await rollback(context.root, await readProfile(context.root, DEFAULT_PROFILE));
+  const updated = await updateEsp({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, allowNonFat: true, timeout: 3 });
+  assert.is(updated.plan.firmware, 'both', 'detected: systemd-boot at the removable path and a grub.cfg Cairn wrote');
+  assert.equal(updated.plan.steps.map((s) => s.path), ['loader/loader.conf', 'grub/grub.cfg'], 'only the two configurations change');
+  report = await inspectEsp(context.esp);
+  assert.equal([report.defaultId, report.biosMenu?.defaultId], ['cairn-generation-1', 'cairn-generation-1']);
+
+  // Dropping BIOS: Cairn's grub.cfg goes, systemd-boot's menu stays.
+  const uefi = await updateEsp({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, firmware: 'uefi', allowNonFat: true, timeout: 3 });
+  assert.equal(uefi.plan.steps.map((s) => `${s.kind} ${s.path}`), ['remove grub/grub.cfg']);
+  assert.is((await inspectEsp(context.esp)).firmware, 'uefi');
+});
+
+esp('BIOS alone: GRUB\'s menu and no UEFI loader; detected as BIOS afterwards; systemd-boot for it is refused', async (context) => {
+  await addGeneration(context, 'kernel-a');
+  const installed = await installBootLoader({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, firmware: 'bios', allowNonFat: true, timeout: 3 });
+  assert.equal([installed.plan.loader, installed.plan.menus], ['grub', ['grub']]);
+  assert.equal((await readdir(context.esp)).sort(), ['EFI', 'grub'], 'no loader/ directory');
+  assert.equal(await readdir(join(context.esp, 'EFI')), ['cairn'], 'no EFI/BOOT: nothing for UEFI firmware to start');
+  const report = await inspectEsp(context.esp);
+  assert.equal([report.firmware, report.loader, report.defaultId, report.biosMenu], ['bios', 'grub', 'cairn-generation-1', undefined]);
+  const again = await updateEsp({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, allowNonFat: true, timeout: 3 });
+  assert.equal([again.plan.firmware, again.plan.steps], ['bios', []]);
+  await assertRejects(updateEsp({ esp: context.esp, root: context.root, profile: DEFAULT_PROFILE, loader: 'systemd-boot', firmware: 'bios', allowNonFat: true }), /systemd-boot is a UEFI boot loader/);
+});
+
 const small = suite<Context & { mounted: boolean }>('ESP update on a small tmpfs');
 
 small.before.each(async (context) => {

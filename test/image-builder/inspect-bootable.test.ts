@@ -4,7 +4,7 @@
  * the boot menus list every generation, newest first, with the profile's current generation as default;
  * and the ESP found at the offset inspect reports passes fsck.fat.
  */
-import { copyFile, mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,6 +24,7 @@ interface Context {
   dir: string;
   cairnIso: string;
   xorrisoIso: string;
+  grubIso: string;
 }
 
 interface Sections {
@@ -42,6 +43,7 @@ inspect.before(async (context) => {
   await cairnOk(['generation', 'rollback', '--root', root]);
   context.cairnIso = await buildBootableIso(context.dir, root);
   context.xorrisoIso = await xorrisoHybridIso(context.dir);
+  context.grubIso = await grubRescueIso(context.dir);
 });
 
 inspect.after(async (context) => {
@@ -77,6 +79,44 @@ async function xorrisoHybridIso(dir: string): Promise<string> {
     '-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table',
     '-isohybrid-mbr', '/usr/lib/ISOLINUX/isohdpfx.bin',
     '-eltorito-alt-boot', '-e', 'efi.img', '-no-emul-boot', '-isohybrid-gpt-basdat', tree]);
+  return iso;
+}
+
+const TOPLEVEL = '/cairn/store/0a1b2c3d4e5f6g7h8i9j0k1l2m3n4p5q-cairn-system';
+
+/**
+ * An ISO made by grub-mkrescue: GRUB for BIOS (El Torito eltorito.img) and for UEFI (an ESP with GRUB),
+ * both reading /boot/grub/grub.cfg on the ISO: a menu with a variable, a submenu, an entry inside an `if`,
+ * and an entry booting a generation whose profile link is on the ISO.
+ */
+async function grubRescueIso(dir: string): Promise<string> {
+  const tree = join(dir, 'grub-tree');
+  await mkdir(join(tree, 'boot/grub'), { recursive: true });
+  await mkdir(join(tree, 'cairn/var/profiles'), { recursive: true });
+  await symlink(TOPLEVEL, join(tree, 'cairn/var/profiles/system-7-link'));
+  await writeFile(
+    join(tree, 'boot/grub/grub.cfg'),
+    [
+      'serial --unit=0 --speed=115200',
+      'terminal_output --append serial',
+      'set timeout=7',
+      "set default='Generations>gen7'",
+      'set flags="quiet splash"',
+      "menuentry 'Live system' --id live {",
+      '  linux /live/vmlinuz boot=live $flags',
+      '  initrd /live/initrd.img',
+      '}',
+      "submenu 'Generations' {",
+      `  menuentry 'Generation 7' --id gen7 { linux /k init=${TOPLEVEL}/init }`,
+      '}',
+      'if [ "${grub_platform}" = "efi" ]; then',
+      "  menuentry 'Firmware settings' { fwsetup }",
+      'fi',
+      '',
+    ].join('\n'),
+  );
+  const iso = join(dir, 'grub.iso');
+  await run('grub-mkrescue', ['-o', iso, tree], { env: { SOURCE_DATE_EPOCH: '1763640000' } });
   return iso;
 }
 
@@ -168,6 +208,32 @@ inspect('an ISO xorriso made (isolinux, an EFI FAT image, isohybrid MBR and GPT)
   assert.equal(uefi!.entries.map((e) => [e.title, e.isDefault]), [['Entry B', true], ['Entry A', false]], 'systemd-boot order: by id, newest first');
   assert.equal([uefi!.editor, uefi!.timeout, uefi!.esp!.source, uefi!.esp!.fatType], [false, 3, 'el-torito', 12]);
   assert.equal(report.sections.bootMenus.problems, []);
+});
+
+inspect("an ISO grub-mkrescue made: GRUB's menu for BIOS and for UEFI, read from the ISO, with submenus, conditions and generations", async ({ grubIso }) => {
+  const { sections } = await inspectJson(grubIso);
+  assert.equal(sections.bootMenus.problems, []);
+  assert.equal(sections.bootMenus.menus.map((m) => [m.firmware, m.loader, m.config, m.configOn]), [
+    ['bios', 'grub', '/boot/grub/grub.cfg', 'iso'],
+    ['uefi', 'grub', '/boot/grub/grub.cfg', 'iso'],
+  ]);
+  assert.is(sections.bootMenus.menus[1]!.esp?.source, 'el-torito', "the UEFI menu is the one the ESP's GRUB reads");
+  for (const menu of sections.bootMenus.menus) {
+    assert.equal(
+      menu.entries.map((e) => [e.id, e.title, e.submenu ?? [], e.conditional === true, e.isDefault, e.generation]),
+      [
+        ['live', 'Live system', [], false, false, undefined],
+        ['gen7', 'Generation 7', ['Generations'], false, true, 7],
+        ['2', 'Firmware settings', [], true, false, undefined],
+      ],
+    );
+    assert.equal(menu.entries[0]!.params, ['boot=live', 'quiet splash'], 'the variable set before, as one word (it was quoted)');
+    assert.equal([menu.timeout, menu.serial], [7, true]);
+  }
+  const text = (await cairnOk(['iso', 'inspect', grubIso])).stdout;
+  assert.match(text, /BIOS: grub, \/boot\/grub\/grub\.cfg; timeout 7 s, menu also on the serial port/);
+  assert.match(text, /\* Generations > Generation 7  \[generation 7\]/);
+  assert.match(text, /Firmware settings  \(if\)\n\s+\(loads no kernel\)/);
 });
 
 inspect('an ISO without boot parts has no such sections, and an unreadable ESP is a problem, not a crash', async ({ dir, xorrisoIso }) => {

@@ -44,14 +44,17 @@ test('target disks on virtio, SATA (one AHCI controller), NVMe and USB (the medi
     'usb-storage,bus=xhci.0,drive=boot,bootindex=0',
     'virtio-blk-pci,drive=disk0,id=disk0-device,serial=CAIRN-DISK0',
     'ahci,id=ahci',
-    'ide-hd,drive=disk1,id=disk1-device,bus=ahci.0,serial=SATA-1',
-    'ide-hd,drive=disk2,id=disk2-device,bus=ahci.1,serial=CAIRN-DISK2',
+    'ide-hd,drive=disk1,bus=ahci.0,id=disk1-device,serial=SATA-1',
+    'ide-hd,drive=disk2,bus=ahci.1,id=disk2-device,serial=CAIRN-DISK2',
     'nvme,drive=disk3,id=disk3-device,serial=NVME-1,bootindex=1',
     'usb-storage,bus=xhci.0,drive=disk4,id=disk4-device,serial=CAIRN-DISK4',
   ]);
   assert.equal(values('-monitor'), ['unix:/run/m.sock,server=on,wait=off']);
   assert.ok(qemuArguments({ firmware: 'bios', media: { kind: 'disk', path: '/x/a.img' } }).includes('if=none,id=boot,format=raw,snapshot=on,file=/x/a.img'), 'a medium is a snapshot by default');
   assert.throws(() => qemuArguments({ firmware: 'bios', disks: [{ path: '/x', bus: 'nvme', serial: 'has space' }] }), /serial is 1 to 20 characters/);
+  const sataMedium = qemuArguments({ firmware: 'bios', media: { kind: 'disk', path: '/x/a.img', bus: 'sata' }, disks: [{ path: '/x/b.img', bus: 'sata' }] });
+  const devices = sataMedium.flatMap((a, i) => (sataMedium[i - 1] === '-device' ? [a] : []));
+  assert.equal(devices, ['ahci,id=ahci', 'ide-hd,drive=boot,bus=ahci.0,bootindex=0', 'ide-hd,drive=disk0,bus=ahci.1,id=disk0-device,serial=CAIRN-DISK0'], 'one AHCI controller, a port each');
 });
 
 test('QEMU takes a disk on each bus; its monitor lists them, and drive_del takes one away', async () => {

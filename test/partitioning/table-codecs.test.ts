@@ -10,6 +10,7 @@ import { run } from '../../lib/run.js';
 import { GPT_ATTRIBUTE, GptDecodeError, checkGptBackup, decodeGpt, encodeGpt, newGptTable } from '../../partitioning/gpt.js';
 import { MBR, decodeMbr, encodeMbr, protectiveMbr } from '../../partitioning/mbr.js';
 import { readPartitionTable } from '../../partitioning/read-table.js';
+import { readRange } from '../support/disk-image.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 const codecs = suite<{ dir: string }>('partition table codecs');
@@ -28,17 +29,6 @@ async function image(dir: string, name: string, size: number): Promise<string> {
   await handle.close();
   await truncate(path, size);
   return path;
-}
-
-async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const bytes = new Uint8Array(length);
-    await handle.read(bytes, 0, length, offset);
-    return bytes;
-  } finally {
-    await handle.close();
-  }
 }
 
 async function writeRange(path: string, offset: number, bytes: Uint8Array): Promise<void> {

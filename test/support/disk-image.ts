@@ -1,5 +1,6 @@
 /** Reading installed disk images back with the real tools: partition table, filesystem UUIDs, files. */
 import { run } from '../../lib/run.js';
+import { open } from 'node:fs/promises';
 
 export interface SfdiskPartition {
   readonly node: string;
@@ -34,4 +35,24 @@ export async function listExt4(image: string, offsetBytes: number, path: string)
     .split('\n')
     .map((line) => line.split('/')[5])
     .filter((name): name is string => name !== undefined && name !== '' && name !== '.' && name !== '..');
+}
+
+/** Where a symbolic link of an ext4 filesystem inside an image points, read with debugfs (no mount). */
+export async function readExt4Link(image: string, offsetBytes: number, path: string): Promise<string> {
+  const { stdout } = await run('debugfs', ['-R', `stat ${path}`, `${image}?offset=${offsetBytes}`]);
+  const match = /Fast link dest: "([^"]*)"/.exec(stdout);
+  if (match === null) throw new Error(`${path} in ${image} at ${offsetBytes} is no symbolic link:\n${stdout}`);
+  return match[1]!;
+}
+
+/** `length` bytes of a file (an image) from `offset`. */
+export async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const bytes = new Uint8Array(length);
+    await handle.read(bytes, 0, length, offset);
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { DomainError } from '../../../lib/errors.js';
 import { decodeAnswers } from '../../../system/answers.js';
+import type { FirmwareChoice } from '../../../system/firmware.js';
 import { readProfile, type Profile } from '../../../system/profile.js';
 import { guidedLayout } from '../../../partitioning/guided-layout.js';
 import { resolveTarget, type Target } from '../../../partitioning/target.js';
@@ -40,13 +41,14 @@ plan.after(async (context) => {
   await removeTree(context.dir);
 });
 
-function request(context: Context, answersText: string, platform: PlatformReport = context.uefi) {
+function request(context: Context, answersText: string, platform: PlatformReport = context.uefi, firmware: FirmwareChoice = platform.firmware.type) {
   const answers = decodeAnswers(answersText, 'answers.yaml');
   return {
     answers,
-    layout: guidedLayout({ rootFilesystem: answers.filesystem, swapBytes: 0, biosBoot: platform.firmware.type === 'bios' }),
+    layout: guidedLayout({ rootFilesystem: answers.filesystem, swapBytes: 0, biosBoot: firmware !== 'uefi' }),
     target: context.target,
     platform,
+    firmware,
     source: { root: context.root, store: '/cairn/store', profile: context.profile },
     users: [{ name: 'alice', passwordHash: '$6$salt$hash' }],
     seed: 'test-seed',
@@ -71,9 +73,41 @@ plan('the same request gives the same plan (UUIDs come from the seed)', (context
   assert.equal(a.partitions, b.partitions);
 });
 
-plan('a BIOS machine is refused: both boot loaders Cairn installs are UEFI programs', (context) => {
-  assert.throws(() => planInstall(request(context, 'version: 1\n', context.bios)), (e: unknown) => e instanceof DomainError && e.code === 'bios-boot-unsupported' && /would not boot here; nothing was written/.test(e.message));
-  assert.is(planInstall(request(context, 'version: 1\nbootloader: grub\n')).bootloader, 'grub', 'GRUB as a UEFI loader is fine');
+plan('BIOS: GRUB for BIOS with core.img in the guided layout\'s BIOS boot partition, reading the ESP', (context) => {
+  const bios = planInstall(request(context, 'version: 1\n', context.bios));
+  assert.is(bios.firmware, 'bios');
+  assert.is(bios.bootloader, 'grub', 'BIOS boot is GRUB');
+  assert.equal(bios.partitions.partitions.map((p) => p.name), ['bios-boot', 'ESP', 'root']);
+  assert.equal(bios.biosBoot, { place: { kind: 'bios-boot-partition', firstLba: 2048, sectors: 2048, partition: 1 }, espPartition: 2 });
+  const both = planInstall(request(context, 'version: 1\n', context.uefi, 'both'));
+  assert.is(both.bootloader, 'systemd-boot', 'both: systemd-boot for UEFI beside GRUB for BIOS');
+  assert.ok(both.biosBoot !== undefined);
+  assert.is(planInstall(request(context, 'version: 1\nbootloader: grub\n')).bootloader, 'grub', 'GRUB as a UEFI loader');
+  assert.is(planInstall(request(context, 'version: 1\n')).biosBoot, undefined, 'UEFI alone: no BIOS boot code');
+  assert.match(bios.reproducingAnswers, /^firmware: bios$/m, 'the firmware is in the answers that reproduce the install');
+});
+
+plan('BIOS refusals: a layout without a BIOS boot partition (naming the change), systemd-boot for BIOS, an MBR disk over 2 TiB', async (context) => {
+  const noBiosBoot = { ...request(context, 'version: 1\n', context.bios), layout: guidedLayout({ biosBoot: false }) };
+  assert.throws(
+    () => planInstall(noBiosBoot),
+    (e: unknown) => e instanceof DomainError && e.code === 'no-bios-boot-partition' && /type: bios-boot, size: 1M/.test(e.hint ?? '') && /--firmware uefi/.test(e.hint ?? ''),
+  );
+  assert.throws(() => planInstall(request(context, 'version: 1\nbootloader: systemd-boot\n', context.bios)), (e: unknown) => e instanceof DomainError && e.code === 'systemd-boot-on-bios');
+  const big = await resolveTarget(join(context.dir, 'big.img'), { sizeBytes: 3 * 1024 ** 4 });
+  const mbr = {
+    ...request(context, 'version: 1\n', context.bios),
+    target: big,
+    layout: {
+      table: 'mbr' as const,
+      partitions: [
+        { name: 'ESP', type: 'esp', size: { kind: 'bytes' as const, bytes: 512 * 1024 ** 2 }, format: 'vfat' as const, bootable: false },
+        { name: 'root', type: 'root', size: { kind: 'bytes' as const, bytes: 2 * 1024 ** 3 }, format: 'ext4' as const, bootable: false },
+      ],
+    },
+  };
+  assert.throws(() => planInstall(mbr), (e: unknown) => e instanceof DomainError && e.code === 'mbr-disk-too-large' && /table: gpt/.test(e.hint ?? ''));
+  assert.ok(planInstall({ ...mbr, target: context.target }).biosBoot?.place.kind === 'mbr-gap', 'the same MBR layout on 4G puts core.img in the gap');
 });
 
 plan('the answers written to the target reproduce the install: hashes, not passwords; explicit generations; confirm false', (context) => {
@@ -107,7 +141,7 @@ plan('a layout without a root or an ESP is refused before anything is written', 
   const noRoot = { ...request(context, 'version: 1\n'), layout: { table: 'gpt' as const, partitions: [{ name: 'ESP', type: 'esp', size: { kind: 'percent' as const, percent: 100 }, format: 'vfat' as const, bootable: false }] } };
   assert.throws(() => planInstall(noRoot), /the layout has no root filesystem/);
   const noEsp = { ...request(context, 'version: 1\n'), layout: { table: 'gpt' as const, partitions: [{ name: 'root', type: 'root', size: { kind: 'percent' as const, percent: 100 }, format: 'ext4' as const, bootable: false }] } };
-  assert.throws(() => planInstall(noEsp), /needs an EFI system partition/);
+  assert.throws(() => planInstall(noEsp), /reads the kernels from an EFI system partition/);
 });
 
 plan.run();
