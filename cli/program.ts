@@ -18,6 +18,7 @@ const GROUPS: Readonly<Record<string, () => Promise<Command>>> = {
   'generate-config': async () => (await import('./commands/generate-config.js')).generateConfigCommand(),
   config: async () => (await import('./commands/config.js')).configCommand(),
   initrd: async () => (await import('./commands/initrd.js')).initrdCommand(),
+  system: async () => (await import('./commands/system.js')).systemCommand(),
 };
 
 function packageVersion(): string {

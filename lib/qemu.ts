@@ -123,19 +123,21 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
   if (media !== undefined) {
     const file = escapeOption(media.path);
     const snapshot = media.writable === true ? '' : ',snapshot=on';
+    // With a kernel given directly, QEMU boots that; the medium is only a device (it may not take boot index 0).
+    const bootindex = options.kernel === undefined ? ',bootindex=0' : '';
     switch (media.kind) {
       case 'cdrom':
         args.push('-drive', `if=none,id=boot,media=cdrom,readonly=on,format=raw,file=${file}`);
-        args.push('-device', 'ide-cd,drive=boot,bootindex=0');
+        args.push('-device', `ide-cd,drive=boot${bootindex}`);
         break;
       case 'usb':
         controller('xhci');
         args.push('-drive', `if=none,id=boot,format=raw${snapshot},file=${file}`);
-        args.push('-device', 'usb-storage,bus=xhci.0,drive=boot,bootindex=0');
+        args.push('-device', `usb-storage,bus=xhci.0,drive=boot${bootindex}`);
         break;
       case 'disk':
         args.push('-drive', `if=none,id=boot,format=raw${snapshot},file=${file}`);
-        args.push('-device', diskDevice(media.bus ?? 'virtio', 'boot', ',bootindex=0'));
+        args.push('-device', diskDevice(media.bus ?? 'virtio', 'boot', bootindex));
         break;
     }
   }
@@ -194,11 +196,17 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
   return { workDir, varsCopy, remove };
 }
 
+/** How often waiters look at new console output at most. */
+const NOTIFY_INTERVAL_MS = 25;
+
 /** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
+  private strippedText = '';
+  private strippedUpTo = 0;
   private readonly waiters = new Set<() => void>();
   private finished = false;
+  private notifyPending = false;
 
   private constructor(
     private readonly tool: RunningTool,
@@ -228,9 +236,19 @@ export class QemuMachine {
     return this.text;
   }
 
-  /** The console output with terminal escape sequences removed, for matching menu text. */
+  /**
+   * The console output with terminal escape sequences removed, for matching menu text. Kept as it grows: no
+   * escape sequence spans a line break, so everything up to the last one is stripped once (stripping the
+   * whole console for every chunk slowed the reader enough, on a busy machine, for QEMU's serial port to drop
+   * bytes it could not write).
+   */
   get plainOutput(): string {
-    return stripTerminalCodes(this.text);
+    const cut = this.text.lastIndexOf('\n') + 1;
+    if (cut > this.strippedUpTo) {
+      this.strippedText += stripTerminalCodes(this.text.slice(this.strippedUpTo, cut));
+      this.strippedUpTo = cut;
+    }
+    return this.strippedText + stripTerminalCodes(this.text.slice(this.strippedUpTo));
   }
 
   get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -343,7 +361,15 @@ export class QemuMachine {
 
   private append(chunk: string): void {
     this.text += chunk;
-    this.notify();
+    // Waiters match against the whole console, so they are woken once per NOTIFY_INTERVAL_MS rather than per
+    // chunk: a burst of small chunks is taken off the pipe first (a reader too slow to drain it, on a busy
+    // machine, makes the guest's serial port drop bytes).
+    if (this.notifyPending) return;
+    this.notifyPending = true;
+    setTimeout(() => {
+      this.notifyPending = false;
+      this.notify();
+    }, NOTIFY_INTERVAL_MS);
   }
 
   private notify(): void {

@@ -14,6 +14,7 @@ import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hard
 import { decodeLayout, layoutSchema } from './layout.js';
 import { decodeImageSpec, imageSpecSchema } from './image-spec.js';
 import { decodeInitrdSpec, initrdSpecSchema } from './initrd-spec.js';
+import { decodeSystemSpec, systemSpecSchema } from './system-spec.js';
 
 export interface FileKind {
   /** Short name used by `--kind` and in schema file names (`<kind>.schema.json`). */
@@ -86,6 +87,13 @@ const KINDS: readonly FileKind[] = [
     fileNames: [/^initrd\.ya?ml$/, /\.initrd\.ya?ml$/],
     schema: initrdSpecSchema,
     validate: (text, file) => decodeInitrdSpec(text, file),
+  },
+  {
+    kind: 'system',
+    title: 'system spec (cairn system build)',
+    fileNames: [/^system\.ya?ml$/, /\.system\.ya?ml$/],
+    schema: systemSpecSchema,
+    validate: (text, file) => decodeSystemSpec(text, file),
   },
 ];
 

@@ -26,7 +26,8 @@ const initrdPath = z
   .refine((value) => !value.split('/').some((c) => c === '.' || c === '..'), { message: 'must not contain . or .. components' })
   .describe('an absolute path inside the initramfs, e.g. /bin/busybox');
 
-const hostPath = z
+/** A file or folder on this machine, as a spec names it (the system spec's paths are these too). */
+export const hostPath = z
   .string()
   .min(1)
   .refine((value) => !value.includes('\0'), { message: 'contains a NUL character' })

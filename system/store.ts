@@ -4,7 +4,7 @@
  * which is what makes identical content stored once.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { fileReadError } from '../lib/user-file.js';
@@ -71,13 +71,7 @@ export async function addEntry(
   }
   const tree = await describeContents(placeholderContents);
   const entry = storeEntryPath(location, storeHash(name, tree), name);
-  const destination = hostPath(location.root, entry);
-  await ensureStore(location);
-  if (await exists(destination)) return entry;
-
-  const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
-  await rm(temporary, { recursive: true, force: true });
-  try {
+  return placeEntry(location, entry, async (temporary) => {
     await mkdir(temporary);
     for (const [file, make] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const content = typeof make === 'function' ? make(entry) : make;
@@ -85,6 +79,46 @@ export async function addEntry(
     }
     await chmod(temporary, 0o555);
     await utimes(temporary, STORE_MTIME, STORE_MTIME);
+  });
+}
+
+/**
+ * Adds a directory tree staged on this machine (`staged`, outside the store or in it) as the entry `name`:
+ * its hash covers every file's content and executable bit, every symlink's target and every directory. The
+ * tree is moved into place when it can be (same filesystem) and copied otherwise; then, as every entry, made
+ * read-only with the store's time. The staged tree is gone afterwards either way.
+ */
+export async function addTreeEntry(location: StoreLocation, name: string, staged: string): Promise<string> {
+  checkEntryName(name);
+  const entry = storeEntryPath(location, storeHash(name, await describeTree(staged)), name);
+  try {
+    return await placeEntry(location, entry, async (temporary) => {
+      try {
+        await rename(staged, temporary);
+      } catch (error) {
+        if (errnoCode(error) !== 'EXDEV') throw error;
+        await cp(staged, temporary, { recursive: true, verbatimSymlinks: true });
+      }
+      await sealTree(temporary);
+    });
+  } finally {
+    await rm(staged, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes an entry: `fill` makes it at a temporary name in the store, which is then renamed into place. An
+ * entry that exists already is left as it is (same path, same content), and one a concurrent writer placed
+ * first wins. A failure leaves nothing behind.
+ */
+async function placeEntry(location: StoreLocation, entry: string, fill: (temporary: string) => Promise<void>): Promise<string> {
+  const destination = hostPath(location.root, entry);
+  await ensureStore(location);
+  if (await exists(destination)) return entry;
+  const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
+  await rm(temporary, { recursive: true, force: true });
+  try {
+    await fill(temporary);
     await rename(temporary, destination);
   } catch (error) {
     await makeWritable(temporary);
@@ -93,6 +127,31 @@ export async function addEntry(
     throw error;
   }
   return entry;
+}
+
+/** A staged tree described by content, as addTreeEntry hashes it. */
+export async function describeTree(path: string): Promise<TreeNode> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return { type: 'symlink', target: await readlink(path) };
+  if (info.isFile()) return { type: 'file', sha256: await sha256File(path), executable: (info.mode & 0o100) !== 0 };
+  if (!info.isDirectory()) throw new UserError(`${path}: a special file cannot be stored`, { hint: 'store regular files, directories and symbolic links only' });
+  const entries: Record<string, TreeNode> = {};
+  for (const name of (await readdir(path)).sort()) entries[name] = await describeTree(posix.join(path, name));
+  return { type: 'directory', entries };
+}
+
+/** Read-only modes (0555 directories and programs, 0444 other files) and the store's time, children first. */
+async function sealTree(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) {
+    await lutimes(path, STORE_MTIME, STORE_MTIME);
+    return;
+  }
+  if (info.isDirectory()) {
+    for (const name of await readdir(path)) await sealTree(posix.join(path, name));
+    await chmod(path, 0o555);
+  } else await chmod(path, (info.mode & 0o100) !== 0 ? 0o555 : 0o444);
+  await utimes(path, STORE_MTIME, STORE_MTIME);
 }
 
 async function describeContents(contents: Readonly<Record<string, EntryContent>>): Promise<TreeNode> {

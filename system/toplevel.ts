@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { encodeBootDocument, type BootDocument, type BootspecV1 } from './bootspec.js';
 import { readKernelRelease } from './kernel-image.js';
-import { addEntry, type StoreLocation } from './store.js';
+import { addEntry, type EntryContent, type StoreLocation } from './store.js';
 import { checkReadableFile, fileReadError } from '../lib/user-file.js';
 
 export interface ToplevelInput {
@@ -19,6 +19,11 @@ export interface ToplevelInput {
   readonly system?: string;
   /** Top-level extension keys to store in boot.json. */
   readonly extensions?: Readonly<Record<string, unknown>>;
+  /**
+   * More files of the toplevel (a function receives the toplevel's own path). An `init` among them is the
+   * generation's init: boot.json names `<toplevel>/init`.
+   */
+  readonly files?: Readonly<Record<string, EntryContent | ((self: string) => EntryContent)>>;
 }
 
 export interface BuiltToplevel {
@@ -64,8 +69,9 @@ export async function buildToplevel(location: StoreLocation, input: ToplevelInpu
     'boot.json': (self) => ({ type: 'text', text: encodeBootDocument(documentFor(self)) }),
     kernel: { type: 'symlink', target: kernel },
     ...(initrd === undefined ? {} : { initrd: { type: 'symlink', target: initrd } }),
-    ...(input.init === undefined ? { init: { type: 'symlink', target: '/sbin/init' } } : {}),
+    ...(input.init === undefined && input.files?.init === undefined ? { init: { type: 'symlink', target: '/sbin/init' } } : {}),
     'kernel-params': { type: 'text', text: `${input.kernelParams.join(' ')}\n` },
+    ...(input.files ?? {}),
   });
   return { toplevel, kernel, initrd, document: documentFor(toplevel) };
 }

@@ -186,6 +186,7 @@ export function isoCommand(): Command {
             reason: r.reason ?? null,
             commandLine: r.commandLine ?? null,
             initProcess: r.initProcess ?? null,
+            prompt: r.prompt ?? null,
             log: r.log ?? null,
             consoleTail: r.consoleTail ?? null,
           })),
@@ -215,7 +216,7 @@ function renderBootPlan(plan: BootTestPlan): string {
 }
 
 function renderBootResults(results: readonly BootTestResult[], plan: BootTestPlan): string {
-  const rows = results.map((r) => [entryName(r.case.entry), firmwareName(r.case.mode.firmware), r.case.mode.media.toUpperCase(), r.up ? 'up' : 'FAILED', `${r.seconds} s`, r.up ? `ran ${r.initProcess}` : r.reason!]);
+  const rows = results.map((r) => [entryName(r.case.entry), firmwareName(r.case.mode.firmware), r.case.mode.media.toUpperCase(), r.up ? 'up' : 'FAILED', `${r.seconds} s`, r.up ? `${r.prompt} prompt` : r.reason!]);
   for (const s of plan.skipped) rows.push(['-', firmwareName(s.mode.firmware), s.mode.media.toUpperCase(), 'skipped', '', s.reason]);
   let text = formatTable(['generation', 'firmware', 'media', 'result', 'time', 'detail'], rows);
   const failed = results.filter((r) => !r.up);

@@ -25,6 +25,7 @@ import type { IsoExtensions } from '../layout/iso-layout.js';
 import { ISOLINUX_LOAD_SECTORS } from '../layout/plan-el-torito.js';
 import { HYBRID_IMAGE_ALIGNMENT } from '../layout/plan-hybrid-tables.js';
 import { scanSources } from '../scan-sources.js';
+import { LIVE_PARAM } from '../system/stage-1.js';
 import { ESP_GROUP_ID, planIsoEsp } from './esp-in-iso.js';
 
 export const ISOLINUX_DIRECTORY = '/isolinux';
@@ -32,6 +33,15 @@ export const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
 const ISOLINUX_MODULES = ['ldlinux.c32', 'menu.c32', 'libutil.c32', 'libcom32.c32'] as const;
 /** A FAT file holds at most 4 GiB - 1 bytes: a larger kernel or initrd cannot be on the ESP. */
 const FAT_FILE_LIMIT = 2 ** 32 - 1;
+
+/**
+ * What every entry of a bootable ISO gets after the generation's own parameters: the volume id stage 1
+ * finds the medium by (live boot), and with a serial menu, the kernel's console on the first VT and on the
+ * first serial port (the last is /dev/console, where stage 1 opens its rescue shell first).
+ */
+export function liveParams(volumeId: string, serial: boolean): string[] {
+  return [`${LIVE_PARAM}=${volumeId}`, ...(serial ? ['console=tty0', 'console=ttyS0,115200'] : [])];
+}
 
 export interface BootableParts {
   /** The image's date: the one given, else the newest of the sources and the generations' dates. */
@@ -79,7 +89,7 @@ export async function addBootableParts(
       hint: 'restore the missing files, or leave those generations out with generations: in the spec',
     });
   }
-  const menu = buildBootMenu(profile, { generations, extraParams: boot.kernelParams, missing });
+  const menu = buildBootMenu(profile, { generations, extraParams: [...liveParams(spec.volumeId, boot.serial), ...boot.kernelParams], missing });
 
   if (boot.uefi) await checkEspFileSizes(root, bootFilesOf(menu), file);
 

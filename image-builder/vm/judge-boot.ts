@@ -1,7 +1,11 @@
 /**
  * Whether a boot came up, judged from its serial console (pure): the kernel printed its command line, that
- * command line names the entry's init, the kernel started an init process, and it did not panic.
+ * command line names the entry's init, the kernel started an init process without panicking, and the
+ * generation's stage 2 started and put a prompt on the console (a login prompt, or live a shell's). A stage 1
+ * that could not find its root says why, and that is the reason given.
  */
+import { STAGE_1_PREFIX } from '../system/stage-1.js';
+import { STAGE_2_MARKER } from '../system/stage-2.js';
 
 export interface BootVerdict {
   readonly up: boolean;
@@ -11,6 +15,8 @@ export interface BootVerdict {
   readonly commandLine?: string;
   /** The init process the kernel ran (`/init` from an initramfs, else the init= program). */
   readonly initProcess?: string;
+  /** The prompt stage 2 gave: `login` (getty) or `shell` (a live system's root shell). */
+  readonly prompt?: 'login' | 'shell';
 }
 
 export interface BootExpectation {
@@ -24,6 +30,19 @@ export type ConsoleEnd = 'exited' | 'timed-out' | 'stopped';
 const COMMAND_LINE = /(?:Kernel command line|Command line): ([^\n]*)/;
 const INIT_PROCESS = /Run (\S+) as init process/;
 const PANIC = /Kernel panic - not syncing: ?([^\n]*)/;
+/** getty's prompt (`<host> login: `), or a shell's (`...# `, `...$ `) at the end of a line stage 2 left waiting. */
+const LOGIN_PROMPT = /(^|\n)\S+ login: /;
+const SHELL_PROMPT = /(^|\n)[^\n]*[#$] $|(^|\n)[^\n]*[#$] \n/;
+/** What a stage 1 printed when it gave up (it then opens a rescue shell). */
+const STAGE_1_FAILURE = new RegExp(`${escapeRegExp(STAGE_1_PREFIX)} (?!waiting )([^\\n]*)`);
+
+/**
+ * What the console shows once a boot is over one way or the other: a panic, stage 1 giving up (its rescue
+ * shell), or stage 2's marker followed by a prompt. Boot tests wait for it before judging.
+ */
+export const BOOT_SETTLED = new RegExp(
+  `Kernel panic - not syncing|${escapeRegExp(STAGE_1_PREFIX)} starting a shell|${escapeRegExp(STAGE_2_MARKER)}[^]*?(\\S+ login: |[#$] $)`,
+);
 
 /** `console` is the plain text of the serial console (terminal codes removed). */
 export function judgeBoot(console: string, expected: BootExpectation, end: ConsoleEnd): BootVerdict {
@@ -31,9 +50,10 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
   const initProcess = INIT_PROCESS.exec(console)?.[1];
   const panic = PANIC.exec(console);
   const seen = { ...(commandLine === undefined ? {} : { commandLine }), ...(initProcess === undefined ? {} : { initProcess }) };
+  const how = end === 'exited' ? 'QEMU exited' : end === 'timed-out' ? 'the time ran out' : 'the boot was stopped';
   if (commandLine === undefined) {
-    const how = end === 'exited' ? 'before QEMU exited' : end === 'timed-out' ? 'before the time ran out' : '';
-    return { up: false, reason: `the kernel printed no command line on the serial console ${how}`.trimEnd(), ...seen };
+    const before = end === 'exited' ? 'before QEMU exited' : end === 'timed-out' ? 'before the time ran out' : '';
+    return { up: false, reason: `the kernel printed no command line on the serial console ${before}`.trimEnd(), ...seen };
   }
   if (expected.init !== undefined) {
     const inits = commandLine.split(/\s+/).filter((p) => p.startsWith('init='));
@@ -42,9 +62,19 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
     }
   }
   if (panic !== null) return { up: false, reason: `kernel panic: ${panic[1]!.trim() || '(no message)'}`, ...seen };
-  if (initProcess === undefined) {
-    const how = end === 'exited' ? 'QEMU exited' : end === 'timed-out' ? 'the time ran out' : 'the boot was stopped';
-    return { up: false, reason: `the kernel started but ran no init process before ${how}`, ...seen };
+  if (initProcess === undefined) return { up: false, reason: `the kernel started but ran no init process before ${how}`, ...seen };
+  const marker = console.indexOf(STAGE_2_MARKER);
+  if (marker < 0) {
+    const stage1 = STAGE_1_FAILURE.exec(console);
+    if (stage1 !== null) return { up: false, reason: `stage 1 failed: ${stage1[1]!.trim()}`, ...seen };
+    return { up: false, reason: `the kernel ran ${initProcess}, but stage 2 did not start (no "${STAGE_2_MARKER}") before ${how}`, ...seen };
   }
-  return { up: true, ...seen };
+  const after = console.slice(marker);
+  if (LOGIN_PROMPT.test(after)) return { up: true, prompt: 'login', ...seen };
+  if (SHELL_PROMPT.test(after)) return { up: true, prompt: 'shell', ...seen };
+  return { up: false, reason: `stage 2 started, but no login or shell prompt appeared before ${how}`, ...seen };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -13,20 +13,20 @@ import { UserError } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
 import { QemuMachine, checkAccelerator } from '../../lib/qemu.js';
 import { describeBootMode, qemuMediaKind } from './boot-modes.js';
-import { judgeBoot, type BootVerdict, type ConsoleEnd } from './judge-boot.js';
+import { BOOT_SETTLED, judgeBoot, type BootVerdict, type ConsoleEnd } from './judge-boot.js';
 import type { BootTestCase, BootTestPlan } from './plan-boot-tests.js';
 
 /** After the menu shows, before the first key: isolinux and systemd-boot draw first and read keys after. */
 const MENU_SETTLE_MS = 500;
 /** Between typed characters, so firmware keyboard buffers over the serial line keep up. */
 const TYPE_PAUSE_MS = 20;
-/** After the init process starts (or a panic begins): how long a panic has to show before the boot is judged. */
-const INIT_SETTLE_MS = 5_000;
+/** After a panic begins: how long its message has to show before the boot is judged. */
+const PANIC_SETTLE_MS = 5_000;
 
 export interface BootTestOptions {
   readonly accel: 'tcg' | 'kvm';
   readonly memoryMiB: number;
-  /** Per boot, from QEMU's start to the init process. */
+  /** Per boot, from QEMU's start to stage 2's prompt. */
   readonly timeoutMs: number;
   /** Keep each boot's serial console (raw, as QEMU printed it) in this directory. */
   readonly logDirectory?: string;
@@ -107,10 +107,9 @@ async function drive(machine: QemuMachine, testCase: BootTestCase, remaining: ()
     }
   }
   try {
-    await machine.waitFor(/Run \S+ as init process|Kernel panic - not syncing/, { timeoutMs: remaining() });
-    // A failing init panics soon after it starts, and a panic's message is still arriving: give both the
-    // time to show (with panic=-1 and -no-reboot, a panic ends QEMU at once).
-    await Promise.race([machine.exited, sleep(Math.min(INIT_SETTLE_MS, remaining()))]);
+    const settled = await machine.waitFor(BOOT_SETTLED, { timeoutMs: remaining() });
+    // A panic's message is still arriving (with panic=-1 and -no-reboot, a panic ends QEMU at once).
+    if (settled[0].startsWith('Kernel panic')) await Promise.race([machine.exited, sleep(Math.min(PANIC_SETTLE_MS, remaining()))]);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
   }

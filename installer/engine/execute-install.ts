@@ -13,6 +13,7 @@ import { CancelledError, DomainError } from '../../lib/errors.js';
 import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/progress.js';
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
+import { sourceDateEpoch } from '../../lib/source-date.js';
 import { installBootLoader } from '../../bootloader/esp-update.js';
 import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
 import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
@@ -27,6 +28,7 @@ import { renderConfigFiles } from '../config/generate-config.js';
 import type { PlatformReport } from '../hardware/platform.js';
 import { openInstallLog } from './install-log.js';
 import type { InstallPlan } from './install-plan.js';
+import { writeTargetEtc } from './target-etc.js';
 
 export const TARGET_LOG_PATH = '/var/log/cairn/install.log';
 
@@ -82,6 +84,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
     await copyGenerations(plan, stagedRoot, onProgress, options.signal);
     checkpoint('copying the generations');
     await writeSystemFiles(plan, stagedRoot, options.platform, onProgress);
+    await writeTargetEtc(plan, stagedRoot, { lastPasswordChange: sourceDateEpoch(), onProgress });
 
     onProgress({ kind: 'phase', phase: 'boot', title: `Setting up ${describeBootLoaders(plan.firmware, plan.bootloader)} with an entry per generation` });
     await installBootLoader({

@@ -1,5 +1,5 @@
 /**
- * Reading GRUB menus written by other tools (fixtures/bootloader/grub-menus: an installer ISO's, a live
+ * Reading GRUB menus written by other tools (fixtures/grub-menus: an installer ISO's, a live
  * ISO's, an installed system's grub-mkconfig-style file; each passes grub-script-check) and Cairn's own:
  * titles, ids, kernels, initrds and parameters, submenus, conditional entries, the default and timeout.
  */
@@ -13,7 +13,7 @@ import { readGrubMenu } from '../../bootloader/grub-menu-reader.js';
 import { repoRoot } from '../support/cli.js';
 import { fakeProfile } from '../support/profiles.js';
 
-const fixture = (name: string) => readFile(join(repoRoot, 'fixtures/bootloader/grub-menus', name), 'utf8');
+const fixture = (name: string) => readFile(join(repoRoot, 'fixtures/grub-menus', name), 'utf8');
 
 test('an installer ISO: hotkeys, a submenu whose entries are numbered inside it, the first entry the default', async () => {
   const menu = readGrubMenu(await fixture('installer-iso.cfg'));

@@ -30,7 +30,7 @@ test('config validate reports every problem with file and key path, exit 1', asy
     const undetected = await cairn(['config', 'validate', unknown]);
     assert.is(undetected.code, 1);
     assert.match(undetected.stderr, /cannot tell which kind of Cairn file this is/);
-    assert.match(undetected.stderr, /pass --kind \(one of answers, bootspec, configuration, hardware-configuration, image, initrd, layout\)/);
+    assert.match(undetected.stderr, /pass --kind \(one of answers, bootspec, configuration, hardware-configuration, image, initrd, layout, system\)/);
 
     const missing = await cairn(['config', 'validate', join(dir, 'nope.yaml')]);
     assert.is(missing.code, 1);

@@ -1,6 +1,7 @@
 /**
  * Judging a boot from its serial console, on consoles recorded from real boots (fixtures/boot-consoles,
- * whose README says where each comes from): up, the wrong entry, a panic, no kernel messages, no init.
+ * whose README says where each comes from): up to a prompt, the wrong entry, a panic, no kernel messages, no
+ * init, an init that is not a stage 2, a stage 1 that did not find its root.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,22 +17,53 @@ const INIT = {
   3: '/cairn/store/gkzyq1rx7sprial9m3rgm5an7vnyw27v-cairn-system/init',
 };
 
+/** The example's toplevels in the live consoles. */
+const LIVE_INIT = {
+  1: '/cairn/store/gqllnhlz61jz8y68gjpmp07fvi7k1vyl-cairn-system/init',
+  2: '/cairn/store/14hpr21p5pip4y1yx69848dfz950ai1b-cairn-system/init',
+  3: '/cairn/store/9hzc3rl6ivcdmnz06z2bfcyi9dy1glmk-cairn-system/init',
+};
+
 const consoleOf = (name: string) => readFile(join(repoRoot, 'fixtures', 'boot-consoles', name), 'utf8');
 
-test('a generation that reached its init is up, under systemd-boot and isolinux, with the command line it got', async () => {
-  const uefi = judgeBoot(await consoleOf('systemd-boot-generation-1-up.txt'), { init: INIT[1] }, 'exited');
-  assert.equal([uefi.up, uefi.reason, uefi.initProcess], [true, undefined, '/init']);
-  assert.ok(uefi.commandLine!.includes(`init=${INIT[1]}`));
+test('a generation whose stage 2 put a prompt on the console is up, under systemd-boot and isolinux, with the command line it got', async () => {
+  const uefi = judgeBoot(await consoleOf('live-systemd-boot-generation-1-up.txt'), { init: LIVE_INIT[1] }, 'stopped');
+  assert.equal([uefi.up, uefi.reason, uefi.initProcess, uefi.prompt], [true, undefined, '/init', 'shell']);
+  assert.ok(uefi.commandLine!.includes(`init=${LIVE_INIT[1]}`));
   assert.ok(uefi.commandLine!.endsWith(` ${SERIAL_CONSOLE_PARAMS.join(' ')}`), 'the serial console was appended by editing the entry');
-  assert.not.match(uefi.commandLine!.replace(SERIAL_CONSOLE_PARAMS.join(' '), ''), /console=/, 'the generation itself names no console');
 
-  const bios = judgeBoot(await consoleOf('isolinux-generation-3-up.txt'), { init: INIT[3] }, 'exited');
-  assert.equal([bios.up, bios.initProcess], [true, '/init']);
+  const bios = judgeBoot(await consoleOf('live-isolinux-generation-2-up.txt'), { init: LIVE_INIT[2] }, 'stopped');
+  assert.equal([bios.up, bios.initProcess, bios.prompt], [true, '/init', 'shell']);
   assert.match(bios.commandLine!, /^BOOT_IMAGE=\/cairn\/store\/\S+\/bzImage /);
 });
 
+test('a login prompt after stage 2 is up too; stage 2 without any prompt yet is not', async () => {
+  const live = await consoleOf('live-isolinux-generation-2-up.txt');
+  const marker = live.indexOf('cairn stage 2: started');
+  const stage2 = live.slice(0, live.indexOf('\n', marker) + 1);
+  const login = judgeBoot(`${stage2}\nCairn example 1.1 \\n \\l\n\ncairn-example login: `, { init: LIVE_INIT[2] }, 'stopped');
+  assert.equal([login.up, login.prompt], [true, 'login']);
+  const waiting = judgeBoot(stage2, { init: LIVE_INIT[2] }, 'timed-out');
+  assert.equal([waiting.up, waiting.reason], [false, 'stage 2 started, but no login or shell prompt appeared before the time ran out']);
+});
+
+test('a kernel that ran an init which is not a stage 2 is not up, however far that init got', async () => {
+  const uefi = judgeBoot(await consoleOf('systemd-boot-generation-1-test-init.txt'), { init: INIT[1] }, 'exited');
+  assert.equal([uefi.up, uefi.initProcess], [false, '/init']);
+  assert.is(uefi.reason, 'the kernel ran /init, but stage 2 did not start (no "cairn stage 2: started") before QEMU exited');
+  assert.not.match(uefi.commandLine!.replace(SERIAL_CONSOLE_PARAMS.join(' '), ''), /console=/, 'the generation itself names no console');
+  const bios = judgeBoot(await consoleOf('isolinux-generation-3-test-init.txt'), { init: INIT[3] }, 'exited');
+  assert.equal([bios.up, bios.initProcess], [false, '/init']);
+});
+
+test('a stage 1 that did not find its root is a failure with its own words', async () => {
+  const verdict = judgeBoot(await consoleOf('stage-1-root-missing.txt'), {}, 'stopped');
+  assert.equal([verdict.up, verdict.initProcess], [false, '/init']);
+  assert.is(verdict.reason, 'stage 1 failed: the root filesystem root=UUID=0badc0de-0000-4000-8000-000000000000 did not appear within 3 s (cairn.timeout= waits longer)');
+});
+
 test('another entry booting than the one chosen is a failure naming both inits', async () => {
-  const verdict = judgeBoot(await consoleOf('systemd-boot-generation-1-up.txt'), { init: INIT[3] }, 'exited');
+  const verdict = judgeBoot(await consoleOf('systemd-boot-generation-1-test-init.txt'), { init: INIT[3] }, 'exited');
   assert.is(verdict.up, false);
   assert.is(verdict.reason, `the wrong entry booted: the command line has init=${INIT[1]}, expected init=${INIT[3]}`);
 });
@@ -46,7 +78,7 @@ test('a kernel that prints nothing, or stops before its init, is a failure sayin
   const quiet = judgeBoot(await consoleOf('systemd-boot-default-quiet.txt'), {}, 'exited');
   assert.equal([quiet.up, quiet.reason], [false, 'the kernel printed no command line on the serial console before QEMU exited']);
 
-  const full = await consoleOf('systemd-boot-generation-1-up.txt');
+  const full = await consoleOf('systemd-boot-generation-1-test-init.txt');
   const cut = full.slice(0, full.indexOf('Run /init as init process'));
   const stalled = judgeBoot(cut, { init: INIT[1] }, 'timed-out');
   assert.equal([stalled.up, stalled.reason], [false, 'the kernel started but ran no init process before the time ran out']);
@@ -54,8 +86,8 @@ test('a kernel that prints nothing, or stops before its init, is a failure sayin
   assert.equal(judgeBoot(cut, {}, 'stopped').reason, 'the kernel started but ran no init process before the boot was stopped');
 });
 
-test('an entry without init= is judged by its init process alone', async () => {
-  assert.is(judgeBoot(await consoleOf('isolinux-generation-3-up.txt'), {}, 'exited').up, true);
+test('an entry without init= is judged by its init process and stage 2 alone', async () => {
+  assert.is(judgeBoot(await consoleOf('live-isolinux-generation-2-up.txt'), {}, 'stopped').up, true);
 });
 
 test.run();

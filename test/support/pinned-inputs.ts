@@ -15,12 +15,13 @@ export const PINNED_EPOCH = 1763640000;
 
 /**
  * SHA-256 of the ISOs built from these inputs with `--date PINNED_EPOCH` (test/image-builder/pinned-bytes.test.ts
- * says which), as the writer made them before the plan became data: a rewrite must keep every byte.
+ * says which), as the writer made them before the plan became data: a rewrite must keep every byte. The bootable
+ * ones changed once since, on purpose: every menu entry carries `cairn.live=<volume id>` and the consoles (issue 14).
  */
 export const PINNED = {
-  example: '8f762a56df0d3231440711567224da55f3d3d77b159f76d38596756f584f1644',
-  bios: '8f227e66c2fc4b4a96b40336f95f60adfb1f66be3f201b9eaa08197cdb26cf94',
-  uefi: '5e44913196d3f5681759705cf4fb9da478ac15354f741f753ee05cc6842e2788',
+  example: 'e94dc72cad0adb58a4844ccdf4827dcf9217b19dbc0c3f78b5dc4f7a0a9dd561',
+  bios: 'dc20131e283116cabc3a78ac29bd93f091dfe86c0a5cdf92ed991137bf21ffcf',
+  uefi: 'f2c2e0ff19c78f088df554ddf51a72375b70d6bae6783c0ce0774ac38b98f8c1',
   data: '2f77f2e9455dcbf3080c256fb85ddcd3e1bc0bd1405bfa36aea9ed3eb2dc6e52',
 } as const;
 

@@ -3,16 +3,18 @@
  * check; Cairn never runs it); the search rules (RUNPATH over RPATH, $ORIGIN, $LIB, ld.so.conf includes,
  * skipping other classes and machines) are checked on small objects made with Cairn's ELF encoders.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../../lib/run.js';
 import { ELF_MACHINE } from '../../../image-builder/elf/elf-header.js';
-import { hostPathEntries } from '../../../image-builder/initrd/host-files.js';
+import { findHostProgram, hostPathEntries } from '../../../image-builder/initrd/host-files.js';
 import { parseLdSoConf, readLdSoConf } from '../../../image-builder/initrd/ld-so-conf.js';
 import { X86_64, expandTokens, hostLibrarySearch, resolveElfClosure, type LibrarySearch } from '../../../image-builder/initrd/resolve-libraries.js';
+import { loadSystemDefinition } from '../../../system/system-spec.js';
 import { caught } from '../../support/caught.js';
+import { repoRoot } from '../../support/cli.js';
 import { writeElf } from '../../support/elf-fixture.js';
 import { withTemporaryDirectory } from '../../support/tree.js';
 
@@ -33,6 +35,23 @@ async function lddOf(program: string): Promise<Map<string, string>> {
   return found;
 }
 
+/** The resolver's answer for `program` is ldd's: each needed name at the same path, and the same objects to copy. */
+async function assertResolvesLikeLdd(program: string, search: LibrarySearch): Promise<void> {
+  const closure = await resolveElfClosure([program], [], search);
+  // ldd prints each object once, under the name it was first asked for by.
+  const mine = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const link of closure.links) {
+    if (seen.has(link.path)) continue;
+    seen.add(link.path);
+    mine.set(link.name, link.path);
+  }
+  const oracle = await lddOf(program);
+  assert.equal(Object.fromEntries([...mine].sort()), Object.fromEntries([...oracle].sort()), program);
+  const libraries = closure.objects.filter((o) => o.role !== 'program').map((o) => o.path).sort();
+  assert.equal(libraries, [...new Set(oracle.values())].sort(), `${program}: the objects to copy`);
+}
+
 test('for real programs the resolver finds exactly the libraries ldd finds, at the same paths', async () => {
   const search = await hostLibrarySearch();
   let checked = 0;
@@ -40,22 +59,22 @@ test('for real programs the resolver finds exactly the libraries ldd finds, at t
     const exists = await run('test', ['-x', program]).then(() => true, () => false);
     if (!exists && program !== '/usr/bin/qemu-img') throw new Error(`${program} is missing: run scripts/setup`);
     if (!exists) continue;
-    const closure = await resolveElfClosure([program], [], search);
-    // ldd prints each object once, under the name it was first asked for by.
-    const mine = new Map<string, string>();
-    const seen = new Set<string>();
-    for (const link of closure.links) {
-      if (seen.has(link.path)) continue;
-      seen.add(link.path);
-      mine.set(link.name, link.path);
-    }
-    const oracle = await lddOf(program);
-    assert.equal(Object.fromEntries([...mine].sort()), Object.fromEntries([...oracle].sort()), program);
-    const libraries = closure.objects.filter((o) => o.role !== 'program').map((o) => o.path).sort();
-    assert.equal(libraries, [...new Set(oracle.values())].sort(), `${program}: the objects to copy`);
+    await assertResolvesLikeLdd(program, search);
     checked++;
   }
   assert.ok(checked >= 7);
+});
+
+test("every program the example's generations carry: their packages, stage 1's blkid and e2fsck, and node (installer: true)", async () => {
+  const search = await hostLibrarySearch();
+  const examples = join(repoRoot, 'examples', 'system');
+  const packages = new Set<string>();
+  for (const name of (await readdir(examples)).filter((n) => n.endsWith('.system.yaml')).sort()) {
+    for (const program of (await loadSystemDefinition(join(examples, name))).packages) packages.add(program);
+  }
+  assert.equal([...packages].sort(), ['e2fsck', 'lsblk', 'sfdisk'], 'the example names these (a change here is fine: keep the list true)');
+  const programs = [...(await Promise.all([...packages, 'blkid', 'e2fsck'].map((name) => findHostProgram(name)))), process.execPath];
+  for (const program of new Set(programs)) await assertResolvesLikeLdd(program, search);
 });
 
 test('dlopen libraries are resolved with what they need, sharing the programs\' loader; busybox (static) needs nothing', async () => {
