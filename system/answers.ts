@@ -9,6 +9,7 @@
  *   layout: guided            # or a layout file, or an inline layout
  *   users: [{ name: alice, passwordHash: "$6$..." }]
  *   confirm: true
+ *   finish: poweroff          # the live installer, after an unattended install: poweroff, reboot or shell
  */
 import { z } from 'zod';
 import { ValidationError, type Problem } from '../lib/errors.js';
@@ -18,7 +19,11 @@ import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
 
-const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
+/** What the live installer does once an unattended install is done (a person chooses on the done screen). */
+export const FINISH_ACTIONS = ['poweroff', 'reboot', 'shell'] as const;
+export type FinishAction = (typeof FINISH_ACTIONS)[number];
+
+export const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
 
 const CRYPT_HASH = /^\$(6|5)\$(rounds=\d+\$)?[./0-9A-Za-z]{0,16}\$[./0-9A-Za-z]+$|^\$y\$[./0-9A-Za-z]+\$[./0-9A-Za-z]*\$[./0-9A-Za-z]+$|^!.*$/;
 
@@ -75,6 +80,10 @@ export const answersSchema = z
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
+    finish: z
+      .enum(FINISH_ACTIONS)
+      .default('poweroff')
+      .describe('what the live installer does after an unattended install: poweroff (default: a medium left in cannot start the install again), reboot, or shell; ignored elsewhere'),
     interactive: z.array(z.enum(ANSWER_SECTIONS)).default([]).describe(`sections still asked on a terminal: ${ANSWER_SECTIONS.join(', ')}`),
   })
   .describe('Cairn installer answers');

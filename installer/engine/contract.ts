@@ -80,6 +80,8 @@ export interface LayoutPreview {
 }
 
 /** What the front ends show. */
+export type InstallerEnding = 'live' | 'disk' | 'image';
+
 export interface InstallerModel {
   /** Where the generations come from, e.g. "the live medium" or a directory. */
   readonly source: string;
@@ -89,8 +91,12 @@ export interface InstallerModel {
   readonly hardware: HardwareSummary;
   readonly disks: readonly DiskChoice[];
   readonly generations: readonly GenerationChoice[];
-  /** A real disk on a live system can reboot into the result; an image file cannot. */
-  readonly canReboot: boolean;
+  /**
+   * What the done screen offers: the live medium's installer reboots into the result, powers off or opens a
+   * shell (and after a failure retries, opens a shell or powers off, never reboots); on another machine a
+   * disk can be rebooted into; an image file only ends the installer.
+   */
+  readonly ending: InstallerEnding;
 }
 
 /** What the front ends ask of the install engine. */

@@ -18,7 +18,7 @@ import { installBootLoader } from '../../bootloader/esp-update.js';
 import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
 import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
 import { describeBootLoaders } from '../../system/firmware.js';
-import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
+import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
@@ -114,7 +114,10 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     log.line(`the disk is written: ${disk.partitions.map((p) => `${p.name} at ${formatSize(p.offsetBytes)}`).join(', ')}`);
+    // The phase is announced first, so that the log the target receives ends with it.
+    onProgress({ kind: 'phase', phase: 'flush', title: `Copying the log and flushing ${plan.target.description}` });
     await copyLogToTarget(plan, disk, options.logPath);
+    await flushDisk(disk);
     const lines = [
       `Installed generations ${plan.generations.join(', ')} onto ${plan.target.description}.`,
       `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}.`,

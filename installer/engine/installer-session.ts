@@ -48,6 +48,8 @@ export interface SessionOptions {
   readonly logPath?: string;
   /** Stop at the plan: nothing is written anywhere. */
   readonly dryRun?: boolean;
+  /** The live medium's installer: it ends with reboot, power off or a shell (model.ts `ending`). */
+  readonly live?: boolean;
 }
 
 export interface InstallerSession {
@@ -197,7 +199,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     generations: profile.generations
       .map((g) => ({ number: g.number, title: generations.find((e) => e.generation === g.number && e.specialisation === undefined)?.title ?? `Generation ${g.number}`, current: g.number === selected.current }))
       .sort((a, b) => b.number - a.number),
-    canReboot: fixedTarget?.kind !== 'image',
+    ending: options.live === true ? 'live' : fixedTarget?.kind === 'image' ? 'image' : 'disk',
   };
   const initial: DraftAnswers = {
     locale: answers.locale,

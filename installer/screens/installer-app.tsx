@@ -106,7 +106,7 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
 function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
   const phase = state.phase;
   if (phase.kind === 'installing') return <ProgressScreen progress={phase.progress} showLog={phase.showLog} stopping={phase.stopping} />;
-  if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.canReboot)} list={phase.list} />;
+  if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.ending)} list={phase.list} />;
   const step = { index: state.wizard.index + 1, total: state.wizard.steps.length };
   const screen = phase.screen;
   const answers = state.wizard.answers;

@@ -20,7 +20,7 @@ const model: InstallerModel = {
     { number: 2, title: 'Generation 2', current: false },
     { number: 1, title: 'Generation 1', current: false },
   ],
-  canReboot: false,
+  ending: 'image',
 };
 
 const initial: DraftAnswers = { locale: 'en_US.UTF-8', keyMap: 'us', timeZone: 'UTC', hostName: 'cairn', disk: undefined, layout: { kind: 'guided', filesystem: 'ext4', swap: 'none' }, users: [], generations: [3, 2, 1] };

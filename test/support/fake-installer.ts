@@ -21,7 +21,7 @@ export const fakeModel: InstallerModel = {
     { number: 2, title: 'Generation 2 - 2026-11-19 - Cairn 1.1', current: true },
     { number: 1, title: 'Generation 1 - 2026-11-18 - Cairn 1.0', current: false },
   ],
-  canReboot: false,
+  ending: 'image',
 };
 
 export const fakeInitial: DraftAnswers = {
