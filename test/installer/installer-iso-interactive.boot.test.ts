@@ -7,7 +7,6 @@
  * unchanged; the disk then boots alone: its menu lists every installed generation, the default boots to a
  * login prompt, and the user and password typed log in.
  */
-import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
