@@ -55,7 +55,8 @@ export const systemSpecSchema = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^\P{Cc}*$/u)
+      // eslint-disable-next-line no-control-regex -- a label may hold no control character; the pattern is exported to the JSON Schema, where \P{Cc} is not portable
+      .regex(/^[^\u0000-\u001f\u007f]*$/)
       .optional()
       .describe('the label boot menus show (default: Cairn <hostName> (Linux <release>))'),
     hostName: z.string().regex(HOST_NAME).optional().describe('the host name (default cairn)'),
