@@ -13,13 +13,12 @@ import { createHash } from 'node:crypto';
 import { lutimes, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run } from '../lib/run.js';
 import { encodeBootDocument } from '../system/bootspec.js';
 import { DEFAULT_PROFILE } from '../system/profile.js';
 import { encodeBase32 } from '../system/store-hash.js';
+import { repoRoot } from '../scripts/repo-root.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argument = (name: string, fallback: number) => {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { repoRoot } from '../scripts/repo-root.js';
 
 const here = fileURLToPath(import.meta.url);
-const repoRoot = join(here, '..', '..');
+
 
 type Mode = 'cairn' | 'platform' | 'systeminformation';
 

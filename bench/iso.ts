@@ -15,10 +15,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatSize } from '../lib/size.js';
+import { repoRoot } from '../scripts/repo-root.js';
 
-const repoRoot = join(fileURLToPath(import.meta.url), '..', '..');
 const benchDir = process.env.CAIRN_BENCH_DIR ?? join(tmpdir(), 'cairn-bench');
 const runs = Number(process.env.CAIRN_BENCH_RUNS ?? 3);
 const EPOCH = '1700000000';

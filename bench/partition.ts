@@ -20,7 +20,7 @@ import { encodePlanTable } from '../partitioning/plan-table.js';
 import { planPartitions, type PartitionPlan } from '../partitioning/plan.js';
 import { identityOfImage, resolveTarget } from '../partitioning/target.js';
 import { run } from '../lib/run.js';
-import { repoRoot } from '../test/support/cli.js';
+import { repoRoot } from '../scripts/repo-root.js';
 
 const TiB = 1024 ** 4;
 const GiB = 1024 ** 3;
@@ -30,7 +30,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function time(action: () => Promise<unknown>): Promise<number> {
+/** Milliseconds `action` takes, until its promise settles when it returns one. */
+async function time(action: () => unknown): Promise<number> {
   const start = performance.now();
   await action();
   return performance.now() - start;
@@ -106,13 +107,13 @@ async function benchApply(dir: string, rounds: number): Promise<{ library: numbe
     );
     await rm(image, { force: true });
     command.push(
-      await time(async () => {
+      await time(() => {
         const result = spawnSync(process.execPath, [...cli, 'partition', 'apply', 'guided', '--disk', image, '--size', '8G', '--seed', 'bench', '--yes'], { cwd: repoRoot, stdio: 'ignore' });
         if (result.status !== 0) throw new Error(`cairn partition apply failed (${result.status})`);
       }),
     );
     // Node and the partition command's modules, without any work: what every `cairn partition` call pays.
-    startup.push(await time(async () => spawnSync(process.execPath, [...cli, 'partition', '--help'], { cwd: repoRoot, stdio: 'ignore' })));
+    startup.push(await time(() => spawnSync(process.execPath, [...cli, 'partition', '--help'], { cwd: repoRoot, stdio: 'ignore' })));
     const plan = planPartitions(guidedLayout(), identityOfImage(image, 8 * GiB), { seed: 'bench' });
     const script = handScript(image, plan);
     await rm(image, { force: true });

@@ -10,7 +10,7 @@ import type { BootspecV1 } from '../system/bootspec.js';
 import type { Generation, Profile } from '../system/profile.js';
 
 /** The BLS sort key of every Cairn entry: one group, ordered inside by `version`. */
-export const CAIRN_SORT_KEY = 'cairn';
+const CAIRN_SORT_KEY = 'cairn';
 
 export interface BootEntry {
   /**

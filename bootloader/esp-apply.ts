@@ -60,7 +60,7 @@ export async function applyEspPlan(esp: string, plan: EspPlan, options: ApplyOpt
   }
 }
 
-export function describeStep(step: EspStep): string {
+function describeStep(step: EspStep): string {
   if (step.kind === 'remove') return `removed ${step.path} (${step.reason})`;
   return `wrote ${step.path}${step.phase === 'transitional' ? ' (transitional, to free space)' : ''}`;
 }

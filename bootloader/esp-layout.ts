@@ -24,7 +24,7 @@ export const SYSTEMD_BOOT_LOADER_PATH = 'EFI/systemd/systemd-bootx64.efi';
 export const CAIRN_ENTRY_PATTERN = /^cairn-.*\.conf$/;
 
 /** Temporary files are `.<name>.cairn-tmp` beside their target: a rerun recognises an interrupted run's. */
-export const TEMPORARY_SUFFIX = '.cairn-tmp';
+const TEMPORARY_SUFFIX = '.cairn-tmp';
 
 export function temporaryPathFor(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}${TEMPORARY_SUFFIX}`);

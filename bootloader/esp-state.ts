@@ -24,7 +24,7 @@ import { GRUB_CONFIG_PATH } from './grub.js';
 import { BLS_ENTRIES_DIRECTORY, CAIRN_CONFIG_HEADER, LOADER_CONF_PATH } from './systemd-boot.js';
 
 /** statfs f_type of FAT (vfat/msdos). */
-export const FAT_MAGIC = 0x4d44;
+const FAT_MAGIC = 0x4d44;
 
 const FILESYSTEM_NAMES: Readonly<Record<number, string>> = {
   [FAT_MAGIC]: 'FAT',
@@ -47,7 +47,7 @@ export interface EspFilesystem {
   readonly isFat: boolean;
 }
 
-export function describeFilesystem(type: number): EspFilesystem {
+function describeFilesystem(type: number): EspFilesystem {
   return { type, name: FILESYSTEM_NAMES[type] ?? `type 0x${type.toString(16)}`, isFat: type === FAT_MAGIC };
 }
 

@@ -238,7 +238,7 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
  * The configuration files of each loader's menu, as ESP targets: systemd-boot's entries and loader.conf,
  * GRUB's grub.cfg (read by GRUB for UEFI and by GRUB for BIOS alike). Every menu comes from the same model.
  */
-export function renderEspConfig(menus: readonly EspLoader[], menu: BootMenu, options: RenderOptions): TargetFile[] {
+function renderEspConfig(menus: readonly EspLoader[], menu: BootMenu, options: RenderOptions): TargetFile[] {
   const files: TargetFile[] = [];
   if (menus.includes('systemd-boot')) {
     const config = renderSystemdBoot(menu, options);

@@ -11,7 +11,7 @@ import { UserError } from '../lib/errors.js';
 import { run } from '../lib/run.js';
 import { describePackage, findDistroFile, requireTools, type DistroFile } from '../lib/tools.js';
 
-export const SYSTEMD_BOOT_EFI: DistroFile = {
+const SYSTEMD_BOOT_EFI: DistroFile = {
   description: 'systemd-bootx64.efi (the systemd-boot UEFI boot loader)',
   candidates: ['/usr/lib/systemd/boot/efi/systemd-bootx64.efi', '/usr/lib/systemd/boot/efi/systemd-bootx64.efi.signed'],
   packages: { debian: 'systemd-boot-efi', fedora: 'systemd-boot-unsigned', arch: 'systemd' },
@@ -21,7 +21,7 @@ export const SYSTEMD_BOOT_EFI: DistroFile = {
 export type GrubPlatform = 'x86_64-efi' | 'i386-pc';
 
 /** Each platform's module directory, found by a file in it (`normal.mod`; `boot.img` for i386-pc). */
-export const GRUB_MODULE_DIRECTORIES: Readonly<Record<GrubPlatform, DistroFile>> = {
+const GRUB_MODULE_DIRECTORIES: Readonly<Record<GrubPlatform, DistroFile>> = {
   'x86_64-efi': {
     description: 'the GRUB x86_64-efi modules (normal.mod)',
     candidates: ['/usr/lib/grub/x86_64-efi/normal.mod', '/usr/lib64/grub/x86_64-efi/normal.mod', '/usr/share/grub2/x86_64-efi/normal.mod'],
@@ -65,7 +65,7 @@ const GRUB_COMMON_MODULES = [
 ] as const;
 
 /** The modules embedded in each platform's image: the common ones and the platform's disk and video access. */
-export const GRUB_IMAGE_MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
+const GRUB_IMAGE_MODULES: Readonly<Record<GrubPlatform, readonly string[]>> = {
   'x86_64-efi': [...GRUB_COMMON_MODULES, 'all_video', 'efi_gop'].sort(),
   'i386-pc': [...GRUB_COMMON_MODULES, 'biosdisk'].sort(),
 };
@@ -76,7 +76,7 @@ export function findSystemdBoot(explicit?: string): string {
 }
 
 /** A GRUB platform's module directory; an explicit directory wins and must hold the platform's files. */
-export async function findGrubModules(platform: GrubPlatform, explicit?: string): Promise<string> {
+async function findGrubModules(platform: GrubPlatform, explicit?: string): Promise<string> {
   const directory = GRUB_MODULE_DIRECTORIES[platform];
   if (explicit !== undefined) {
     for (const name of GRUB_DIRECTORY_FILES[platform]) {
@@ -139,7 +139,7 @@ function syslinuxModule(name: string): DistroFile {
 }
 
 /** isolinux, its hybrid MBR and the BIOS modules its menu needs, from the syslinux packages. */
-export const ISOLINUX_FILES = {
+const ISOLINUX_FILES = {
   'isolinux.bin': {
     description: 'isolinux.bin (the BIOS boot loader for CDs)',
     candidates: ['/usr/lib/ISOLINUX/isolinux.bin', '/usr/share/syslinux/isolinux.bin', '/usr/lib/syslinux/bios/isolinux.bin'],

@@ -9,7 +9,7 @@ import { checkTimeout, type LoaderMenu, type LoaderMenuEntry, type RenderOptions
 import { TextChecker } from './writable-text.js';
 
 /** syslinux reads configuration lines into a buffer of this many characters (longer lines are cut). */
-export const SYSLINUX_MAX_LINE = 4095;
+const SYSLINUX_MAX_LINE = 4095;
 
 export interface SyslinuxRenderOptions extends RenderOptions {
   /** The menu's heading (default `Cairn`). */

@@ -87,7 +87,7 @@ export interface BlsEntry {
  * are skipped; the key ends at the first space or tab, the value starts after the blanks that follow; a value
  * wrapped in double quotes loses them. Trailing blanks are dropped too, as `bootctl` does.
  */
-export function readBlsLines(text: string): { key: string; value: string }[] {
+function readBlsLines(text: string): { key: string; value: string }[] {
   const pairs: { key: string; value: string }[] = [];
   for (const raw of text.split(/[\n\r]/)) {
     const line = raw.replace(/^[ \t]+/, '');
@@ -101,7 +101,7 @@ export function readBlsLines(text: string): { key: string; value: string }[] {
   return pairs;
 }
 
-export function parseBlsEntry(text: string): BlsEntry {
+function parseBlsEntry(text: string): BlsEntry {
   const entry: { -readonly [K in keyof BlsEntry]: BlsEntry[K] } = {
     title: undefined,
     sortKey: undefined,
@@ -194,7 +194,7 @@ export function parseSystemdBoot(config: { readonly loaderConf: string | undefin
  * systemd-boot's order: entries with a sort key before those without; by sort key, then machine id, then
  * version downwards; then by id downwards.
  */
-export function compareBlsEntries(
+function compareBlsEntries(
   a: { readonly id: string; readonly sortKey: string | undefined; readonly machineId: string | undefined; readonly version: string | undefined },
   b: { readonly id: string; readonly sortKey: string | undefined; readonly machineId: string | undefined; readonly version: string | undefined },
 ): number {

@@ -17,8 +17,6 @@ import type { BootEntry } from './entries.js';
 
 export type LoaderKind = 'systemd-boot' | 'grub' | 'syslinux';
 
-export const LOADER_KINDS: readonly LoaderKind[] = ['systemd-boot', 'grub', 'syslinux'];
-
 /** One refused piece of text. */
 export interface UnwritableText {
   readonly generation: number | undefined;
@@ -110,7 +108,7 @@ export interface TextOwner {
   readonly what?: string;
 }
 
-export function titleProblem(loader: LoaderKind, title: string): string | undefined {
+function titleProblem(loader: LoaderKind, title: string): string | undefined {
   if (title === '') return 'is empty';
   const bad = firstCodePoint(title, (cp) => {
     if (isSurrogate(cp)) return 'is not valid Unicode';
@@ -128,7 +126,7 @@ export function titleProblem(loader: LoaderKind, title: string): string | undefi
   return undefined;
 }
 
-export function paramProblem(loader: LoaderKind, param: string): string | undefined {
+function paramProblem(loader: LoaderKind, param: string): string | undefined {
   if (param === '') return 'is empty';
   return firstCodePoint(param, (cp) => {
     if (isSurrogate(cp)) return 'is not valid Unicode';
@@ -140,7 +138,7 @@ export function paramProblem(loader: LoaderKind, param: string): string | undefi
   });
 }
 
-export function pathProblem(loader: LoaderKind, path: string): string | undefined {
+function pathProblem(loader: LoaderKind, path: string): string | undefined {
   if (!path.startsWith('/')) return 'is not absolute';
   return firstCodePoint(path, (cp) => {
     if (cp <= 0x20 || cp >= 0x7f) return 'is not printable ASCII without spaces (boot loader paths must be)';

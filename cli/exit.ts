@@ -1,12 +1,12 @@
 /**
- * The single exit point (STYLE.md 4): every error ends here and becomes a message and an exit code.
+ * Where every error ends (STYLE.md 4): it becomes a message and the exit code main.ts exits with.
  * 0 success, 1 a user error (bad input, a failed tool, a refused disk), 2 a usage error, 70 a bug in Cairn.
  */
 import { CommanderError } from 'commander';
 import { ProcessError, UsageError, UserError } from '../lib/errors.js';
 import { style } from './terminal.js';
 
-export const EXIT_OK = 0;
+const EXIT_OK = 0;
 export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-/** Entry point of the `cairn` command: the only place that calls process.exit. */
+/**
+ * Entry point of the `cairn` command. Every error ends in reportError (exit.ts) and its exit code is set here.
+ * Only cli/ calls process.exit: here (a reader that closed stdout, and a failure once output has drained) and
+ * `cairn install` on a second Ctrl-C, which stops at once instead of at the next safe point.
+ */
 import { buildProgram } from './program.js';
 import { reportError } from './exit.js';
 

@@ -47,7 +47,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   const versionOnly = first === undefined && words.some((word) => word === '-V' || word === '--version');
   const named = versionOnly ? [] : first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
   for (const name of named) program.addCommand(await GROUPS[name]!());
-  // Usage errors throw instead of exiting, so that main() stays the single exit point.
+  // Usage errors throw instead of exiting, so that they end in main() like every other error.
   const exitOverride = (command: Command) => {
     command.exitOverride();
     for (const sub of command.commands) exitOverride(sub);

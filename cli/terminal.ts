@@ -4,7 +4,7 @@ export function isInteractive(stream: NodeJS.WritableStream & { isTTY?: boolean 
   return stream.isTTY === true && process.env.CI === undefined && process.env.TERM !== 'dumb';
 }
 
-export function colourEnabled(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): boolean {
+function colourEnabled(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return isInteractive(stream);

@@ -64,7 +64,7 @@ export async function buildIsoImage(request: IsoBuildRequest): Promise<IsoBuildR
  * Every content that may be shared: files of the tree (but the BIOS boot image, which gets a boot info table
  * of its own) and hidden or group extents from files or bytes.
  */
-export function dedupCandidates(tree: ImageTree, extensions: IsoExtensions | undefined): DedupCandidate[] {
+function dedupCandidates(tree: ImageTree, extensions: IsoExtensions | undefined): DedupCandidate[] {
   const bios = extensions?.elTorito?.bios;
   const patched: ImageNode | undefined = bios?.bootInfoTable ? tree.get(bios.file) : undefined;
   const candidates: DedupCandidate[] = [];

@@ -7,11 +7,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
+import { startModuleWorker } from '../lib/module-worker.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
-import type { FileContent } from './image-tree.js';
 import { sha256Hex } from '../system/store-hash.js';
+import type { FileContent } from './image-tree.js';
+import { HASH_CHUNK, hashHostFile, type HashOutcome, type HashRequest } from './hash-file.js';
 import { sourceError } from './scan-sources.js';
 
 /** Something whose content may be shared: a tree file, a hidden extent or a group member read from a file. */
@@ -25,7 +28,6 @@ export interface DedupCandidate {
 /** Equal numbers mean identical bytes; the planner gives equal numbers one extent. 0 is every empty content. */
 export type ContentKeys = ReadonlyMap<DedupCandidate, number>;
 
-const HASH_CHUNK = 4 * 1024 * 1024;
 /** Same-size files at least this large are first compared by a sample; smaller ones are simply hashed. */
 const SAMPLE_THRESHOLD = 1024 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
@@ -135,63 +137,12 @@ function sizeOf(content: FileContent): number {
 }
 
 /** `image.yaml: files[2] (/src/vmlinuz)`: a candidate's origin with its host path, for messages. */
-export function describeCandidate(candidate: DedupCandidate): string {
+function describeCandidate(candidate: DedupCandidate): string {
   return candidate.content.kind === 'host' ? `${candidate.origin} (${candidate.content.path})` : candidate.origin;
 }
 
-/** What hashing one host file gave: its digest, or why it could not be read. */
-type HashOutcome = { readonly digest: string } | { readonly error: { readonly code?: string; readonly message: string } } | { readonly changed: true };
-
-/**
- * Hashes one host file in chunks through `buffer`. Written without imports from outside so that the same
- * source runs in worker threads (see HASH_WORKER_SOURCE).
- */
-function hashHostFile(
-  path: string,
-  size: number,
-  buffer: Buffer,
-  fs: Pick<typeof import('node:fs'), 'openSync' | 'readSync' | 'closeSync'>,
-  createHashOf: typeof createHash,
-  advance: (bytes: number) => void,
-): HashOutcome {
-  const hash = createHashOf('sha256');
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    return { error: { ...(e.code === undefined ? {} : { code: e.code }), message: e.message } };
-  }
-  try {
-    let done = 0;
-    while (done < size) {
-      // One byte more than is left, when it fits: getting it means the file grew.
-      const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - done + 1), done);
-      if (read === 0 || read > size - done) return { changed: true };
-      hash.update(buffer.subarray(0, read));
-      done += read;
-      advance(read);
-    }
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    return { error: { ...(e.code === undefined ? {} : { code: e.code }), message: e.message } };
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { digest: hash.digest('hex') };
-}
-
-/** A worker thread hashing batches of files; its code is hashHostFile's own source. */
-const HASH_WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const fs = require('node:fs');
-const { createHash } = require('node:crypto');
-const hashHostFile = ${hashHostFile.toString()};
-const buffer = Buffer.allocUnsafe(${HASH_CHUNK});
-parentPort.on('message', (batch) => {
-  parentPort.postMessage(batch.map(({ path, size }) => hashHostFile(path, size, buffer, fs, createHash, () => {})));
-});
-`;
+/** The hashing worker's module: beside this one, with this module's own extension (.js in dist/, .ts from source). */
+const HASH_WORKER_URL = new URL(`./hash-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
 /** Below this much to hash (or with one core), hashing stays on the main thread: workers cost time and memory to start. */
 const PARALLEL_HASH_BYTES = 256 * 1024 * 1024;
@@ -200,7 +151,7 @@ const PARALLEL_HASH_MIN_AVERAGE = 1024 * 1024;
 async function hashContents(candidates: readonly DedupCandidate[], total: number, advance: (bytes: number) => void, options: IdentifyOptions): Promise<string[]> {
   const signal = options.signal;
   const parallel = options.parallel ?? { bytes: PARALLEL_HASH_BYTES, averageBytes: PARALLEL_HASH_MIN_AVERAGE };
-  const outcomes: HashOutcome[] = new Array(candidates.length);
+  const outcomes = new Array<HashOutcome>(candidates.length);
   const hostIndexes: number[] = [];
   candidates.forEach((candidate, index) => {
     if (candidate.content.kind === 'bytes') {
@@ -218,7 +169,7 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
     for (const index of hostIndexes) {
       if (signal?.aborted) throw signal.reason;
       const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
-      outcomes[index] = hashHostFile(content.path, content.size, buffer, { openSync, readSync, closeSync }, createHash, advance);
+      outcomes[index] = hashHostFile(content, buffer, advance);
       // Let a pending Ctrl-C be seen between large files.
       if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -240,7 +191,7 @@ async function hashInWorkers(
   advance: (bytes: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const pool = Array.from({ length: count }, () => new Worker(HASH_WORKER_SOURCE, { eval: true }));
+  const pool = Array.from({ length: count }, () => startModuleWorker(HASH_WORKER_URL));
   let next = 0;
   try {
     await Promise.all(
@@ -252,7 +203,8 @@ async function hashInWorkers(
           const [outcome] = await new Promise<HashOutcome[]>((resolve, reject) => {
             worker.once('message', resolve);
             worker.once('error', reject);
-            worker.postMessage([{ path: content.path, size: content.size }]);
+            const batch: HashRequest[] = [{ path: content.path, size: content.size }];
+            worker.postMessage(batch);
           });
           worker.removeAllListeners('error');
           outcomes[index] = outcome!;

@@ -14,7 +14,7 @@ import { rockRidgeOf, walkRecords, type PlannedRecord } from './layout/plan-dire
 import { encodeSystemUse, rockRidgeEntries } from './layout/system-use.js';
 
 /** What Cairn writes as the application identifier of its volumes. */
-export const APPLICATION_ID = 'CAIRN';
+const APPLICATION_ID = 'CAIRN';
 
 const SECTORS_PER_MAX_EXTENT = MAX_EXTENT_BYTES / SECTOR_SIZE;
 

@@ -59,7 +59,7 @@ export interface ImageDirectory {
 export type ImageNode = ImageFile | ImageSymlink | ImageDirectory;
 
 /** The mode directories get when nothing says otherwise. */
-export const IMPLICIT_DIRECTORY_MODE = 0o755;
+const IMPLICIT_DIRECTORY_MODE = 0o755;
 
 export function newDirectory(options: { mode?: number; mtime?: number; origin: string; source?: string; implicit?: boolean }): ImageDirectory {
   return {
@@ -168,7 +168,7 @@ function mergeDirectory(existing: ImageDirectory, incoming: ImageDirectory, path
 }
 
 /** `image.yaml: files[2] (/src/boot/vmlinuz)`: the origin, with the host path when the node has one. */
-export function describeOrigin(node: ImageNode): string {
+function describeOrigin(node: ImageNode): string {
   const host = node.kind === 'file' ? (node.content.kind === 'host' ? node.content.path : undefined) : node.source;
   return host === undefined ? node.origin : `${node.origin} (${host})`;
 }

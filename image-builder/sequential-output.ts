@@ -13,7 +13,7 @@ import { sourceError } from './scan-sources.js';
 const writeAsync = promisify(write);
 const ftruncateAsync = promisify(ftruncate);
 
-export const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
+const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
 
 export class SequentialOutput {
   private readonly buffers: [Buffer, Buffer];
@@ -41,7 +41,7 @@ export class SequentialOutput {
   async bytes(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.length) {
-      const buffer = this.buffers[this.current]!;
+      const buffer = this.buffers[this.current];
       const take = Math.min(data.length - offset, buffer.length - this.filled);
       buffer.set(data.subarray(offset, offset + take), this.filled);
       this.filled += take;
@@ -53,7 +53,7 @@ export class SequentialOutput {
   async zeros(count: number): Promise<void> {
     let left = count;
     while (left > 0) {
-      const buffer = this.buffers[this.current]!;
+      const buffer = this.buffers[this.current];
       const take = Math.min(left, buffer.length - this.filled);
       buffer.fill(0, this.filled, this.filled + take);
       this.filled += take;
@@ -73,7 +73,7 @@ export class SequentialOutput {
     try {
       let done = 0;
       while (done < size) {
-        const buffer = this.buffers[this.current]!;
+        const buffer = this.buffers[this.current];
         // Ask for one byte more than is left, when there is room: getting it means the file grew (that
         // byte is overwritten by what comes next). A file that shrank returns 0 early.
         const read = readSync(fd, buffer, this.filled, Math.min(size - done + 1, buffer.length - this.filled), done);
@@ -103,7 +103,7 @@ export class SequentialOutput {
 
   /** Starts writing the full buffer and switches to the other one (once its own write has finished). */
   private async rotate(): Promise<void> {
-    const buffer = this.buffers[this.current]!;
+    const buffer = this.buffers[this.current];
     const length = this.filled;
     const position = this.written;
     await this.pending;

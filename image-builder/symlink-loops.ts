@@ -5,7 +5,7 @@
  */
 import { DomainError } from '../lib/errors.js';
 import { joinImagePath } from '../system/image-path.js';
-import type { ImageDirectory, ImageNode, ImageSymlink, ImageTree } from './image-tree.js';
+import type { ImageDirectory, ImageNode, ImageTree } from './image-tree.js';
 
 /** Linux's limit on links followed while resolving one path (MAXSYMLINKS). */
 const MAX_LINKS = 40;
@@ -57,7 +57,7 @@ function loopOf(tree: ImageTree, path: readonly string[]): string[] | undefined 
     followed.add(state);
     chain.push(`${link} -> ${node.target}`);
     if (chain.length > MAX_LINKS) return [...chain.slice(0, 4), `... (more than ${MAX_LINKS} links)`];
-    const target = (node as ImageSymlink).target;
+    const target = node.target;
     if (target.startsWith('/')) resolved = [];
     pending = [...target.split('/'), ...pending];
   }

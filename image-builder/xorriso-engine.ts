@@ -20,12 +20,12 @@ export interface XorrisoBuildRequest {
 }
 
 /** xorriso's pathspec syntax: `=` separates target from source, so `=` and `\` inside paths are escaped. */
-export function graftPoint(target: string, source: string): string {
+function graftPoint(target: string, source: string): string {
   const escape = (path: string) => path.replaceAll('\\', '\\\\').replaceAll('=', '\\=');
   return `${escape(target)}=${escape(source)}`;
 }
 
-export function xorrisoArguments(request: Pick<XorrisoBuildRequest, 'volumeId' | 'sources'>, output: string): string[] {
+function xorrisoArguments(request: Pick<XorrisoBuildRequest, 'volumeId' | 'sources'>, output: string): string[] {
   return [
     '-as',
     'mkisofs',

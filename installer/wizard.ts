@@ -2,49 +2,12 @@
  * The installer's flow as a pure reducer (STYLE.md 7): which screens are asked, in which order, and the
  * answers gathered so far. Going back never loses an answer; screens start from what is already there.
  */
-import type { Layout } from '../system/layout.js';
-
-/** Screens the user can be asked; `interactive:` in an answers file names a subset of them. */
-export const QUESTION_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
-export type QuestionSection = (typeof QUESTION_SECTIONS)[number];
+import { QUESTION_SECTIONS, type DraftAnswers, type QuestionSection } from './engine/contract.js';
 
 export type Step = QuestionSection | 'hardware' | 'summary';
 
 /** The order of every step; hardware comes before the disk so the user sees what was found. */
 const ORDER: readonly Step[] = ['welcome', 'keyboard', 'timezone', 'hardware', 'disk', 'layout', 'users', 'generations', 'summary'];
-
-export type LayoutChoice =
-  | { readonly kind: 'guided'; readonly filesystem: 'ext4' | 'btrfs'; readonly swap: string }
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'custom'; readonly partitions: readonly CustomPartition[] }
-  /** A layout given inline in the answers file. */
-  | { readonly kind: 'inline'; readonly layout: Layout };
-
-/** A partition of the guided layout with the size and filesystem the user may change. */
-export interface CustomPartition {
-  readonly name: string;
-  readonly type: string;
-  readonly size: string;
-  readonly format: 'vfat' | 'ext4' | 'btrfs' | 'xfs' | 'swap' | 'none';
-}
-
-export interface UserAnswer {
-  readonly name: string;
-  readonly passwordHash: string;
-}
-
-/** What the screens gather: everything an install needs except what only an answers file sets. */
-export interface DraftAnswers {
-  readonly locale: string;
-  readonly keyMap: string;
-  readonly timeZone: string;
-  readonly hostName: string;
-  /** The chosen disk's path (a block device or an image file). */
-  readonly disk: string | undefined;
-  readonly layout: LayoutChoice;
-  readonly users: readonly UserAnswer[];
-  readonly generations: readonly number[];
-}
 
 export interface WizardState {
   readonly steps: readonly Step[];

@@ -91,7 +91,7 @@ export class CancelledError extends UserError {
   override readonly name: string = 'CancelledError';
 }
 
-export function formatCommand(argv: readonly string[]): string {
+function formatCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 

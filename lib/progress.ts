@@ -31,18 +31,18 @@ export function progressCounter(
   total: number,
   unit: ProgressUnit,
   step = unit === 'bytes' ? 8 * 1024 * 1024 : 1,
-): { advance(amount: number): void; finish(): void } {
+): { readonly advance: (amount: number) => void; readonly finish: () => void } {
   let done = 0;
   let reported = -1;
   return {
-    advance(amount: number) {
+    advance: (amount) => {
       done += amount;
       if (done - reported >= step || done === total) {
         reported = done;
         onProgress({ kind: 'progress', phase, done, total, unit });
       }
     },
-    finish() {
+    finish: () => {
       if (reported !== done) onProgress({ kind: 'progress', phase, done, total, unit });
       reported = done;
     },

@@ -7,6 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,8 +18,11 @@ import { findDistroFile, type DistroFile } from './tools.js';
 /** `secure-boot`: OVMF with Secure Boot enforced, Microsoft's keys (and the distribution's) enrolled. */
 export type Firmware = 'bios' | 'uefi' | 'secure-boot';
 export type MediaKind = 'cdrom' | 'usb' | 'disk';
-/** How a disk is attached: virtio-blk (default), IDE (`-M pc`'s PIIX controller) or SATA on an AHCI controller. */
-export type DiskBus = 'virtio' | 'ide' | 'ahci';
+/**
+ * How a disk is attached: virtio-blk, IDE (`-M pc`'s PIIX controller), SATA on an AHCI controller, NVMe, or
+ * a USB stick on an xHCI controller.
+ */
+export type DiskBus = 'virtio' | 'ide' | 'sata' | 'nvme' | 'usb';
 
 const OVMF_CODE: DistroFile = {
   description: 'OVMF firmware code (UEFI for QEMU)',
@@ -52,10 +56,29 @@ export function isUefi(firmware: Firmware): boolean {
   return firmware !== 'bios';
 }
 
+/** A disk attached besides the boot medium (an install's target, or an installed disk booted alone). */
+export interface QemuDisk {
+  readonly path: string;
+  readonly bus: DiskBus;
+  /** The serial number the guest reads (its by-id name, an answers file's expectSerial); default CAIRN-DISK<N>. */
+  readonly serial?: string;
+  /** Writes go to a temporary overlay and the file stays as it was (default: the file is written). */
+  readonly snapshot?: boolean;
+  /** Firmware boot order: lower boots first (the medium, when there is one, has 0). */
+  readonly bootIndex?: number;
+}
+
 export interface QemuOptions {
   readonly firmware: Firmware;
-  /** The image to boot from, and as what kind of device (a disk on which bus). */
-  readonly media?: { readonly kind: MediaKind; readonly path: string; readonly bus?: DiskBus };
+  /**
+   * The image to boot from, and as what kind of device (a disk on which bus: virtio unless told). A CD is
+   * read-only; a USB stick or disk is attached as a snapshot (nothing reaches the file) unless `writable`.
+   */
+  readonly media?: { readonly kind: MediaKind; readonly path: string; readonly bus?: DiskBus; readonly writable?: boolean };
+  /** More disks, in order: the QEMU drive of disk N is `disk<N>` (what the monitor's drive_del names). */
+  readonly disks?: readonly QemuDisk[];
+  /** A QEMU monitor (HMP) on this Unix socket, for tests that pull a disk out while the guest runs. */
+  readonly monitorSocket?: string;
   /** Direct kernel boot (`-kernel`/`-initrd`/`-append`), without a boot loader. */
   readonly kernel?: string;
   readonly initrd?: string;
@@ -101,9 +124,35 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
     if (options.initrd !== undefined) args.push('-initrd', options.initrd);
     if (options.append !== undefined) args.push('-append', options.append);
   }
+  const controllers = new Set<string>();
+  const controller = (name: 'xhci' | 'ahci') => {
+    if (controllers.has(name)) return;
+    controllers.add(name);
+    args.push('-device', name === 'xhci' ? 'qemu-xhci,id=xhci' : 'ahci,id=ahci');
+  };
+  let sataPort = 0;
+  /** The -device of a drive on a bus, its controller added first (once). */
+  const diskDevice = (bus: DiskBus, drive: string, extra: string): string => {
+    switch (bus) {
+      case 'virtio':
+        return `virtio-blk-pci,drive=${drive}${extra}`;
+      case 'ide':
+        return `ide-hd,drive=${drive}${extra}`;
+      case 'sata':
+        controller('ahci');
+        return `ide-hd,drive=${drive},bus=ahci.${sataPort++}${extra}`;
+      case 'nvme':
+        // QEMU's NVMe controller needs a serial.
+        return `nvme,drive=${drive}${extra.includes(',serial=') ? '' : `,serial=CAIRN-${drive.toUpperCase()}`}${extra}`;
+      case 'usb':
+        controller('xhci');
+        return `usb-storage,bus=xhci.0,drive=${drive}${extra}`;
+    }
+  };
   const media = options.media;
   if (media !== undefined) {
-    const file = media.path.replaceAll(',', ',,');
+    const file = escapeOption(media.path);
+    const snapshot = media.writable === true ? '' : ',snapshot=on';
     // With a kernel given directly, QEMU boots that; the medium is only a device (it may not take boot index 0).
     const bootindex = options.kernel === undefined ? ',bootindex=0' : '';
     switch (media.kind) {
@@ -112,19 +161,31 @@ export function qemuArguments(options: QemuOptions, varsCopy?: string): string[]
         args.push('-device', `ide-cd,drive=boot${bootindex}`);
         break;
       case 'usb':
-        args.push('-device', 'qemu-xhci,id=xhci');
-        args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
+        controller('xhci');
+        args.push('-drive', `if=none,id=boot,format=raw${snapshot},file=${file}`);
         args.push('-device', `usb-storage,bus=xhci.0,drive=boot${bootindex}`);
         break;
       case 'disk':
-        args.push('-drive', `if=none,id=boot,format=raw,snapshot=on,file=${file}`);
-        if (media.bus === 'ide') args.push('-device', `ide-hd,drive=boot${bootindex}`);
-        else if (media.bus === 'ahci') args.push('-device', 'ahci,id=ahci', '-device', `ide-hd,drive=boot,bus=ahci.0${bootindex}`);
-        else args.push('-device', `virtio-blk-pci,drive=boot${bootindex}`);
+        args.push('-drive', `if=none,id=boot,format=raw${snapshot},file=${file}`);
+        args.push('-device', diskDevice(media.bus ?? 'virtio', 'boot', bootindex));
         break;
     }
   }
+  for (const [index, disk] of (options.disks ?? []).entries()) {
+    const id = `disk${index}`;
+    const serial = disk.serial ?? `CAIRN-DISK${index}`;
+    if (!/^[A-Za-z0-9._-]{1,20}$/.test(serial)) throw new Error(`a QEMU disk serial is 1 to 20 characters of A-Z a-z 0-9 . _ -, got "${serial}"`);
+    const boot = disk.bootIndex === undefined ? '' : `,bootindex=${disk.bootIndex}`;
+    args.push('-drive', `if=none,id=${id},format=raw${disk.snapshot === true ? ',snapshot=on' : ''},file=${escapeOption(disk.path)}`);
+    args.push('-device', diskDevice(disk.bus, id, `,id=${id}-device,serial=${serial}${boot}`));
+  }
+  if (options.monitorSocket !== undefined) args.push('-monitor', `unix:${escapeOption(options.monitorSocket)},server=on,wait=off`);
   return args;
+}
+
+/** A value inside a QEMU option list, where a comma is written twice. */
+function escapeOption(value: string): string {
+  return value.replaceAll(',', ',,');
 }
 
 /** Refuses `kvm` where the kernel offers no KVM device, before QEMU fails with a less helpful message. */
@@ -192,7 +253,8 @@ export class QemuMachine {
   static async start(options: QemuOptions): Promise<QemuMachine> {
     const files = await prepareFirmwareFiles(options.firmware);
     try {
-      return new QemuMachine(startTool('qemu-system-x86_64', qemuArguments(options, files.varsCopy)), files.workDir);
+      const monitorSocket = join(files.workDir, 'monitor.sock');
+      return new QemuMachine(startTool('qemu-system-x86_64', qemuArguments({ ...options, monitorSocket }, files.varsCopy)), files.workDir);
     } catch (error) {
       await files.remove();
       throw error;
@@ -260,6 +322,66 @@ export class QemuMachine {
     }
   }
 
+  /**
+   * Runs a command in QEMU's monitor (HMP), such as `drive_del disk0` (the disk's backend is gone: every
+   * read and write of it fails from then on, as when a disk dies or its cable is pulled), and returns what
+   * the monitor answered.
+   */
+  async monitor(command: string, timeoutMs = 30_000): Promise<string> {
+    const socket = await this.connectMonitor(Date.now() + timeoutMs);
+    let received = '';
+    const waiters = new Set<() => void>();
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      for (const waiter of waiters) waiter();
+    });
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    const prompt = async (from: number): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      while (received.indexOf('(qemu) ', from) < 0) {
+        if (socket.destroyed || Date.now() > deadline) throw new UserError(`QEMU's monitor did not answer "${command}": ${received}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, 200);
+          function done() {
+            clearTimeout(timer);
+            waiters.delete(done);
+            resolve();
+          }
+          waiters.add(done);
+        });
+      }
+    };
+    try {
+      await prompt(0);
+      const start = received.length;
+      socket.write(`${command}\n`);
+      await prompt(start);
+      // The monitor echoes the command line; the answer is what follows it, up to the next prompt.
+      const answer = stripTerminalCodes(received.slice(start, received.lastIndexOf('(qemu) ')));
+      return answer.slice(answer.indexOf('\n') + 1).trim();
+    } finally {
+      socket.end();
+      await Promise.race([closed, sleep(1000)]);
+      socket.destroy();
+    }
+  }
+
+  /** QEMU makes the monitor's socket shortly after it starts: connects once it is there. */
+  private async connectMonitor(deadline: number): Promise<Socket> {
+    for (;;) {
+      const socket: Socket = connect(join(this.workDir, 'monitor.sock'));
+      const failure = await new Promise<Error | undefined>((resolve) => {
+        socket.once('connect', () => resolve(undefined));
+        socket.once('error', (error) => resolve(error));
+      });
+      if (failure === undefined) return socket;
+      socket.destroy();
+      if (this.finished || Date.now() > deadline) throw new UserError(`cannot reach QEMU's monitor: ${failure.message}`);
+      await sleep(100);
+    }
+  }
+
   /** Stops the machine (if still running) and removes its working files. */
   async stop(): Promise<void> {
     if (!this.finished) this.tool.process.kill('SIGKILL');
@@ -288,11 +410,13 @@ export class QemuMachine {
 
 /** Removes ANSI/VT100 escape sequences and carriage returns. */
 export function stripTerminalCodes(text: string): string {
+  /* eslint-disable no-control-regex -- escape sequences begin with ESC (U+001B) */
   return text
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/\u001b[()][0-9A-Za-z]/g, '')
     .replace(/\u001b[=>78cDEHM]/g, '')
     .replace(/\r/g, '');
+  /* eslint-enable no-control-regex */
 }
 
 function tail(text: string, lines = 40): string {

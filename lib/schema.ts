@@ -121,7 +121,8 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return typeof value;
 }
 
 function unique(values: readonly string[]): string[] {
@@ -176,7 +177,7 @@ function describeAt(schema: z.ZodType, path: KeyPath): string | undefined {
 
 function knownKeys(schema: z.ZodType, path: KeyPath): string[] {
   const target = schemaAt(schema, path);
-  return target instanceof z.ZodObject ? Object.keys(target.shape as object) : [];
+  return target instanceof z.ZodObject ? Object.keys(target.shape) : [];
 }
 
 /** The known key nearest to a misspelt one, if it is close enough to be a likely typo. */

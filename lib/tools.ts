@@ -65,7 +65,7 @@ export function describePackage(names: PackageNames): string {
   return `install the package ${names.debian}${others.length > 0 ? ` (${others.join(', ')})` : ''}`;
 }
 
-export function packageForTool(tool: string): PackageNames | undefined {
+function packageForTool(tool: string): PackageNames | undefined {
   return TOOL_PACKAGES[tool];
 }
 

@@ -18,7 +18,7 @@ import { run } from '../lib/run.js';
 import { formatSize } from '../lib/size.js';
 import { requireTools } from '../lib/tools.js';
 import { checkReadableDirectory } from './populate-source.js';
-import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type Disk, type DiskInventory } from './disks.js';
+import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
 import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
 import type { SectorBlock } from './gpt.js';
 import { encodePlanTable } from './plan-table.js';
@@ -255,7 +255,24 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
   return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan, deviceOf) };
 }
 
-/** udev creates partition nodes shortly after the kernel re-reads the table. */
+/**
+ * Makes sure what was written reached the disk before anyone is told it is done: each partition's device
+ * node and the disk's own are fsynced (on a block device that writes their dirty buffers and flushes the
+ * disk's write cache; an image file is fsynced like any file). Each node has its own buffers in Linux, so
+ * the disk alone would not do.
+ */
+export async function flushDisk(disk: AppliedDisk): Promise<void> {
+  for (const path of [...disk.partitions.flatMap((p) => (p.device === undefined ? [] : [p.device])), disk.path]) {
+    const handle = await open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** udev (or devtmpfs, on a live system without udev) creates partition nodes shortly after the kernel re-reads the table. */
 async function waitForDevice(path: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {

@@ -5,7 +5,7 @@
  */
 import { run } from '../lib/run.js';
 import { volumesOf } from './disks.js';
-import { describeGptType, describeMbrType } from './partition-types.js';
+import { describeGptType, describeMbrType } from '../system/partition-types.js';
 import { readPartitionTable } from './read-table.js';
 import type { Target } from './target.js';
 

@@ -12,8 +12,6 @@ import { HostFiles, type HardwareProblem } from '../system/machine/host-files.js
 import { thisMachine, type Machine } from '../system/machine/recording.js';
 import { readBlockDevices, type BlockDevice, type BlockDeviceKind, type Transport } from './block-devices.js';
 
-export const BY_ID_DIRECTORY = '/dev/disk/by-id';
-
 /** A partition of a disk, or a volume built on a disk or partition (a LUKS container, an LVM volume, an md array). */
 export interface DiskVolume {
   /** Kernel name: sda2, nvme0n1p2, dm-0, md127. */
@@ -170,7 +168,7 @@ function optional<K extends string>(key: K, value: string | null | undefined): {
 }
 
 /** Kernel names in the order people count them: numbers by value (nvme2n1 before nvme10n1). */
-export function compareKernelNames(a: string, b: string): number {
+function compareKernelNames(a: string, b: string): number {
   const split = (name: string) => name.split(/(\d+)/);
   const [x, y] = [split(a), split(b)];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {

@@ -192,7 +192,7 @@ export interface Extent {
  * The byte ranges of a sparse file that hold data, from `filefrag -e` (FIEMAP). Where the filesystem cannot
  * map extents (tmpfs), the file is read and all-zero blocks skipped: slower, same result.
  */
-export async function dataExtents(file: string, size: number): Promise<Extent[]> {
+async function dataExtents(file: string, size: number): Promise<Extent[]> {
   let output: string;
   try {
     output = (await run('filefrag', ['-e', '-b512', file])).stdout;

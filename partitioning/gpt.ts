@@ -8,7 +8,7 @@
  * LBAs are plain numbers: 2^53 sectors is far beyond any disk.
  */
 import { crc32 } from './crc32.js';
-import { readGuid, writeGuid } from './guid.js';
+import { readGuid, writeGuid } from '../lib/guid.js';
 
 export const GPT = {
   signature: 'EFI PART',
@@ -131,7 +131,7 @@ function getLba(view: DataView, offset: number, what: string): number {
 }
 
 /** One header sector (`sectorSize` bytes): the 92 header bytes with their CRC, zeros after. */
-export function encodeGptHeader(header: GptHeader, sectorSize = 512): Uint8Array {
+function encodeGptHeader(header: GptHeader, sectorSize = 512): Uint8Array {
   const out = new Uint8Array(sectorSize);
   const view = new DataView(out.buffer);
   for (let i = 0; i < 8; i++) out[i] = GPT.signature.charCodeAt(i);
@@ -156,13 +156,13 @@ export class GptDecodeError extends Error {
   override readonly name: string = 'GptDecodeError';
 }
 
-export function hasGptSignature(bytes: Uint8Array, offset = 0): boolean {
+function hasGptSignature(bytes: Uint8Array, offset = 0): boolean {
   for (let i = 0; i < 8; i++) if (bytes[offset + i] !== GPT.signature.charCodeAt(i)) return false;
   return true;
 }
 
 /** Decodes and checks (signature, size, CRC) the header at `offset`. */
-export function decodeGptHeader(bytes: Uint8Array, offset = 0): GptHeader {
+function decodeGptHeader(bytes: Uint8Array, offset = 0): GptHeader {
   if (bytes.length < offset + GPT.headerSize) throw new GptDecodeError('too few bytes for a GPT header');
   if (!hasGptSignature(bytes, offset)) throw new GptDecodeError('no "EFI PART" signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, bytes.length - offset);
@@ -196,7 +196,7 @@ function hex32(value: number): string {
 }
 
 /** The entry array (entryCount × entrySize bytes, padded with zeros to whole sectors when `sectorSize` is given). */
-export function encodeGptEntries(partitions: readonly GptPartition[], entryCount: number, entrySize: number = GPT.entrySize, sectorSize?: number): Uint8Array {
+function encodeGptEntries(partitions: readonly GptPartition[], entryCount: number, entrySize: number = GPT.entrySize, sectorSize?: number): Uint8Array {
   if (entrySize < GPT.entrySize || entrySize % 8 !== 0) throw new RangeError(`GPT entry size ${entrySize} is not a multiple of 8 of at least 128`);
   const length = sectorSize === undefined ? entryCount * entrySize : entryArraySectors(entryCount, entrySize, sectorSize) * sectorSize;
   const out = new Uint8Array(length);
@@ -224,7 +224,7 @@ export function encodeGptEntries(partitions: readonly GptPartition[], entryCount
 const EMPTY_TYPE = '00000000-0000-0000-0000-000000000000';
 
 /** Decodes the used entries (type GUID not zero) of an entry array at `offset`. */
-export function decodeGptEntries(bytes: Uint8Array, offset: number, entryCount: number, entrySize: number = GPT.entrySize): GptPartition[] {
+function decodeGptEntries(bytes: Uint8Array, offset: number, entryCount: number, entrySize: number = GPT.entrySize): GptPartition[] {
   if (bytes.length < offset + entryCount * entrySize) throw new GptDecodeError('too few bytes for the GPT entry array');
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, entryCount * entrySize);
   const partitions: GptPartition[] = [];

@@ -16,7 +16,7 @@ export interface GuidedLayoutOptions {
   readonly biosBoot?: boolean;
 }
 
-export const GUIDED_DEFAULTS = {
+const GUIDED_DEFAULTS = {
   espBytes: 512 * 1024 * 1024,
   rootFilesystem: 'ext4',
   espLabel: 'ESP',

@@ -57,7 +57,7 @@ export interface MbrTable {
 }
 
 /** CHS address of an LBA in the 255-head, 63-sector geometry; past 1023 cylinders the 1023/254/63 marker. */
-export function chsOfLba(lba: number): Chs {
+function chsOfLba(lba: number): Chs {
   const perCylinder = MBR.heads * MBR.sectorsPerTrack;
   const cylinder = Math.floor(lba / perCylinder);
   if (cylinder > MBR.maxCylinder) return { cylinder: MBR.maxCylinder, head: MBR.heads - 1, sector: MBR.sectorsPerTrack };
@@ -116,7 +116,7 @@ export class MbrDecodeError extends Error {
   override readonly name: string = 'MbrDecodeError';
 }
 
-export function hasMbrSignature(bytes: Uint8Array, offset = 0): boolean {
+function hasMbrSignature(bytes: Uint8Array, offset = 0): boolean {
   return bytes[offset + MBR.signatureOffset] === MBR.signature[0] && bytes[offset + MBR.signatureOffset + 1] === MBR.signature[1];
 }
 

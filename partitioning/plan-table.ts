@@ -6,7 +6,7 @@ import { GPT_ATTRIBUTE, encodeGpt, newGptTable, type GptTable, type SectorBlock 
 import { encodeMbr, protectiveMbr, type MbrTable } from './mbr.js';
 import type { PartitionPlan } from './plan.js';
 
-export function gptTableOfPlan(plan: PartitionPlan): GptTable {
+function gptTableOfPlan(plan: PartitionPlan): GptTable {
   return newGptTable({
     diskSectors: plan.diskSectors,
     diskGuid: plan.diskId,
@@ -23,7 +23,7 @@ export function gptTableOfPlan(plan: PartitionPlan): GptTable {
   });
 }
 
-export function mbrTableOfPlan(plan: PartitionPlan): MbrTable {
+function mbrTableOfPlan(plan: PartitionPlan): MbrTable {
   return {
     diskSignature: parseInt(plan.diskId, 16),
     reserved: 0,

@@ -8,8 +8,8 @@ import { DomainError } from '../lib/errors.js';
 import { formatSize } from '../lib/size.js';
 import { FORMAT_LIMITS, defaultMountPoint, type FilesystemFormat, type Layout } from '../system/layout.js';
 import { GPT, entryArraySectors } from './gpt.js';
-import { deriveGuid, deriveUint32 } from './guid.js';
-import { gptTypeGuid, mbrTypeByte } from './partition-types.js';
+import { deriveGuid, deriveUint32 } from '../lib/guid.js';
+import { gptTypeGuid, mbrTypeByte } from '../system/partition-types.js';
 
 export const ALIGNMENT_BYTES = 1024 * 1024;
 
@@ -208,7 +208,7 @@ export function planPartitions(layout: Layout, disk: DiskIdentity, options: { re
 }
 
 /** A FAT volume id as blkid prints it: `1234-ABCD`. */
-export function vfatVolumeId(value: number): string {
+function vfatVolumeId(value: number): string {
   const hex = (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
   return `${hex.slice(0, 4)}-${hex.slice(4)}`;
 }

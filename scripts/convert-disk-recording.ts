@@ -20,7 +20,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MachineTree } from './machine-fixtures/machine-tree.js';
-import { GPT_TYPES, ataDisk, content, mountinfo, nvmeDisk, partition, swaps, usbDevice, usbDisk, usbRootHub, type ContentSpec, type MountSpec } from './machine-fixtures/parts.js';
+import { GPT_TYPES, ataDisk, content, nvmeDisk, partition, usbDevice, usbDisk, usbRootHub, type ContentSpec } from './machine-fixtures/disk-parts.js';
+import { mountinfo, swaps, type MountSpec } from './machine-fixtures/system-parts.js';
 
 /** lsblk's text columns (null where it had no value). */
 type LsblkText = 'kname' | 'model' | 'serial' | 'wwn' | 'tran' | 'mountpoint' | 'fstype' | 'label' | 'uuid' | 'partuuid' | 'partlabel';
@@ -48,7 +49,7 @@ const sectorsOf = (device: LsblkDevice) => Math.floor(Number(device.size ?? 0) /
 const mountsOf = (device: LsblkDevice) => (device.mountpoints ?? (device.mountpoint === undefined ? [] : [device.mountpoint])).filter((m): m is string => m !== null && m !== '');
 
 /** Converts the old recording in `from` into a new one in `to` (which must not exist or be empty); returns its entry count. */
-export async function convertDiskRecording(from: string, to: string): Promise<number> {
+async function convertDiskRecording(from: string, to: string): Promise<number> {
   const lsblk = JSON.parse(await readFile(resolve(from, 'lsblk.json'), 'utf8')) as { blockdevices?: LsblkDevice[] };
   const byId = JSON.parse(await readFile(resolve(from, 'by-id.json'), 'utf8')) as Record<string, string>;
   const existing = await stat(to).catch(() => undefined);

@@ -8,18 +8,18 @@
  *   node --import tsx scripts/test-system.ts     # fetch/build, print the two paths
  */
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile, copyFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../lib/errors.js';
 import { run, runBinary } from '../lib/run.js';
 import { sha256File, sha256Hex } from '../system/store-hash.js';
+import { repoRoot } from './repo-root.js';
 
 /** What the test /init prints, followed by the kernel command line. */
-export const TEST_INIT_MARKER = 'CAIRN-TEST-INIT';
+const TEST_INIT_MARKER = 'CAIRN-TEST-INIT';
 /** Matches the marker line and captures the command line. */
 export const TEST_INIT_LINE = /CAIRN-TEST-INIT cmdline=\[([^\]\n]*)\]/;
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function cacheDirectory(): string {
   return process.env.CAIRN_CACHE ?? join(repoRoot, '.cache');
@@ -146,7 +146,7 @@ async function renameUnlessPresent(from: string, to: string): Promise<void> {
 }
 
 /** What the test /init prints after mounting the root named by `root=UUID=...`. */
-export const TEST_ROOT_MARKER = 'CAIRN-TEST-ROOT';
+const TEST_ROOT_MARKER = 'CAIRN-TEST-ROOT';
 /**
  * Matches the root line: the UUID asked for, the device it was found on, the host name in the mounted
  * root's /etc/cairn/configuration.yaml and that file's sha256; or, when the root could not be mounted, why.
@@ -206,7 +206,7 @@ const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initra
  * Path of the cached test initramfs (an uncompressed newc cpio archive), building it on first use. The file
  * is named by the hash of what goes in (the init, busybox, the modules), so a changed init gets a new file.
  */
-export async function ensureTestInitramfs(): Promise<string> {
+async function ensureTestInitramfs(): Promise<string> {
   const directory = join(cacheDirectory(), 'test-system');
   let busybox: string | undefined;
   for (const candidate of BUSYBOX_CANDIDATES) if (await exists(candidate)) busybox = busybox ?? candidate;

@@ -9,6 +9,7 @@
  *   layout: guided            # or a layout file, or an inline layout
  *   users: [{ name: alice, passwordHash: "$6$..." }]
  *   confirm: true
+ *   finish: poweroff          # the live installer, after an unattended install: poweroff, reboot or shell
  */
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -19,6 +20,10 @@ import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
 import { secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
+
+/** What the live installer does once an unattended install is done (a person chooses on the done screen). */
+export const FINISH_ACTIONS = ['poweroff', 'reboot', 'shell'] as const;
+export type FinishAction = (typeof FINISH_ACTIONS)[number];
 
 export const ANSWER_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
 
@@ -78,6 +83,10 @@ export const answersSchema = z
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
+    finish: z
+      .enum(FINISH_ACTIONS)
+      .default('poweroff')
+      .describe('what the live installer does after an unattended install: poweroff (default: a medium left in cannot start the install again), reboot, or shell; ignored elsewhere'),
     interactive: z.array(z.enum(ANSWER_SECTIONS)).default([]).describe(`sections still asked on a terminal: ${ANSWER_SECTIONS.join(', ')}`),
   })
   .describe('Cairn installer answers');
@@ -90,7 +99,7 @@ export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
 };
 
 /** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
-export function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
+function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
   const result = answersSchema.safeParse(source.data);
   const problems: Problem[] = result.success ? [] : describeIssues(answersSchema, source, result.error.issues);
   const raw = (source.data as { layout?: unknown } | null)?.layout;

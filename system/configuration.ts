@@ -14,7 +14,7 @@ export type BootLoader = (typeof BOOT_LOADERS)[number];
  * crypt(3) hashes that glibc and `openssl passwd` produce or verify: MD5 ($1$), SHA-256/512 ($5$, $6$, with
  * an optional rounds=N$), bcrypt ($2b$), scrypt ($7$), yescrypt ($y$, $gy$); `!` or `*` alone lock the account.
  */
-export const PASSWORD_HASH = /^(!|\*|!?\$(1|2[abxy]|5|6|7|y|gy)\$[./A-Za-z0-9$=,]+)$/;
+const PASSWORD_HASH = /^(!|\*|!?\$(1|2[abxy]|5|6|7|y|gy)\$[./A-Za-z0-9$=,]+)$/;
 
 export const userSchema = z
   .strictObject({

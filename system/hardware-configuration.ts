@@ -8,15 +8,15 @@ import { validate } from '../lib/schema.js';
 import { parseYaml } from '../lib/yaml.js';
 
 /** systemd-detect-virt's names for virtual machines, plus `vm-other` for an unnamed hypervisor. */
-export const VM_KINDS = ['none', 'kvm', 'qemu', 'bochs', 'oracle', 'vmware', 'microsoft', 'xen', 'parallels', 'amazon', 'bhyve', 'google', 'apple', 'vm-other'] as const;
+const VM_KINDS = ['none', 'kvm', 'qemu', 'bochs', 'oracle', 'vmware', 'microsoft', 'xen', 'parallels', 'amazon', 'bhyve', 'google', 'apple', 'vm-other'] as const;
 export type VmKind = (typeof VM_KINDS)[number];
 
 /** systemd-detect-virt's names for containers, plus `container-other`. */
-export const CONTAINER_KINDS = ['none', 'docker', 'podman', 'lxc', 'lxc-libvirt', 'systemd-nspawn', 'wsl', 'openvz', 'container-other'] as const;
+const CONTAINER_KINDS = ['none', 'docker', 'podman', 'lxc', 'lxc-libvirt', 'systemd-nspawn', 'wsl', 'openvz', 'container-other'] as const;
 export type ContainerKind = (typeof CONTAINER_KINDS)[number];
 
 /** The guest support a system enables in a VM: NixOS's qemu-guest profile, VirtualBox guest additions, ... */
-export const GUEST_SUPPORT = ['none', 'qemu', 'virtualbox', 'vmware', 'hyperv', 'xen', 'parallels'] as const;
+const GUEST_SUPPORT = ['none', 'qemu', 'virtualbox', 'vmware', 'hyperv', 'xen', 'parallels'] as const;
 export type GuestSupport = (typeof GUEST_SUPPORT)[number];
 
 export const kernelModuleName = z

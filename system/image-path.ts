@@ -3,9 +3,10 @@
  * image spec's validation and by the image builder, so both refuse the same things with the same words.
  */
 import { Buffer } from 'node:buffer';
+import { compareCodePoints } from '../lib/code-point-order.js';
 
 /** Longest name Cairn accepts: what Linux and most filesystems allow (NAME_MAX), in UTF-8 bytes. */
-export const MAX_NAME_BYTES = 255;
+const MAX_NAME_BYTES = 255;
 
 /** Why a name cannot be a file name on the image, or undefined when it can. */
 export function invalidNameReason(name: string): string | undefined {
@@ -44,22 +45,5 @@ export function joinImagePath(names: readonly string[]): string {
   return `/${names.join('/')}`;
 }
 
-/**
- * Orders names by their UTF-8 bytes, the same on every host and locale (JavaScript's own comparison uses
- * UTF-16 units, which orders characters beyond U+FFFF differently).
- */
-export function compareImageNames(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-/** Ranks UTF-16 units in code point (so UTF-8 byte) order: surrogates stand for U+10000 and above. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  return unit >= 0xe000 ? unit - 0x800 : unit;
-}
+/** Orders the names of an image by their UTF-8 bytes (code point order), the same on every host and locale. */
+export const compareImageNames = compareCodePoints;

@@ -2,14 +2,18 @@
  * The image spec (`image.yaml`): what goes on an ISO. The volume id and the files, each a host file or
  * directory (`from`, relative to the spec's folder) placed at a path inside the image (`to`); and for a
  * bootable ISO the profile whose generations it carries (`root`, `profile`, `generations`) and the boot
- * setup (`boot`).
+ * setup (`boot`); for an installer ISO the answers its live installer finds on the medium (`installer`).
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { ValidationError } from '../lib/errors.js';
 import { validate } from '../lib/schema.js';
+import { readUserFile } from '../lib/user-file.js';
 import { loadYamlFile, parseYaml } from '../lib/yaml.js';
+import { decodeAnswers, type Answers } from './answers.js';
 import { imagePathNames } from './image-path.js';
 import { secureBootOn, secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
+import { ANSWERS_PARAM, MEDIUM_ANSWERS_PATH } from './live-medium.js';
 import { MAX_VOLUME_ID_LENGTH, VOLUME_ID_PATTERN } from './volume-id.js';
 
 
@@ -30,7 +34,7 @@ const sourcePath = z
   .refine((value) => !value.includes('\u0000'), { message: 'contains a NUL character' })
   .describe('a host file or directory, relative to the spec file\'s folder or absolute');
 
-export const imageFileEntrySchema = z
+const imageFileEntrySchema = z
   .strictObject({
     from: sourcePath,
     to: targetPath,
@@ -39,11 +43,11 @@ export const imageFileEntrySchema = z
 
 const absoluteSystemPath = z.string().regex(/^\/[^\0]*$/).describe('an absolute path as the system sees it');
 
-export const generationSelectionSchema = z
+const generationSelectionSchema = z
   .union([z.literal('all'), z.array(z.number().int().positive()).min(1), z.strictObject({ newest: z.number().int().positive() })])
   .describe('all (default), a list of generation numbers, or {newest: N}');
 
-export const imageBootSchema = z
+const imageBootSchema = z
   .strictObject({
     bios: z.boolean().default(true).describe('boot on BIOS machines with isolinux (syslinux packages); default true'),
     uefi: z.boolean().default(true).describe('boot on UEFI machines with systemd-boot (systemd-boot-efi package); default true'),
@@ -55,6 +59,12 @@ export const imageBootSchema = z
     secureBoot: secureBootSchema.default(false),
   })
   .describe('how the ISO boots');
+
+export const imageInstallerSchema = z
+  .strictObject({
+    answers: sourcePath.describe(`an answers file (see cairn config schema answers), relative to this file: put on the ISO as ${MEDIUM_ANSWERS_PATH}, where the live installer reads it; with confirm: true it installs without a question`),
+  })
+  .describe('what the live installer of this ISO finds on the medium');
 
 export const imageSpecSchema = z
   .strictObject({
@@ -70,11 +80,20 @@ export const imageSpecSchema = z
     generations: generationSelectionSchema.default('all'),
     boot: imageBootSchema.optional(),
     files: z.array(imageFileEntrySchema).default([]).describe('the files and directories to put on the image'),
+    installer: imageInstallerSchema.optional(),
   })
   .superRefine((spec, context) => {
     if (spec.boot !== undefined && spec.profile === undefined) {
       context.addIssue({ code: 'custom', path: ['boot'], message: 'a bootable ISO needs the generations it boots: add profile (e.g. /cairn/var/profiles/system)' });
     }
+    if (spec.installer !== undefined && spec.boot === undefined) {
+      context.addIssue({ code: 'custom', path: ['installer'], message: 'answers are for the live installer of a bootable ISO: add boot (and the profile whose installer reads them), or leave installer out' });
+    }
+    spec.files.forEach((entry, index) => {
+      if (spec.installer !== undefined && entry.to === MEDIUM_ANSWERS_PATH) {
+        context.addIssue({ code: 'custom', path: ['files', index, 'to'], message: `${MEDIUM_ANSWERS_PATH} is where installer.answers goes: put this file elsewhere (a kernel parameter ${ANSWERS_PARAM}=PATH names another answers file on the medium)` });
+      }
+    });
     if (spec.boot !== undefined && !spec.boot.bios && !spec.boot.uefi) {
       context.addIssue({ code: 'custom', path: ['boot'], message: 'bios and uefi are both false: the ISO would not boot; set one to true, or leave boot out' });
     }
@@ -111,6 +130,7 @@ export interface LoadedImageSpec {
   /** `root` resolved on the host. */
   readonly root: string;
   readonly spec: ImageSpec;
+  /** The files to put on the image: the spec's `files`, then the installer's answers at MEDIUM_ANSWERS_PATH. */
   readonly files: readonly ResolvedFileEntry[];
   /** `boot.secureBoot`'s signed files, resolved against the spec's folder; undefined when Secure Boot is off. */
   readonly secureBoot: SignedChainPaths | undefined;
@@ -121,22 +141,38 @@ export function decodeImageSpec(text: string, file: string): LoadedImageSpec {
   return resolveImageSpec(validate(imageSpecSchema, parseYaml(text, file)), file);
 }
 
+/** Reads and validates a spec, and the answers file it puts on the medium (every problem of it at once, nothing built). */
 export async function loadImageSpec(file: string): Promise<LoadedImageSpec> {
-  return resolveImageSpec(validate(imageSpecSchema, await loadYamlFile(file)), file);
+  const loaded = resolveImageSpec(validate(imageSpecSchema, await loadYamlFile(file)), file);
+  const answers = loaded.files.find((entry) => entry.to === MEDIUM_ANSWERS_PATH);
+  if (answers !== undefined) checkMediumAnswers(await readUserFile(answers.from, 'answers file'), answers.from, answers.key);
+  return loaded;
+}
+
+/**
+ * Answers that go on a medium must stand alone there: valid, and with no layout file beside them (the
+ * medium carries the answers file only). Every problem is reported with the answers file's name.
+ */
+export function checkMediumAnswers(text: string, file: string, key: string): Answers {
+  const answers = decodeAnswers(text, file);
+  if (typeof answers.layout === 'object' && 'file' in answers.layout) {
+    throw new ValidationError([{ file, path: 'layout', message: `names the layout file ${answers.layout.file}, which is not put on the medium with the answers (${key}): write the layout inline, or use guided` }]);
+  }
+  return answers;
 }
 
 function resolveImageSpec(spec: ImageSpec, file: string): LoadedImageSpec {
   const directory = dirname(resolve(file));
+  const hostPathOf = (path: string) => (isAbsolute(path) ? resolve(path) : resolve(directory, path));
   return {
     file,
     directory,
     root: isAbsolute(spec.root) ? resolve(spec.root) : resolve(directory, spec.root),
     spec,
-    files: spec.files.map((entry, index) => ({
-      from: isAbsolute(entry.from) ? resolve(entry.from) : resolve(directory, entry.from),
-      to: entry.to,
-      key: `${file}: files[${index}]`,
-    })),
+    files: [
+      ...spec.files.map((entry, index) => ({ from: hostPathOf(entry.from), to: entry.to, key: `${file}: files[${index}]` })),
+      ...(spec.installer === undefined ? [] : [{ from: hostPathOf(spec.installer.answers), to: MEDIUM_ANSWERS_PATH, key: `${file}: installer.answers` }]),
+    ],
     secureBoot: signedChainPathsOf(spec.boot?.secureBoot, directory),
   };
 }

@@ -16,10 +16,10 @@ import { ValidationError, type Problem } from '../lib/errors.js';
 import { describeIssues, formatKeyPath } from '../lib/schema.js';
 import { formatSize, parseSize, type SizeSpec } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
-import { isGuid } from '../partitioning/guid.js';
-import { MBR_TYPE_PATTERN, PARTITION_TYPE_NAMES } from '../partitioning/partition-types.js';
+import { isGuid } from '../lib/guid.js';
+import { MBR_TYPE_PATTERN, PARTITION_TYPE_NAMES } from './partition-types.js';
 
-export const FILESYSTEM_FORMATS = ['vfat', 'ext4', 'btrfs', 'xfs', 'swap'] as const;
+const FILESYSTEM_FORMATS = ['vfat', 'ext4', 'btrfs', 'xfs', 'swap'] as const;
 export type FilesystemFormat = (typeof FILESYSTEM_FORMATS)[number];
 
 /** What each format can store, from its mkfs tool's documented limits. */
@@ -82,6 +82,7 @@ const partitionSchema = z.strictObject({
     .string()
     .min(1)
     .max(36)
+    // eslint-disable-next-line no-control-regex -- names with control characters (U+0000-U+001F) are refused
     .regex(/^[^\u0000-\u001f]+$/, 'no control characters')
     .describe('the partition name (GPT stores up to 36 characters); unique in the layout'),
   type: typeSchema,
@@ -118,7 +119,7 @@ export function defaultMountPoint(partition: Pick<LayoutPartition, 'type' | 'for
 }
 
 /** Checks the rules that span keys; returns the problems (with key paths), empty when the layout is sound. */
-export function checkLayout(
+function checkLayout(
   layout: { readonly table: Layout['table']; readonly partitions: readonly (LayoutPartition | undefined)[] },
   source: Pick<LoadedYaml, 'file' | 'locate'>,
 ): Problem[] {

@@ -41,7 +41,7 @@ export interface Profile {
   readonly problems: readonly Problem[];
 }
 
-export function checkProfilePath(profile: string): void {
+function checkProfilePath(profile: string): void {
   if (!profile.startsWith('/') || profile.endsWith('/') || posix.basename(profile) === '' || profile.includes('\0')) {
     throw new UserError(`invalid profile path "${profile}"`, { hint: 'give an absolute path such as /cairn/var/profiles/system' });
   }
@@ -202,7 +202,7 @@ export async function addGeneration(root: string, profile: Profile, toplevel: st
 }
 
 /** Points the profile at generation `number` (its link must exist). */
-export async function switchGeneration(root: string, profile: string, number: number): Promise<void> {
+async function switchGeneration(root: string, profile: string, number: number): Promise<void> {
   await symlinkAtomic(linkName(profile, number), hostPath(root, profile));
 }
 

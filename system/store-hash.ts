@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { compareCodePoints } from '../lib/code-point-order.js';
 
-export const HASH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
-export const HASH_LENGTH = 32;
+const HASH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
 /** A store entry's base name: hash, dash, name. */
 export const STORE_ENTRY_PATTERN = /^([0123456789abcdfghijklmnpqrsvwxyz]{32})-([A-Za-z0-9+._?=-][A-Za-z0-9+._?=-]*)$/;
 
@@ -37,7 +37,7 @@ export type TreeNode =
   | { readonly type: 'directory'; readonly entries: Readonly<Record<string, TreeNode>> };
 
 /** A canonical serialisation of a tree: names sorted by code point, every field explicit. */
-export function serialiseTree(node: TreeNode): string {
+function serialiseTree(node: TreeNode): string {
   switch (node.type) {
     case 'file':
       return `(file ${node.executable ? 'x' : '-'} ${node.sha256})`;
@@ -64,8 +64,4 @@ export async function sha256File(path: string): Promise<string> {
 
 export function sha256Hex(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-export function compareCodePoints(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

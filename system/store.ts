@@ -13,7 +13,7 @@ import { STORE_ENTRY_PATTERN, sha256File, sha256Hex, storeHash, type TreeNode } 
 
 export const DEFAULT_STORE = '/cairn/store';
 /** Store files carry this mtime (1 s after the epoch), as Nix's do: content, not time, identifies them. */
-export const STORE_MTIME = 1;
+const STORE_MTIME = 1;
 
 /** Where a store is: the root directory it lives under, and its path as the system sees it. */
 export interface StoreLocation {
@@ -28,12 +28,12 @@ export type EntryContent =
   | { readonly type: 'symlink'; readonly target: string };
 
 /** The store path (system path) of the entry `<hash>-<name>` for `name`. */
-export function storeEntryPath(location: StoreLocation, hash: string, name: string): string {
+function storeEntryPath(location: StoreLocation, hash: string, name: string): string {
   return posix.join(location.store, `${hash}-${name}`);
 }
 
 /** Store entry names: what Nix accepts, so Cairn's entries are valid Nix names too. */
-export function checkEntryName(name: string): void {
+function checkEntryName(name: string): void {
   if (!/^[A-Za-z0-9+._?=-]+$/.test(name) || name.startsWith('.')) {
     throw new UserError(`invalid store entry name "${name}"`, { hint: 'use letters, digits and + . _ ? = - only, not starting with a dot' });
   }

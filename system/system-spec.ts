@@ -26,7 +26,7 @@ import { hostPath as hostFile } from './initrd-spec.js';
 export const PROGRAM_NAME = /^([A-Za-z0-9_.+-]+|\/[^\0]*[^/\0])$/;
 
 export const INITRD_COMPRESSIONS = ['gzip', 'none'] as const;
-export const LIVE_CONSOLES = ['shell', 'login'] as const;
+export const LIVE_CONSOLES = ['shell', 'login', 'installer'] as const;
 export type LiveConsole = (typeof LIVE_CONSOLES)[number];
 
 const kernelSchema = z
@@ -55,6 +55,7 @@ export const systemSpecSchema = z
       .string()
       .min(1)
       .max(100)
+      // eslint-disable-next-line no-control-regex -- a label may hold no control character; the pattern is exported to the JSON Schema, where \P{Cc} is not portable
       .regex(/^[^\u0000-\u001f\u007f]*$/)
       .optional()
       .describe('the label boot menus show (default: Cairn <hostName> (Linux <release>))'),
@@ -88,10 +89,18 @@ export const systemSpecSchema = z
       .optional(),
     live: z
       .strictObject({
-        console: z.enum(LIVE_CONSOLES).default('shell').describe('booted live from the ISO: shell (default, a root shell on every console) or login (a login prompt)'),
+        console: z
+          .enum(LIVE_CONSOLES)
+          .default('shell')
+          .describe('booted live from the ISO: shell (default, a root shell on every console), login (a login prompt), or installer (the Cairn installer on every console and a shell on tty2; needs installer: true)'),
       })
       .optional(),
-    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, so cairn runs on it'),
+    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, and the tools the installer runs (mke2fs, debugfs, systemd-boot), so cairn runs on it'),
+  })
+  .superRefine((spec, context) => {
+    if (spec.live?.console === 'installer' && !spec.installer) {
+      context.addIssue({ code: 'custom', path: ['live', 'console'], message: 'the installer console needs the installer on the system: add installer: true' });
+    }
   })
   .describe('a Cairn system spec (cairn system build)');
 

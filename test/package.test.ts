@@ -1,4 +1,5 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,6 +28,22 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     assert.match(help.stdout, /Usage: cairn/);
     const listed = await run(bin, ['generation', 'list', '--json', '--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system']);
     assert.is((JSON.parse(listed.stdout) as { current: number }).current, 142);
+
+    // Three sparse files of one size whose first and last 64 KiB match: their samples cannot tell them apart, so
+    // all three are hashed whole, 384 MiB, which is enough to go to the hashing workers (dist/.../hash-worker.js).
+    assert.ok(availableParallelism() >= 2, 'hashing in worker threads needs 2 cores; this test checks it');
+    const tree = join(dir, 'tree');
+    await mkdir(tree);
+    for (const [name, middle] of [['a.bin', 'x'], ['b.bin', 'x'], ['c.bin', 'y']] as const) {
+      const file = await open(join(tree, name), 'w');
+      await file.write(middle, 64 * 1024 * 1024);
+      await file.truncate(128 * 1024 * 1024);
+      await file.close();
+    }
+    await writeFile(join(dir, 'image.yaml'), 'volumeId: HASHED\nfiles:\n  - from: tree\n    to: /\n');
+    const built = await run(bin, ['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'hashed.iso'), '--json'], { timeoutMs: 300_000 });
+    const report = JSON.parse(built.stdout) as { files: number; sharedExtents: number };
+    assert.equal({ files: report.files, sharedExtents: report.sharedExtents }, { files: 3, sharedExtents: 1 }, 'a.bin and b.bin stored once, c.bin apart');
   } finally {
     await removeTree(dir);
   }

@@ -12,7 +12,7 @@
 import { DomainError } from '../../lib/errors.js';
 import { formatSize } from '../../lib/size.js';
 import type { SectorBlock } from '../../partitioning/gpt.js';
-import { GPT_TYPE_GUIDS, MBR_TYPE_BYTES } from '../../partitioning/partition-types.js';
+import { GPT_TYPE_GUIDS, MBR_TYPE_BYTES } from '../../system/partition-types.js';
 import { encodePlanTable } from '../../partitioning/plan-table.js';
 import type { PartitionPlan } from '../../partitioning/plan.js';
 import type { CurrentTable } from '../../partitioning/read-table.js';
@@ -21,7 +21,7 @@ import { grubBootSectorFor } from './boot-sector.js';
 import { GRUB_CORE_IMAGE, coreImageSectors, placeCoreImage } from './core-image.js';
 
 /** The largest disk an MBR describes: 2^32 sectors of 512 bytes. */
-export const MBR_MAX_SECTORS = 2 ** 32;
+const MBR_MAX_SECTORS = 2 ** 32;
 
 export type DiskPartitionKind = 'bios-boot' | 'esp' | 'other';
 

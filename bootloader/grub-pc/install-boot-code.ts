@@ -47,7 +47,7 @@ export async function buildGrubPcImages(config: GrubPcCoreConfig, modulesDirecto
  * so a crash leaves either the old boot sector or the new one, both pointing at a whole core.img when the
  * core did not move).
  */
-export async function writeBootCodeBlocks(handle: FileHandle, blocks: readonly SectorBlock[], sectorSize: number): Promise<void> {
+async function writeBootCodeBlocks(handle: FileHandle, blocks: readonly SectorBlock[], sectorSize: number): Promise<void> {
   for (const block of blocks) {
     await handle.write(block.bytes, 0, block.bytes.length, block.lba * sectorSize);
     await handle.sync();

@@ -116,7 +116,7 @@ export function generationCommand(): Command {
   return command;
 }
 
-export function profileToJson(profile: Profile): object {
+function profileToJson(profile: Profile): object {
   return {
     profile: profile.profile,
     current: profile.current ?? null,

@@ -91,7 +91,7 @@ export function initrdCommand(): Command {
 }
 
 /** Like `ls -l`: type and permissions, owner, size, date (UTC), name (-> target); a heading per archive when several. */
-export function renderListing(archives: readonly ListedArchive[]): string {
+function renderListing(archives: readonly ListedArchive[]): string {
   const lines: string[] = [];
   archives.forEach((archive, index) => {
     if (archives.length > 1) {

@@ -8,12 +8,14 @@ import { CancelledError, UserError } from '../../lib/errors.js';
 import { runAttached } from '../../lib/run.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { FIRMWARE_CHOICES, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
+import { ANSWERS_PARAM, LIVE_MEDIUM_MOUNT, MEDIUM_ANSWERS_PATH } from '../../system/live-medium.js';
 import { DEFAULT_PROFILE } from '../../system/profile.js';
 import { DEFAULT_STORE } from '../../system/store.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import type { InstallPlan } from '../../installer/engine/install-plan.js';
 import { openInstallerSession, type InstallerSession } from '../../installer/engine/installer-session.js';
-import type { DraftAnswers } from '../../installer/wizard.js';
+import type { DraftAnswers } from '../../installer/engine/contract.js';
+import { findMediumAnswers, onPrimaryConsole } from '../../installer/engine/medium-answers.js';
 import { formatTable, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
@@ -33,6 +35,8 @@ interface InstallOptions {
   json?: boolean;
   workDir?: string;
   log?: string;
+  live?: boolean;
+  medium?: string;
 }
 
 export function installCommand(): Command {
@@ -57,11 +61,16 @@ export function installCommand(): Command {
     .option('--json', 'with --dry-run: print the plan as JSON')
     .option('--work-dir <dir>', 'where the target\'s trees are assembled before the disk is written (default: in the temporary directory)')
     .option('--log <file>', 'the install log on this machine (default: /tmp/cairn-install-<time>.log)')
+    .option('--live', `the live medium's installer: answers from the medium (${ANSWERS_PARAM}=PATH, else ${MEDIUM_ANSWERS_PATH}), and it ends with reboot, power off or a shell`)
+    .addOption(new Option('--medium <dir>', 'where the live medium is mounted').default(LIVE_MEDIUM_MOUNT).hideHelp())
     .action(async (options: InstallOptions) => {
       const sizeBytes = options.size === undefined ? undefined : parseByteSize(options.size);
       if (typeof sizeBytes === 'object') throw new UserError(`--size: ${sizeBytes.error}`);
+      const live = options.live === true;
+      const answersFile = options.answers ?? (live ? await findMediumAnswers({ ...(options.medium === undefined ? {} : { medium: options.medium }) }) : undefined);
+      if (live && options.answers === undefined && answersFile !== undefined) process.stderr.write(`Answers from the medium: ${answersFile}\n`);
       const session = await openInstallerSession({
-        ...(options.answers === undefined ? {} : { answersFile: options.answers }),
+        ...(answersFile === undefined ? {} : { answersFile }),
         ...(options.target === undefined ? {} : { target: options.target }),
         ...(sizeBytes === undefined ? {} : { sizeBytes }),
         sourceRoot: resolve(options.sourceRoot),
@@ -72,6 +81,7 @@ export function installCommand(): Command {
         ...(options.workDir === undefined ? {} : { workDirectory: resolve(options.workDir) }),
         ...(options.log === undefined ? {} : { logPath: resolve(options.log) }),
         dryRun: options.dryRun === true,
+        live,
       });
       const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const confirmed = session.answers.confirm || options.yes === true;
@@ -83,12 +93,22 @@ export function installCommand(): Command {
         return;
       }
       if (confirmed && session.sections.length === 0) {
+        if (live) {
+          // The live installer runs on every console; an unattended install runs once, on the primary one.
+          const where = await onPrimaryConsole();
+          if (!where.primary) {
+            process.stdout.write(`The unattended install from ${answersFile ?? 'the answers'} runs on ${where.console}; this console waits for it.\n`);
+            return;
+          }
+        }
         await installUnattended(session, session.initial);
+        // Only the live medium's installer ends the machine's session; elsewhere `finish` does not apply.
+        if (live) await endWith(session.answers.finish);
         return;
       }
       if (options.plain) {
         const { runPlainInstaller } = await import('../../installer/plain/plain-installer.js');
-        await withInterrupt((signal) => runPlainInstaller({ model: session.model, engine: session.engine, initial: session.initial, sections: sectionsFor(session, options), input: process.stdin, output: process.stdout, signal }));
+        await withInterrupt((signal) => runPlainInstaller({ model: session.model, engine: session.engine, initial: session.initial, sections: sectionsFor(session, answersFile), input: process.stdin, output: process.stdout, signal }));
         return;
       }
       if (!terminal && options.screens !== true) {
@@ -96,13 +116,23 @@ export function installCommand(): Command {
           hint: 'add confirm: true to the answers file or pass --yes for an unattended install, or run it on a terminal (or with --plain, or --screens)',
         });
       }
-      await runScreens(session, options);
+      await runScreens(session, answersFile);
     });
 }
 
-function sectionsFor(session: InstallerSession, options: InstallOptions) {
+function sectionsFor(session: InstallerSession, answersFile: string | undefined) {
   // With no answers file every question is asked; with one, only its `interactive` sections.
-  return options.answers === undefined ? undefined : session.sections;
+  return answersFile === undefined ? undefined : session.sections;
+}
+
+/** What follows an install the user (or the answers' `finish`) chose: busybox's and systemd's reboot and poweroff alike. */
+async function endWith(action: 'reboot' | 'poweroff' | 'shell'): Promise<void> {
+  if (action === 'shell') {
+    await runAttached(process.env.SHELL ?? '/bin/sh', []);
+    return;
+  }
+  process.stdout.write(action === 'reboot' ? 'Rebooting into the installed system.\n' : 'Powering off.\n');
+  await runAttached(action, []);
 }
 
 async function installUnattended(session: InstallerSession, draft: DraftAnswers): Promise<void> {
@@ -132,7 +162,7 @@ async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Prom
   }
 }
 
-async function runScreens(session: InstallerSession, options: InstallOptions): Promise<void> {
+async function runScreens(session: InstallerSession, answersFile: string | undefined): Promise<void> {
   const [{ render }, React, { InstallerApp }] = await Promise.all([import('ink'), import('react'), import('../../installer/screens/installer-app.js')]);
   let outcome: { action: string; installed: boolean } = { action: 'cancel', installed: false };
   const app = render(
@@ -140,7 +170,7 @@ async function runScreens(session: InstallerSession, options: InstallOptions): P
       model: session.model,
       engine: session.engine,
       initial: session.initial,
-      ...(sectionsFor(session, options) === undefined ? {} : { sections: sectionsFor(session, options)! }),
+      ...(sectionsFor(session, answersFile) === undefined ? {} : { sections: sectionsFor(session, answersFile)! }),
       onExit: (result) => {
         outcome = result;
       },
@@ -149,8 +179,7 @@ async function runScreens(session: InstallerSession, options: InstallOptions): P
   );
   await app.waitUntilExit();
   if (outcome.action === 'cancel') throw new CancelledError('the installer was left before installing; nothing was written');
-  if (outcome.action === 'reboot') await runAttached('systemctl', ['reboot']);
-  if (outcome.action === 'shell') await runAttached(process.env.SHELL ?? '/bin/sh', []);
+  if (outcome.action === 'reboot' || outcome.action === 'poweroff' || outcome.action === 'shell') await endWith(outcome.action);
   if (!outcome.installed) throw new UserError('the install did not complete; see the log named above', { hint: 'run cairn install again: it starts over cleanly' });
 }
 

@@ -5,8 +5,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { CancelledError, UserError } from '../../lib/errors.js';
-import type { Firmware } from '../../lib/qemu.js';
-import { formatSize } from '../../lib/size.js';
+import type { DiskBus, Firmware } from '../../lib/qemu.js';
+import { formatSize, parseByteSize } from '../../lib/size.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
 import { loadImageSpec } from '../../system/image-spec.js';
 import { buildIsoFromSpec, type IsoEngine } from '../../image-builder/build-from-spec.js';
@@ -17,7 +17,7 @@ import { statSync } from 'node:fs';
 import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, type BootMedia } from '../../image-builder/vm/boot-modes.js';
 import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
 import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
-import { planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
+import { createRunDisk, planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
 import { renderJunitReport } from '../../image-builder/vm/junit-report.js';
 import { checkOutputFolder } from '../../image-builder/build-iso.js';
 import { writeFileAtomic } from '../../lib/atomic-file.js';
@@ -25,10 +25,17 @@ import { count, formatTable, parseCount, parsePositive, printJson } from '../opt
 import { createProgressRenderer } from '../progress-renderer.js';
 
 /** `--date`: seconds since 1970 (like SOURCE_DATE_EPOCH) or an ISO 8601 date. */
-export function parseDate(value: string): Date {
+function parseDate(value: string): Date {
   const date = /^\d+$/.test(value) ? new Date(Number(value) * 1000) : /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) throw new InvalidArgumentError(`expected seconds since 1970 or a date such as 2026-01-31T12:00:00Z, got "${value}"`);
   return date;
+}
+
+function parseRunDiskSize(value: string): number {
+  const bytes = parseByteSize(value);
+  if (typeof bytes !== 'number') throw new InvalidArgumentError(bytes.error);
+  if (bytes < 1024 * 1024 || bytes % 512 !== 0) throw new InvalidArgumentError(`a disk is at least 1M and a whole number of 512-byte sectors, got "${value}"`);
+  return bytes;
 }
 
 /** Enough for a live system's initramfs; QEMU's own default (128 MiB) is not. */
@@ -106,19 +113,26 @@ export function isoCommand(): Command {
 
   command
     .command('run')
-    .description('boot an ISO in QEMU with its serial console on this terminal (Ctrl-A X quits)')
-    .argument('<image>', 'the ISO image')
+    .description('boot an ISO in QEMU with its serial console on this terminal (Ctrl-A X quits); with --disk, a disk to install onto, or alone an installed disk')
+    .argument('[image]', 'the ISO image (leave it out to boot --disk alone)')
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS (SeaBIOS)')
     .option('--secure-boot', "boot with UEFI firmware enforcing Secure Boot, Microsoft's keys enrolled (OVMF)")
     .option('--usb', 'attach the image as a USB stick instead of a CD')
+    .option('--disk <file>', 'a disk image attached as a target (created sparse when missing), or booted alone without an ISO')
+    .option('--disk-size <size>', 'the size of the disk to create, e.g. 8G (default 8G)', parseRunDiskSize)
+    .addOption(new Option('--disk-bus <bus>', 'how the disk is attached').choices(['virtio', 'sata', 'nvme']).default('virtio'))
     .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
     .option('--memory <MiB>', "the machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
-    .action(async (image: string, options: { uefi?: boolean; secureBoot?: boolean; usb?: boolean; kvm?: boolean; memory: number }) => {
+    .action(async (image: string | undefined, options: { uefi?: boolean; secureBoot?: boolean; usb?: boolean; disk?: string; diskSize?: number; diskBus: DiskBus; kvm?: boolean; memory: number }) => {
+      if (options.diskSize !== undefined && options.disk === undefined) throw new UserError('--disk-size is the size of --disk: give --disk FILE too');
+      if (image === undefined && (options.usb || options.uefi || options.secureBoot)) throw new UserError('--uefi, --secure-boot and --usb are for an ISO: a disk booted alone boots under OVMF', { hint: 'leave them out, or give the ISO' });
       const firmware: Firmware = options.secureBoot ? 'secure-boot' : options.uefi ? 'uefi' : 'bios';
       const mode = { firmware, media: options.usb ? ('usb' as const) : ('cd' as const) };
-      const machine = await planIsoRun(image, { ...mode, accel: options.kvm ? 'kvm' : 'tcg', memoryMiB: options.memory });
-      process.stderr.write(`Booting ${image} under ${describeBootMode(mode)} (QEMU, ${options.kvm ? 'KVM' : 'TCG'}); the serial console follows. Ctrl-A X quits, Ctrl-A C opens the QEMU monitor.\n`);
-      const code = await runIsoAttached(machine);
+      const disk = options.disk === undefined ? undefined : { path: options.disk, bus: options.diskBus, ...(options.diskSize === undefined ? {} : { sizeBytes: options.diskSize }) };
+      const plan = await planIsoRun(image, { ...mode, accel: options.kvm ? 'kvm' : 'tcg', memoryMiB: options.memory, ...(disk === undefined ? {} : { disk }) });
+      await createRunDisk(plan);
+      process.stderr.write(`Booting ${plan.description} (QEMU, ${options.kvm ? 'KVM' : 'TCG'}); the serial console follows. Ctrl-A X quits, Ctrl-A C opens the QEMU monitor.\n`);
+      const code = await runIsoAttached(plan.machine);
       if (code !== 0) throw new UserError(`QEMU exited with code ${code}`, { hint: 'its message is above' });
     });
 

@@ -31,8 +31,8 @@ import { scanSources } from '../scan-sources.js';
 import { LIVE_PARAM } from '../system/stage-1.js';
 import { ESP_GROUP_ID, planIsoEsp, planSecureBootIsoEsp } from './esp-in-iso.js';
 
-export const ISOLINUX_DIRECTORY = '/isolinux';
-export const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
+const ISOLINUX_DIRECTORY = '/isolinux';
+const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
 const ISOLINUX_MODULES = ['ldlinux.c32', 'menu.c32', 'libutil.c32', 'libcom32.c32'] as const;
 /** A FAT file holds at most 4 GiB - 1 bytes: a larger kernel or initrd cannot be on the ESP. */
 const FAT_FILE_LIMIT = 2 ** 32 - 1;

@@ -5,8 +5,8 @@
  */
 import { DomainError } from '../../lib/errors.js';
 
-export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const;
-export const ELF_IDENT_SIZE = 16;
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46] as const;
+const ELF_IDENT_SIZE = 16;
 export const ELF64_HEADER_SIZE = 64;
 
 export const ELF_CLASS = { elf32: 1, elf64: 2 } as const;

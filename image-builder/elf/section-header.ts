@@ -2,7 +2,6 @@
 import { elfView, offsetNumber, type ElfIdent } from './elf-header.js';
 
 export const ELF64_SECTION_HEADER_SIZE = 64;
-export const SECTION_TYPE = { null: 0, progbits: 1, symtab: 2, strtab: 3, nobits: 8, dynamic: 6 } as const;
 
 export interface Elf64SectionHeader {
   /** Offset of the name in the section-name string table. */

@@ -5,7 +5,7 @@ import { FAT32_BACKUP_BOOT_SECTOR, FAT32_FS_INFO_SECTOR, FAT32_ROOT_CLUSTER, FAT
 /** What the boot sector says when there is no label (as mkfs.fat and Windows write it). */
 export const NO_LABEL = 'NO NAME    ';
 /** The OEM name Microsoft's specification recommends: some old drivers look at it, none at anything else. */
-export const OEM_NAME = 'MSWIN4.1';
+const OEM_NAME = 'MSWIN4.1';
 
 /**
  * The boot code of a volume that is not bootable by BIOS: `int 18h` (the BIOS's "boot failed, try the next

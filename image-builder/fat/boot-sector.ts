@@ -16,7 +16,7 @@ export const EXTENDED_BOOT_SIGNATURE = 0x29;
 export const MEDIA_FIXED = 0xf8;
 
 /** Byte offsets of the BPB fields. */
-export const BPB = {
+const BPB = {
   jump: 0x00,
   oemName: 0x03,
   bytesPerSector: 0x0b,

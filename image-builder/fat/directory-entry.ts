@@ -19,7 +19,7 @@ export const ATTRIBUTE = {
 } as const;
 
 /** Windows NT's lower-case flags in byte 12: the base or the extension is shown in lower case. */
-export const CASE_FLAG = { lowerBase: 0x08, lowerExtension: 0x10 } as const;
+const CASE_FLAG = { lowerBase: 0x08, lowerExtension: 0x10 } as const;
 
 /** First name byte values with a meaning of their own. */
 export const NAME_MARK = {

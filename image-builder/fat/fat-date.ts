@@ -10,7 +10,7 @@
 /** The first instant a FAT date can hold: 1980-01-01 00:00:00. */
 export const FAT_EPOCH = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
 /** The last instant a FAT date can hold: 2107-12-31 23:59:58 (years are 7 bits from 1980). */
-export const FAT_LAST_INSTANT = new Date(Date.UTC(2107, 11, 31, 23, 59, 58));
+const FAT_LAST_INSTANT = new Date(Date.UTC(2107, 11, 31, 23, 59, 58));
 
 /** The three raw fields of a FAT timestamp as they sit in a directory entry. */
 export interface FatTimestamp {

@@ -7,7 +7,8 @@ import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserError, ValidationError, errnoCode, type Problem } from '../../lib/errors.js';
-import { planFatImage, type FatImageOptions, type FatPlan } from './plan.js';
+import type { FatImageOptions } from './plan-options.js';
+import { planFatImage, type FatPlan } from './plan.js';
 import type { FatTreeDirectory, FatTreeNode } from './tree.js';
 import { writeFatImage, type WriteFatImageOptions } from './write.js';
 

@@ -3,9 +3,9 @@
  * that a driver need not scan the whole FAT at mount. Its three signatures are what fsck.fat checks.
  */
 
-export const FS_INFO_SIZE = 512;
+const FS_INFO_SIZE = 512;
 
-export const FS_INFO = {
+const FS_INFO = {
   leadSignatureOffset: 0,
   leadSignature: 0x41615252, // "RRaA"
   structSignatureOffset: 484,

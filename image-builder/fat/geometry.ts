@@ -21,9 +21,9 @@
 import { fatByteLength, type FatType } from './fat-table.js';
 
 export const SECTOR_SIZE = 512;
-export const FAT_COUNT = 2;
+const FAT_COUNT = 2;
 export const MAX_CLUSTER_SIZE = 65536;
-export const DEFAULT_ROOT_ENTRIES = 512;
+const DEFAULT_ROOT_ENTRIES = 512;
 export const FAT32_FS_INFO_SECTOR = 1;
 export const FAT32_BACKUP_BOOT_SECTOR = 6;
 export const FAT32_ROOT_CLUSTER = 2;

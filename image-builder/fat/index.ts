@@ -3,7 +3,8 @@
  * it to a file or into a disk image (writeFatImage), or stream its regions into another image (the plan's
  * `regions` with readImageChunks); read volumes back with openFatImage.
  */
-export { planFatImage, type FatImageOptions, type FatPlan, type FatPlannedDirectory, type FatPlannedFile } from './plan.js';
+export { planFatImage, type FatPlan, type FatPlannedDirectory, type FatPlannedFile } from './plan.js';
+export type { FatImageOptions } from './plan-options.js';
 export { assembleRegions, type FatRegion } from './regions.js';
 export { readImageChunks, DEFAULT_CHUNK_SIZE, type ImageChunk, type ImageChunkOptions } from './region-stream.js';
 export { writeFatImage, FAT_WRITE_PHASE, type WriteFatImageOptions } from './write.js';

@@ -9,9 +9,9 @@
  */
 import { ATTRIBUTE, DIRECTORY_ENTRY_SIZE } from './directory-entry.js';
 
-export const LONG_NAME_UNITS_PER_ENTRY = 13;
+const LONG_NAME_UNITS_PER_ENTRY = 13;
 /** The longest long name, in UTF-16 units (20 entries would hold 260; Windows allows 255). */
-export const LONG_NAME_MAX_UNITS = 255;
+const LONG_NAME_MAX_UNITS = 255;
 export const LAST_LONG_ENTRY_FLAG = 0x40;
 
 /** Where the 13 units of an entry are: 5 at offset 1, 6 at offset 14, 2 at offset 28. */

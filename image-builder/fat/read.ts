@@ -353,9 +353,9 @@ export async function openFatImage(path: string, options: { readonly offset?: nu
 export async function openFatImageBytes(bytes: Uint8Array, name = 'the FAT image'): Promise<FatImageReader> {
   return FatImageReader.open(
     {
-      async read(offset, length) {
-        if (offset + length > bytes.length) throw new DomainError('fat-truncated', `${name} ends before byte ${offset + length} that the FAT volume needs`);
-        return bytes.subarray(offset, offset + length);
+      read(offset, length) {
+        if (offset + length > bytes.length) return Promise.reject(new DomainError('fat-truncated', `${name} ends before byte ${offset + length} that the FAT volume needs`));
+        return Promise.resolve(bytes.subarray(offset, offset + length));
       },
       async close() {},
     },

@@ -88,7 +88,7 @@ async function writeImageInto(plan: FatPlan, path: string, offset: number, zeros
  * reserved sectors, FATs and fixed root directory) and in the clusters of directories (after their last
  * entry). The rest of the data area is free clusters and the unused ends of files, never read.
  */
-export function structureRegions(plan: FatPlan): FatRegion[] {
+function structureRegions(plan: FatPlan): FatRegion[] {
   const { dataOffset, clusterSize } = plan.geometry;
   const read = [
     { start: 0, end: dataOffset },

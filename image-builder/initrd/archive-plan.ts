@@ -89,7 +89,7 @@ const DEFAULT_MODES = { directory: 0o755, file: 0o644, symlink: 0o777, device: 0
 const MAX_LINK_HOPS = 40;
 
 /** The components of an absolute path (`/` gives none); throws for relative paths, `.`, `..` and NUL. */
-export function archivePathComponents(path: string): string[] {
+function archivePathComponents(path: string): string[] {
   if (!path.startsWith('/')) throw new DomainError('initramfs-path', `"${path}" is not an absolute path`, { hint: 'paths inside an initramfs start with /' });
   if (path.includes('\0')) throw new DomainError('initramfs-path', `${JSON.stringify(path)} contains a NUL character`);
   const components = path.split('/').filter((c) => c !== '');

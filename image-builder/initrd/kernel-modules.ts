@@ -129,7 +129,7 @@ function splitNul(bytes: Uint8Array): string[] {
 }
 
 /** A module's bytes, decompressed when it is a .ko.xz, .ko.zst or .ko.gz. */
-export async function readModuleFile(path: string): Promise<Uint8Array> {
+async function readModuleFile(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -61,7 +61,7 @@ export async function readLdSoConf(file = '/etc/ld.so.conf'): Promise<string[]> 
 }
 
 /** Paths matching a pattern with `*`, `?` and `[...]` in any component, sorted. */
-export async function expandGlob(pattern: string): Promise<string[]> {
+async function expandGlob(pattern: string): Promise<string[]> {
   const components = pattern.split('/').filter((c) => c !== '');
   let paths = [pattern.startsWith('/') ? '/' : '.'];
   for (const component of components) {

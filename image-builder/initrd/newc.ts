@@ -7,11 +7,11 @@
  */
 import { DomainError } from '../../lib/errors.js';
 
-export const NEWC_MAGIC = '070701';
+const NEWC_MAGIC = '070701';
 /** newc with a checksum of the data in `check` (the kernel accepts both). */
-export const NEWC_CRC_MAGIC = '070702';
+const NEWC_CRC_MAGIC = '070702';
 /** The old portable ASCII format ("odc"), which the kernel does not read. */
-export const ODC_MAGIC = '070707';
+const ODC_MAGIC = '070707';
 export const NEWC_HEADER_SIZE = 110;
 export const TRAILER_NAME = 'TRAILER!!!';
 
@@ -63,7 +63,8 @@ export function alignTo4(n: number): number {
 }
 
 export function encodeNewcHeader(header: NewcHeader): Uint8Array {
-  if (header.magic !== NEWC_MAGIC && header.magic !== NEWC_CRC_MAGIC) throw new RangeError(`newc magic must be ${NEWC_MAGIC} or ${NEWC_CRC_MAGIC}`);
+  const magics: readonly string[] = [NEWC_MAGIC, NEWC_CRC_MAGIC];
+  if (!magics.includes(header.magic)) throw new RangeError(`newc magic must be ${magics.join(' or ')}`);
   let text: string = header.magic;
   for (const field of FIELDS) {
     const value = header[field];

@@ -11,8 +11,7 @@ import { DomainError, UserError } from '../../lib/errors.js';
 import { runBinary } from '../../lib/run.js';
 import { FILE_TYPE, TRAILER_NAME, decodeNewcEntryHead, type NewcHeader } from './newc.js';
 
-export const ENTRY_TYPES = ['directory', 'file', 'symlink', 'char', 'block', 'fifo', 'socket'] as const;
-export type EntryType = (typeof ENTRY_TYPES)[number];
+export type EntryType = 'directory' | 'file' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 
 export type MemberCompression = 'none' | 'gzip' | 'xz' | 'zstd';
 
@@ -168,7 +167,7 @@ function plainArchivesIn(data: Uint8Array, memberOffset: number, compression: Me
 const GZIP_FLAG = { headerCrc: 0x02, extra: 0x04, name: 0x08, comment: 0x10 } as const;
 
 /** Decompresses the gzip member at `offset` (RFC 1952) and says where it ends. */
-export function gunzipMember(bytes: Uint8Array, offset: number): { data: Uint8Array; end: number } {
+function gunzipMember(bytes: Uint8Array, offset: number): { data: Uint8Array; end: number } {
   if (bytes[offset + 2] !== 8) throw new DomainError('gzip-method', `the gzip member at byte ${offset} uses compression method ${bytes[offset + 2]}, not deflate`);
   const flags = bytes[offset + 3]!;
   let position = offset + 10;

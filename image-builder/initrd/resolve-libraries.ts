@@ -31,7 +31,7 @@ export interface ElfTarget {
 export const X86_64: ElfTarget = { class: ELF_CLASS.elf64, data: ELF_DATA.lsb, machine: ELF_MACHINE.x86_64, name: '64-bit x86-64' };
 
 /** The default directories of a Debian, Fedora or Arch x86-64 loader, searched last. */
-export const DEFAULT_LIBRARY_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/lib', '/usr/lib'] as const;
+const DEFAULT_LIBRARY_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/lib', '/usr/lib'] as const;
 
 export interface LibrarySearch {
   readonly target: ElfTarget;
@@ -187,7 +187,7 @@ async function readObject(path: string, what: string, neededBy?: string): Promis
 }
 
 /** Refuses an object of another class, byte order or machine than the target. */
-export function checkTarget(path: string, object: ElfObject, target: ElfTarget, what: string, neededBy?: string): void {
+function checkTarget(path: string, object: ElfObject, target: ElfTarget, what: string, neededBy?: string): void {
   if (matchesTarget(object, target)) return;
   const kind = describeElfKind(object.ident, object.machine);
   throw new UserError(`${path}${neededBy === undefined ? '' : ` (needed by ${neededBy})`} is a ${kind} ELF ${what}, but the initramfs is for ${target.name}`, {

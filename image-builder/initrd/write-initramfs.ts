@@ -14,8 +14,7 @@ import { fileReadError } from '../../lib/user-file.js';
 import { planInitramfs, type InitramfsEntry, type InitramfsPlan, type SourceInfo } from './archive-plan.js';
 import { alignTo4, encodeNewcEntryHead, encodeNewcTrailer } from './newc.js';
 
-export const INITRAMFS_COMPRESSIONS = ['gzip', 'none'] as const;
-export type InitramfsCompression = (typeof INITRAMFS_COMPRESSIONS)[number];
+export type InitramfsCompression = 'gzip' | 'none';
 
 export interface WriteInitramfsOptions {
   /** The file to write (as `<output>.tmp` first). */
@@ -57,7 +56,7 @@ export async function readSourceInfo(entries: readonly InitramfsEntry[]): Promis
 }
 
 /** The archive's bytes in order, as chunks: each entry's head, its data, the padding, and the trailer. */
-export async function* initramfsChunks(plan: InitramfsPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* initramfsChunks(plan: InitramfsPlan, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   for (const entry of plan.entries) {
     signal?.throwIfAborted();
     yield encodeNewcEntryHead({ name: entry.name, header: entry.header });

@@ -23,14 +23,14 @@ export interface DirectoryRecord {
 }
 
 /** Fixed part of a record, up to and including the identifier length byte. */
-export const DIRECTORY_RECORD_HEADER_LENGTH = 33;
+const DIRECTORY_RECORD_HEADER_LENGTH = 33;
 
 /** The identifiers of the "." and ".." records. */
 export const CURRENT_DIRECTORY_IDENTIFIER = Uint8Array.of(0x00);
 export const PARENT_DIRECTORY_IDENTIFIER = Uint8Array.of(0x01);
 
 /** Where the system use area starts for an identifier of this length (a pad byte keeps it even). */
-export function systemUseOffset(identifierLength: number): number {
+function systemUseOffset(identifierLength: number): number {
   return DIRECTORY_RECORD_HEADER_LENGTH + identifierLength + (identifierLength % 2 === 0 ? 1 : 0);
 }
 
@@ -101,9 +101,3 @@ export function decodeDirectoryRecord(bytes: Uint8Array, offset: number): Direct
     systemUse: suStart >= length ? new Uint8Array(0) : bytes.slice(offset + suStart, offset + length),
   };
 }
-
-/** The length byte of the record at `offset` (0 at the padding that ends a sector's records). */
-export function directoryRecordLengthAt(bytes: Uint8Array, offset: number): number {
-  return bytes[offset] ?? 0;
-}
-

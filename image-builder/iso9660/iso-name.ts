@@ -4,8 +4,8 @@
  * directory's identifier at most 31), files as `NAME.EXT;1`. Rock Ridge NM entries carry the real names.
  */
 
-export const MAX_FILE_NAME_AND_EXTENSION = 30;
-export const MAX_DIRECTORY_IDENTIFIER = 31;
+const MAX_FILE_NAME_AND_EXTENSION = 30;
+const MAX_DIRECTORY_IDENTIFIER = 31;
 /** Extensions longer than this are cut, so that the name keeps most of the room. */
 const MAX_EXTENSION = 8;
 

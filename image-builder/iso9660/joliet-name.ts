@@ -5,12 +5,13 @@
  * the `;1` version, as xorriso does by default.
  */
 
-export const MAX_JOLIET_NAME = 64;
+const MAX_JOLIET_NAME = 64;
 /** An extension longer than this is not worth keeping when a name must be shortened. */
 const MAX_KEPT_EXTENSION = 16;
 
 /** Replaces what Joliet cannot hold (control characters and `* / : ; ? \`) with `_`. */
-export function jolietCharactersOf(name: string): string {
+function jolietCharactersOf(name: string): string {
+  // eslint-disable-next-line no-control-regex -- the control characters U+0000-U+001F are what Joliet forbids
   return name.replace(/[\u0000-\u001f*/:;?\\]/g, '_');
 }
 
@@ -23,7 +24,7 @@ export function jolietNameOf(name: string): string {
 }
 
 /** Shortens `name` so that `name + mark` fits 64 units, keeping a short extension and whole surrogate pairs. */
-export function shortenJolietName(name: string, mark: string): string {
+function shortenJolietName(name: string, mark: string): string {
   if (mark === '' && name.length <= MAX_JOLIET_NAME) return name;
   const dot = name.lastIndexOf('.');
   const extension = dot > 0 && name.length - dot <= MAX_KEPT_EXTENSION ? name.slice(dot) : '';

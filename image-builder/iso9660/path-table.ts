@@ -13,7 +13,7 @@ export interface PathTableRecord {
   readonly parent: number;
 }
 
-export function pathTableRecordLength(identifierLength: number): number {
+function pathTableRecordLength(identifierLength: number): number {
   return 8 + identifierLength + (identifierLength % 2);
 }
 

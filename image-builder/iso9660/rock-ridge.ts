@@ -148,7 +148,7 @@ export function encodeAlternateNameEntries(name: Uint8Array): Uint8Array[] {
   return entries;
 }
 
-export function encodeAlternateName(value: AlternateName): Uint8Array {
+function encodeAlternateName(value: AlternateName): Uint8Array {
   const data = new Uint8Array(1 + value.name.length);
   data[0] = value.flags;
   data.set(value.name, 1);
@@ -179,7 +179,7 @@ const SL_FIXED = SUSP_HEADER_LENGTH + 1;
 /** Room for component records in one SL entry. */
 const SL_COMPONENT_SPACE = MAX_SUSP_ENTRY_LENGTH - SL_FIXED;
 
-export function encodeSymbolicLink(value: SymbolicLink): Uint8Array {
+function encodeSymbolicLink(value: SymbolicLink): Uint8Array {
   const size = value.components.reduce((sum, c) => sum + 2 + c.content.length, 0);
   const data = new Uint8Array(1 + size);
   data[0] = value.flags;

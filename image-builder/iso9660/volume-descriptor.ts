@@ -226,6 +226,7 @@ function readText(bytes: Uint8Array, offset: number, width: number, ucs2: boolea
   } else {
     text = String.fromCharCode(...bytes.subarray(offset, offset + width));
   }
+  // eslint-disable-next-line no-control-regex -- fields are padded with spaces, or NUL bytes by some writers
   return text.replace(/[ \u0000]+$/, '');
 }
 
@@ -235,6 +236,7 @@ function writeZeroPadded(bytes: Uint8Array, offset: number, width: number, value
 }
 
 function readZeroPadded(bytes: Uint8Array, offset: number, width: number): string {
+  // eslint-disable-next-line no-control-regex -- the padding is NUL bytes
   return String.fromCharCode(...bytes.subarray(offset, offset + width)).replace(/\u0000+$/, '');
 }
 

@@ -3,7 +3,7 @@
  * what `iso inspect` must read back from the image written from the same plan.
  */
 import { entryArraySectors, type GptTable } from '../../partitioning/gpt.js';
-import { describeGptType, describeMbrType } from '../../partitioning/partition-types.js';
+import { describeGptType, describeMbrType } from '../../system/partition-types.js';
 import { bootImagesOf, platformName } from '../el-torito/boot-catalog.js';
 import { BOOT_INFO_TABLE } from '../el-torito/boot-info-table.js';
 import { formatVolumeId } from '../fat/index.js';

@@ -14,8 +14,8 @@
  * result is values (`MbrTable`, `GptTable`) the writer encodes.
  */
 import { GPT, entryArraySectors, newGptTable, type GptTable } from '../../partitioning/gpt.js';
-import { deriveGuid, deriveUint32 } from '../../partitioning/guid.js';
-import { gptTypeGuid } from '../../partitioning/partition-types.js';
+import { deriveGuid, deriveUint32 } from '../../lib/guid.js';
+import { gptTypeGuid } from '../../system/partition-types.js';
 import { DomainError } from '../../lib/errors.js';
 import type { HybridTablesRequest } from './iso-layout.js';
 import type { PlannedSystemArea } from './iso-plan.js';

@@ -24,7 +24,7 @@ import { PLATFORM } from '../el-torito/boot-catalog.js';
 import { openFatImage, type FatImageReader } from '../fat/index.js';
 import { SECTOR_SIZE } from '../iso9660/constants.js';
 import { inspectElTorito, type ElToritoReport } from './el-torito-section.js';
-import type { InspectContext, InspectSection } from './inspect.js';
+import type { InspectContext, InspectSection } from './inspect-section.js';
 import { findIsoEntry, readIsoFile, type IsoImage } from './iso-reader.js';
 import { espPartitionOf, inspectPartitionTables } from './partition-section.js';
 

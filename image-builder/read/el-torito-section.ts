@@ -7,7 +7,7 @@ import { tableLines } from '../../lib/text-table.js';
 import { bootImagesOf, decodeBootCatalog, platformName } from '../el-torito/boot-catalog.js';
 import { decodeBootRecord, EL_TORITO_SYSTEM_ID } from '../el-torito/boot-record.js';
 import { SECTOR_SIZE } from '../iso9660/constants.js';
-import type { InspectContext, InspectSection } from './inspect.js';
+import type { InspectContext, InspectSection } from './inspect-section.js';
 import type { IsoImage } from './iso-reader.js';
 
 /** The emulation a boot entry's media type (bits 0-3) asks for (El Torito 1.0, section 2.2). */

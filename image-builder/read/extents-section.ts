@@ -13,7 +13,7 @@ import { formatVolumeId, openFatImage } from '../fat/index.js';
 import { renderExtents, sortExtents, type ImageExtent } from '../image-extents.js';
 import { FIRST_VOLUME_DESCRIPTOR_SECTOR, SECTOR_SIZE } from '../iso9660/constants.js';
 import { inspectElTorito } from './el-torito-section.js';
-import type { InspectContext, InspectSection } from './inspect.js';
+import type { InspectContext, InspectSection } from './inspect-section.js';
 import type { IsoImage, IsoTree } from './iso-reader.js';
 import { espPartitionOf, inspectPartitionTables } from './partition-section.js';
 

@@ -9,23 +9,10 @@ import { PosixFileType } from '../iso9660/rock-ridge.js';
 import { bootMenusSection } from './boot-menu-section.js';
 import { elToritoSection } from './el-torito-section.js';
 import { extentsSection } from './extents-section.js';
-import { readIsoImage, withImage, type ImageAccess, type IsoEntry, type IsoImage } from './iso-reader.js';
+import type { InspectSection } from './inspect-section.js';
+import { readIsoImage, withImage, type IsoEntry, type IsoImage } from './iso-reader.js';
 import { partitionTablesSection } from './partition-section.js';
 import { secureBootSection } from './secure-boot-section.js';
-
-export interface InspectContext {
-  readonly image: IsoImage;
-  readonly access: ImageAccess;
-}
-
-/** One part of the inspect report. `inspect` returns undefined when the image has nothing of the kind. */
-export interface InspectSection<T = unknown> {
-  /** Key in the JSON report's `sections`. */
-  readonly id: string;
-  readonly title: string;
-  inspect(context: InspectContext): Promise<T | undefined>;
-  render(value: T): string[];
-}
 
 export interface InspectReport {
   readonly image: IsoImage;
@@ -39,7 +26,7 @@ export interface SystemAreaSummary {
   readonly mbrSignature: boolean;
 }
 
-export const systemAreaSection: InspectSection<SystemAreaSummary> = {
+const systemAreaSection: InspectSection<SystemAreaSummary> = {
   id: 'systemArea',
   title: 'System area',
   async inspect({ access }) {
@@ -106,7 +93,7 @@ function describeVolume(volume: IsoImage['primary']): string {
 }
 
 /** One `ls -l`-like line: mode, links, owner, size, date, path, link target, where the data is. */
-export function formatEntry(entry: IsoEntry): string {
+function formatEntry(entry: IsoEntry): string {
   const mode = entry.mode === undefined ? (entry.type === 'directory' ? 'd---------' : '----------') : modeString(entry.mode);
   const owner = entry.uid === undefined ? '' : `${entry.uid} ${entry.gid ?? 0}`;
   const date = entry.mtime === undefined ? '-' : entry.mtime.replace('T', ' ').slice(0, 19);

@@ -7,9 +7,9 @@
 import { formatSize } from '../../lib/size.js';
 import { tableLines } from '../../lib/text-table.js';
 import { MbrDecodeError, decodeMbr, type MbrTable } from '../../partitioning/mbr.js';
-import { describeGptType, describeMbrType, GPT_TYPE_GUIDS } from '../../partitioning/partition-types.js';
+import { describeGptType, describeMbrType, GPT_TYPE_GUIDS } from '../../system/partition-types.js';
 import { readPartitionTableFrom } from '../../partitioning/read-table.js';
-import type { InspectContext, InspectSection } from './inspect.js';
+import type { InspectContext, InspectSection } from './inspect-section.js';
 
 const SECTOR = 512;
 

@@ -17,7 +17,7 @@ import { PeFormatError, decodePeImage } from '../../system/secure-boot/pe-image.
 import { describeUefiBinary, type UefiBinaryKind } from '../../system/secure-boot/uefi-binary.js';
 import { openFatImage, type FatImageReader } from '../fat/index.js';
 import { inspectBootMenus, uefiEspOf, type EspLocation } from './boot-menu-section.js';
-import type { InspectContext, InspectSection } from './inspect.js';
+import type { InspectContext, InspectSection } from './inspect-section.js';
 import { findIsoEntry, readIsoFile } from './iso-reader.js';
 
 /** Kernels and loaders larger than this are not read (a kernel is some 10 MiB). */

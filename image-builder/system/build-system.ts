@@ -28,13 +28,14 @@ import type { InitramfsEntry } from '../initrd/archive-plan.js';
 import { PROGRAM_SEARCH_PATH, findHostProgram } from '../initrd/host-files.js';
 import { kernelModuleEntries, normalizeModuleName, readModuleTree, resolveModuleClosure, type ModuleTree } from '../initrd/kernel-modules.js';
 import { writeInitramfs } from '../initrd/write-initramfs.js';
+import { findSystemdBoot } from '../../bootloader/loader-binaries.js';
 import { addCairnPackage } from './cairn-package.js';
 import { planDefaultEtc } from './default-etc.js';
 import { kernelFiles, type KernelFiles } from './kernel-source.js';
 import { materializeTree } from './materialize-tree.js';
 import { busyboxApplets, planProgramTree, type HostProgram } from './program-tree.js';
 import { renderStage1Init } from './stage-1.js';
-import { renderStage2Init } from './stage-2.js';
+import { INSTALLER_CONSOLE, renderInstallerConsole, renderStage2Init } from './stage-2.js';
 
 /**
  * The modules every stage 1 carries and loads, so that one initramfs finds its root on the disks and media
@@ -46,6 +47,9 @@ export const STAGE_1_MODULES = [
   'xhci_pci', 'ehci_pci', 'ohci_pci', 'uhci_hcd', 'usb_storage', 'uas', 'usbhid', 'hid_generic',
   'ext4', 'crc32c_generic', 'btrfs', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_utf8', 'isofs',
 ] as const;
+
+/** Programs an installer system carries for `cairn install` (busybox has the rest: blockdev, sync, poweroff). */
+const INSTALLER_PROGRAMS = ['mke2fs', 'debugfs'] as const;
 
 /** Where a busybox is looked for when the spec names none (busybox-static on Debian). */
 const BUSYBOX_SEARCH = ['/bin', '/usr/bin', '/sbin', '/usr/sbin'] as const;
@@ -95,6 +99,21 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
   for (const name of definition.packages) {
     packages.push({ name: posix.basename(name), path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages`) });
   }
+  // What `cairn install` runs on the live system besides busybox (blockdev, sync): mke2fs and debugfs for the
+  // root, and systemd-boot's EFI binary where bootloader/loader-binaries.ts looks (/usr is the userland).
+  const installerFiles: InitramfsEntry[] = [];
+  if (definition.installer) {
+    for (const name of INSTALLER_PROGRAMS.filter((n) => !packages.some((p) => p.name === n))) {
+      packages.push({ name, path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: installer: true needs ${name} (e2fsprogs)`) });
+    }
+    let systemdBoot: string;
+    try {
+      systemdBoot = findSystemdBoot();
+    } catch (error) {
+      throw new UserError(`${where}: installer: true carries the boot loader the installer sets up: ${(error as Error).message}`, { hint: (error as UserError).hint ?? '' });
+    }
+    installerFiles.push({ kind: 'file', path: '/lib/systemd/boot/efi/systemd-bootx64.efi', source: systemdBoot, mode: 0o644 });
+  }
   const blkid = await findHostProgram('blkid', PROGRAM_SEARCH_PATH, 'stage 1 needs blkid (util-linux) to find root=UUID=...');
   const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);
   if (e2fsck === undefined) onProgress({ kind: 'warning', message: 'e2fsck (e2fsprogs) is not on this machine: stage 1 will mount ext4 roots unchecked' });
@@ -122,7 +141,7 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
     timeZone,
     stage1: { tree: stage1Tree.entries, modules: stage1Modules, load: loadable(stage1Names), e2fsck: e2fsck !== undefined },
     userland: {
-      tree: [...userlandTree.entries.filter((e) => e.path !== '/bin/node'), ...zoneinfo],
+      tree: [...userlandTree.entries.filter((e) => e.path !== '/bin/node'), ...zoneinfo, ...installerFiles],
       modules: allModules,
       load: loadable(definition.kernelModules.map(normalizeModuleName)),
     },
@@ -186,6 +205,7 @@ export async function writeSystem(plan: SystemBuildPlan, options: BuildSystemOpt
       label,
       files: {
         init: (self) => ({ type: 'text', executable: true, text: stage2(self) }),
+        ...(definition.liveConsole === 'installer' ? { [INSTALLER_CONSOLE]: { type: 'text', executable: true, text: renderInstallerConsole({ sw }) } as const } : {}),
         sw: { type: 'symlink', target: sw },
         etc: { type: 'symlink', target: etc },
       },

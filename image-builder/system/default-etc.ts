@@ -42,6 +42,6 @@ export PS1
 `;
 
 function renderOsRelease(label: string): string {
-  const quoted = `"${label.replace(/["\\$\`]/g, '\\$&')}"`;
+  const quoted = `"${label.replace(/["\\$`]/g, '\\$&')}"`;
   return `NAME=Cairn\nID=cairn\nPRETTY_NAME=${quoted}\n`;
 }

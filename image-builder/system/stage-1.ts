@@ -15,11 +15,10 @@
  * labels and UUIDs, the modules that did not load) on every console, then opens a shell on each; leaving
  * the shell on the main console tries again. It never returns, so the kernel never panics for want of init.
  */
+import { LIVE_MEDIUM_MOUNT } from '../../system/live-medium.js';
 
 /** Seconds stage 1 waits for the root filesystem or the live medium, unless `cairn.timeout=` says otherwise. */
 export const DEFAULT_DEVICE_TIMEOUT = 60;
-/** Where the live medium is mounted (on the live system too: stage 1 moves /run there). */
-export const LIVE_MEDIUM_MOUNT = '/run/cairn/medium';
 /** The kernel parameter naming the live medium's volume id. */
 export const LIVE_PARAM = 'cairn.live';
 export const TIMEOUT_PARAM = 'cairn.timeout';

@@ -15,7 +15,11 @@
  * - prints its marker on every console and becomes busybox init, which runs them and handles poweroff,
  *   reboot and Ctrl-Alt-Del.
  */
+import type { LiveConsole } from '../../system/system-spec.js';
 import { LIVE_PARAM, shellQuote } from './stage-1.js';
+
+/** The toplevel's file that runs the installer on one console (live.console: installer). */
+export const INSTALLER_CONSOLE = 'installer-console';
 
 /** What stage 2 prints on every console once the system is set up, before the prompts start. */
 export const STAGE_2_MARKER = 'cairn stage 2: started';
@@ -32,8 +36,8 @@ export interface Stage2Options {
   readonly label: string;
   /** Modules to load. */
   readonly kernelModules: readonly string[];
-  /** Live from the ISO: a root shell (`shell`) or a login prompt on each console. */
-  readonly liveConsole: 'shell' | 'login';
+  /** Live from the ISO: a root shell (`shell`), a login prompt, or the installer (`installer-console` of the toplevel) on each console. */
+  readonly liveConsole: LiveConsole;
 }
 
 export function renderStage2Init(options: Stage2Options): string {
@@ -145,11 +149,17 @@ for m in $modules; do modprobe "$m" || say "could not load the module $m"; done
     speed=\${c#*:}
     if [ -n "$live" ] && [ "$live_console" = shell ]; then
       echo "$name::respawn:-$sw/bin/sh"
+    elif [ -n "$live" ] && [ "$live_console" = installer ]; then
+      echo "$name::respawn:-$toplevel/${INSTALLER_CONSOLE}"
     else
       case "$name" in tty[0-9]*) term=linux ;; *) term=vt100 ;; esac
       echo "$name::respawn:$sw/bin/getty -L $speed $name $term"
     fi
   done
+  # The installer's second console: a shell that says where the installer runs.
+  if [ -n "$live" ] && [ "$live_console" = installer ]; then
+    case " $consoles " in *" tty2:"*) ;; *) echo "tty2::respawn:-$toplevel/${INSTALLER_CONSOLE} --shell" ;; esac
+  fi
   echo "::ctrlaltdel:$sw/bin/reboot"
   echo "::shutdown:$sw/bin/sync"
   echo "::shutdown:$sw/bin/swapoff -a"
@@ -159,5 +169,47 @@ for m in $modules; do modprobe "$m" || say "could not load the module $m"; done
 
 say "${STAGE_2_MARKER.slice('cairn stage 2: '.length)} $label on $(hostname)\${live:+, live from $live}"
 exec "$sw/bin/init"
+`;
+}
+
+/**
+ * The installer on one console (`<toplevel>/installer-console`), which stage 2's inittab starts on every
+ * console of the kernel command line and again whenever it ends. It names the terminal (a serial line
+ * reports no size: it gets the 80x24 every serial terminal has), runs `cairn install --live` (which reads
+ * the answers on the medium), and when that ends offers it again, a shell, power off or reboot. With
+ * `--shell` (tty2) it is a root shell that says where the installer runs.
+ */
+export function renderInstallerConsole(options: { readonly sw: string }): string {
+  return `#!${options.sw}/bin/sh
+# The Cairn installer on this console, written by \`cairn system build\` (live.console: installer).
+export PATH=${shellQuote(`${options.sw}/bin`)} HOME=/root
+cd /root 2>/dev/null || cd /
+tty=$(tty)
+name=\${tty#/dev/}
+case "$name" in tty[0-9]*) TERM=linux ;; *) TERM=vt100 ;; esac
+export TERM
+# Where the installer runs: every console the kernel writes to (tty0 is the first virtual terminal).
+where=
+for c in $(cat /sys/class/tty/console/active 2>/dev/null); do
+  [ "$c" = tty0 ] && c=tty1
+  where="\${where:+$where and }$c"
+done
+if [ "$1" = --shell ]; then
+  echo
+  echo "This is a root shell on $name. The Cairn installer runs on \${where:-tty1} (Alt-F1 for tty1)."
+  exec sh -l
+fi
+set -- $(stty size 2>/dev/null)
+[ "\${1:-0}" -gt 0 ] 2>/dev/null || stty rows 24 cols 80 2>/dev/null
+cairn install --live
+code=$?
+echo
+echo "The Cairn installer ended (exit $code). Enter: start it again; s: a shell; p: power off; r: reboot."
+read -r answer
+case "$answer" in
+  s*) sh -l ;;
+  p*) poweroff; sleep 60 ;;
+  r*) reboot; sleep 60 ;;
+esac
 `;
 }

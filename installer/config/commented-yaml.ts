@@ -3,7 +3,7 @@
  * `yaml-language-server` schema line editors use), a comment above chosen keys, short lists of words on one
  * line. The same value always gives the same bytes.
  */
-import { Document, isMap, isScalar, visit, type Scalar, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, visit, type Scalar } from 'yaml';
 import type { KeyPath } from '../../lib/yaml.js';
 
 export interface KeyComment {
@@ -16,7 +16,7 @@ export interface KeyComment {
 }
 
 /** The line that tells editors (yaml-language-server) which JSON Schema a file follows. */
-export function schemaLine(schemaReference: string): string {
+function schemaLine(schemaReference: string): string {
   return `# yaml-language-server: $schema=${schemaReference}`;
 }
 
@@ -46,6 +46,6 @@ export function renderCommentedYaml(value: object, options: { readonly schemaRef
 function keyNode(doc: Document, path: KeyPath): Scalar | undefined {
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
   if (!isMap(parent)) return undefined;
-  const pair = (parent as YAMLMap).items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
   return pair !== undefined && isScalar(pair.key) ? pair.key : undefined;
 }

@@ -20,9 +20,9 @@ import { renderHardwareConfiguration } from './render-hardware-configuration.js'
 import type { TargetLayout } from './target-layout.js';
 
 /** Where the files live on the target system. */
-export const CONFIG_DIRECTORY = 'etc/cairn';
-export const HARDWARE_CONFIGURATION_FILE = 'hardware-configuration.yaml';
-export const CONFIGURATION_FILE = 'configuration.yaml';
+const CONFIG_DIRECTORY = 'etc/cairn';
+const HARDWARE_CONFIGURATION_FILE = 'hardware-configuration.yaml';
+const CONFIGURATION_FILE = 'configuration.yaml';
 const SCHEMA_DIRECTORY = 'schemas';
 
 export interface GenerateConfigOptions {

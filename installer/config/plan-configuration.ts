@@ -28,7 +28,7 @@ export type UserChoice = Partial<UserAccount> & Pick<UserAccount, 'name'>;
 
 export type GrubDeviceSource = 'chosen' | 'by-id' | 'kernel-name' | 'none';
 
-export const DEFAULT_CHOICES = {
+const DEFAULT_CHOICES = {
   hostName: 'cairn',
   timeZone: 'UTC',
   locale: 'en_US.UTF-8',

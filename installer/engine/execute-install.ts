@@ -18,7 +18,7 @@ import { checkSecureBootInstall, installBootLoader } from '../../bootloader/esp-
 import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
 import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
 import { describeBootLoaders } from '../../system/firmware.js';
-import { applyPlan, type AppliedDisk } from '../../partitioning/apply.js';
+import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
@@ -30,7 +30,7 @@ import { openInstallLog } from './install-log.js';
 import type { InstallPlan } from './install-plan.js';
 import { writeTargetEtc } from './target-etc.js';
 
-export const TARGET_LOG_PATH = '/var/log/cairn/install.log';
+const TARGET_LOG_PATH = '/var/log/cairn/install.log';
 
 export interface ExecuteOptions {
   readonly platform: PlatformReport;
@@ -50,7 +50,7 @@ export interface InstallResult {
 }
 
 /** An install that stopped: what was done, where the log is, and what to do. */
-export class InstallFailedError extends DomainError {
+class InstallFailedError extends DomainError {
   override readonly name: string = 'InstallFailedError';
   readonly logPath: string;
   constructor(message: string, logPath: string, options: { hint?: string; cause?: unknown } = {}) {
@@ -118,7 +118,10 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     log.line(`the disk is written: ${disk.partitions.map((p) => `${p.name} at ${formatSize(p.offsetBytes)}`).join(', ')}`);
+    // The phase is announced first, so that the log the target receives ends with it.
+    onProgress({ kind: 'phase', phase: 'flush', title: `Copying the log and flushing ${plan.target.description}` });
     await copyLogToTarget(plan, disk, options.logPath);
+    await flushDisk(disk);
     const lines = [
       `Installed generations ${plan.generations.join(', ')} onto ${plan.target.description}.`,
       `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}.`,

@@ -67,7 +67,7 @@ export interface InstallPlan {
 }
 
 export function planInstall(request: InstallRequest): InstallPlan {
-  const { answers, target, platform, source } = request;
+  const { answers, target, source } = request;
   const partitions = planPartitions(request.layout, target.identity, { seed: request.seed });
   const root = partitionMountedAt(partitions, '/');
   if (root?.filesystem === undefined || root.filesystem.format === 'swap' || root.filesystem.format === 'vfat') {

@@ -26,10 +26,8 @@ import { detectHardware, type HardwareReport } from '../hardware/detect-hardware
 import { openHardwareSource } from '../hardware/hardware-source.js';
 import { summariseHardware } from '../hardware/summary.js';
 import { sha512Crypt } from '../password-hash.js';
-import type { DiskChoice } from '../screens/disk/index.js';
-import type { InstallerEngine, InstallerModel } from '../screens/installer-app.js';
-import type { DraftAnswers, LayoutChoice, QuestionSection } from '../wizard.js';
 import { availableKeyMaps, availableLocales, availableTimeZones } from './choice-lists.js';
+import type { DiskChoice, DraftAnswers, InstallerEngine, InstallerModel, LayoutChoice, QuestionSection } from './contract.js';
 import { executeInstall, type InstallResult } from './execute-install.js';
 import { chooseGenerations, planInstall, type InstallPlan, type InstallUser } from './install-plan.js';
 import { answersDirectory, answersLayoutOf, choiceFromAnswers, guidedPartitions, resolveLayout, type LayoutContext } from './layout-choice.js';
@@ -51,6 +49,8 @@ export interface SessionOptions {
   readonly logPath?: string;
   /** Stop at the plan: nothing is written anywhere. */
   readonly dryRun?: boolean;
+  /** The live medium's installer: it ends with reboot, power off or a shell (model.ts `ending`). */
+  readonly live?: boolean;
 }
 
 export interface InstallerSession {
@@ -202,7 +202,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     generations: profile.generations
       .map((g) => ({ number: g.number, title: generations.find((e) => e.generation === g.number && e.specialisation === undefined)?.title ?? `Generation ${g.number}`, current: g.number === selected.current }))
       .sort((a, b) => b.number - a.number),
-    canReboot: fixedTarget?.kind !== 'image',
+    ending: options.live === true ? 'live' : fixedTarget?.kind === 'image' ? 'image' : 'disk',
   };
   const initial: DraftAnswers = {
     locale: answers.locale,

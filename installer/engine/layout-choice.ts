@@ -8,7 +8,7 @@ import { formatExactSize, parseByteSize } from '../../lib/size.js';
 import type { Answers } from '../../system/answers.js';
 import { decodeLayout, type Layout } from '../../system/layout.js';
 import { guidedLayout } from '../../partitioning/guided-layout.js';
-import type { CustomPartition, LayoutChoice } from '../wizard.js';
+import type { CustomPartition, LayoutChoice } from './contract.js';
 
 export interface LayoutContext {
   /** Where a relative layout file path is resolved: the answers file's folder, or the working directory. */

@@ -15,7 +15,7 @@ import type { JsonValue, Machine } from '../../system/machine/recording.js';
 import type { HardwareSource } from './hardware-source.js';
 import { SYSTEM_INFORMATION_CALLS, type SystemInformationCall } from './system-information.js';
 
-export const HARDWARE_REPORT_VERSION = 1;
+const HARDWARE_REPORT_VERSION = 1;
 
 export interface MachineInfo {
   readonly manufacturer: string | null;
@@ -118,7 +118,7 @@ export async function detectHardware(source: HardwareSource): Promise<HardwareRe
 }
 
 /** The calls worth making here: graphics only with a display controller, network only with interfaces. */
-export function neededCalls(platform: PlatformReport, netInterfaces: readonly string[]): SystemInformationCall[] {
+function neededCalls(platform: PlatformReport, netInterfaces: readonly string[]): SystemInformationCall[] {
   const wanted = new Set<SystemInformationCall>(['system', 'bios', 'baseboard', 'chassis', 'cpu', 'mem', 'memLayout']);
   if (platform.pci.some((d) => isDisplayClass(decodePciClass(d.classCode)?.code ?? 0))) wanted.add('graphics');
   if (netInterfaces.some((n) => n !== 'lo')) wanted.add('networkInterfaces');

@@ -6,9 +6,9 @@
 import { CancelledError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { formatSize, parseSize } from '../../lib/size.js';
-import type { InstallerEngine, InstallerModel } from '../screens/installer-app.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
 import { hostNameProblem, userNameProblem } from '../screens/users/state.js';
-import { wizardSteps, type DraftAnswers, type QuestionSection, type Step } from '../wizard.js';
+import { wizardSteps, type Step } from '../wizard.js';
 import { BACK, LinePrompter } from './line-prompter.js';
 
 export interface PlainInstallerOptions {

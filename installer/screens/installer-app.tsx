@@ -4,9 +4,9 @@
  * the whole state is one reducer (installer-state.ts); this component draws the state and runs the work the
  * reducer asks for (planning a layout, hashing a password, the install), reporting each result back.
  */
-import React, { useEffect, useMemo, useReducer, useRef } from 'react';
+import React, { useEffect, useEffectEvent, useMemo, useReducer, useRef } from 'react';
 import { useApp } from 'ink';
-import type { DraftAnswers, QuestionSection } from '../wizard.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
 import { DiskScreen } from './disk/index.js';
 import { DoneScreen } from './done/index.js';
 import { GenerationsScreen } from './generations/index.js';
@@ -15,14 +15,11 @@ import { doneItems, initialInstallerState, installerReducer, stepItems, type Exi
 import { KeyboardScreen } from './keyboard/index.js';
 import { useKeyInput } from './keys/use-key-input.js';
 import { LayoutScreen } from './layout/index.js';
-import type { InstallerEngine, InstallerModel } from './model.js';
 import { ProgressScreen } from './progress/index.js';
 import { SummaryScreen } from './summary/index.js';
 import { TimeZoneScreen } from './time-zone/index.js';
 import { UsersScreen } from './users/index.js';
 import { WelcomeScreen } from './welcome/index.js';
-
-export type { InstallerEngine, InstallerModel } from './model.js';
 
 export interface InstallerAppProps {
   readonly model: InstallerModel;
@@ -45,22 +42,29 @@ export function InstallerApp({ model, engine, initial, sections, onExit }: Insta
   const abort = useRef<AbortController | undefined>(undefined);
 
   // The work the reducer asked for, once per work id; its result names the id, so a stale one is ignored.
-  useEffect(() => {
+  const startWork = useEffectEvent(() => {
     if (state.work !== undefined) abort.current = runWork(state.work, engine, dispatch);
-  }, [state.work?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+  });
+  const workId = state.work?.id;
+  useEffect(() => {
+    if (workId !== undefined) startWork();
+  }, [workId]);
 
   const stopping = state.phase.kind === 'installing' && state.phase.stopping;
   useEffect(() => {
     if (stopping) abort.current?.abort();
   }, [stopping]);
 
+  // Leaving: once per exit request, with the answers and the onExit of the render that asked for it.
+  const leave = useEffectEvent((request: NonNullable<InstallerState['exit']>) => {
+    abort.current?.abort();
+    onExit({ action: request.action, answers: state.wizard.answers, installed: request.installed });
+    exit();
+  });
   const exitRequest = state.exit;
   useEffect(() => {
-    if (exitRequest === undefined) return;
-    abort.current?.abort();
-    onExit({ action: exitRequest.action, answers: state.wizard.answers, installed: exitRequest.installed });
-    exit();
-  }, [exitRequest]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (exitRequest !== undefined) leave(exitRequest);
+  }, [exitRequest]);
 
   return <InstallerView state={state} model={model} engine={engine} />;
 }
@@ -89,7 +93,7 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
       engine.install(work.answers, (event) => dispatch({ type: 'progress', work: work.id, event }), controller.signal).then(
         (result) => dispatch({ type: 'installed', work: work.id, lines: result.lines }),
         (error: unknown) => {
-          const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String((error as { logPath: unknown }).logPath) : 'the installer log';
+          const logPath = typeof error === 'object' && error !== null && 'logPath' in error ? String(error.logPath) : 'the installer log';
           dispatch({ type: 'install-failed', work: work.id, message: message(error), logPath });
         },
       );
@@ -99,10 +103,10 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
 }
 
 /** Draws the state: the current question, the progress, or the end. */
-export function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
+function InstallerView({ state, model, engine }: { readonly state: InstallerState; readonly model: InstallerModel; readonly engine: InstallerEngine }): React.JSX.Element {
   const phase = state.phase;
   if (phase.kind === 'installing') return <ProgressScreen progress={phase.progress} showLog={phase.showLog} stopping={phase.stopping} />;
-  if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.canReboot)} list={phase.list} />;
+  if (phase.kind === 'finished') return <DoneScreen outcome={phase.outcome} items={doneItems(phase.outcome, model.ending)} list={phase.list} />;
   const step = { index: state.wizard.index + 1, total: state.wizard.steps.length };
   const screen = phase.screen;
   const answers = state.wizard.answers;

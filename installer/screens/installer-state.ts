@@ -12,11 +12,11 @@
  * safe point.
  */
 import type { ProgressEvent } from '../../lib/progress.js';
-import { currentStep, initialWizard, wizardReducer, type CustomPartition, type DraftAnswers, type LayoutChoice, type QuestionSection, type Step, type UserAnswer, type WizardState } from '../wizard.js';
+import type { CustomPartition, DraftAnswers, InstallerEnding, InstallerModel, LayoutChoice, LayoutPreview, QuestionSection, UserAnswer } from '../engine/contract.js';
+import { currentStep, initialWizard, wizardReducer, type Step, type WizardState } from '../wizard.js';
 import type { DoneAction } from './done/index.js';
 import type { Key } from './keys/split-keys.js';
-import { initialLayoutState, layoutKey, type LayoutPreview, type LayoutState } from './layout/state.js';
-import type { InstallerModel } from './model.js';
+import { initialLayoutState, layoutKey, type LayoutState } from './layout/state.js';
 import { initialProgress, progressReducer, type ProgressState } from './progress/state.js';
 import { initialListState, listKey, type ListItem, type ListState } from './select-list/state.js';
 import { fieldKey, initialField, type FieldState } from './text-field/state.js';
@@ -107,27 +107,31 @@ export function installerReducer(state: InstallerState, action: InstallerAction,
     case 'install-failed': {
       if (state.phase.kind !== 'installing' || state.phase.run !== action.work) return state;
       const outcome: DoneOutcome = action.type === 'installed' ? { kind: 'installed', lines: action.lines } : { kind: 'failed', message: action.message, logPath: action.logPath };
-      const items = doneItems(outcome, context.model.canReboot);
+      const items = doneItems(outcome, context.model.ending);
       return resume({ ...state, work: undefined, phase: { kind: 'finished', outcome, list: initialListState(items, items.length) } }, context);
     }
   }
 }
 
 /** The items of the done screen: what the user can do next. */
-export function doneItems(outcome: DoneOutcome, canReboot: boolean): ListItem[] {
-  if (outcome.kind === 'failed') {
-    return [
-      { value: 'retry', label: 'Start the installer again (what it started is cleaned up)' },
-      { value: 'exit', label: 'Exit the installer' },
-    ];
+export function doneItems(outcome: DoneOutcome, ending: InstallerEnding): ListItem[] {
+  const retry = { value: 'retry', label: 'Start the installer again (what it started is cleaned up)' };
+  const exit = { value: 'exit', label: 'Exit the installer' };
+  if (ending === 'live') {
+    // The live system has nothing to exit to: a shell, from which the installer starts again when it ends.
+    const shell = { value: 'shell', label: 'Open a shell (the installer starts again when it is left)' };
+    const powerOff = { value: 'poweroff', label: 'Power off' };
+    if (outcome.kind === 'failed') return [retry, shell, powerOff];
+    return [{ value: 'reboot', label: 'Reboot into the installed system (the medium can be taken out now)' }, powerOff, shell];
   }
-  return [...(canReboot ? [{ value: 'reboot', label: 'Reboot into the installed system' }, { value: 'shell', label: 'Open a shell' }] : []), { value: 'exit', label: 'Exit the installer' }];
+  if (outcome.kind === 'failed') return [retry, exit];
+  return [...(ending === 'disk' ? [{ value: 'reboot', label: 'Reboot into the installed system' }, { value: 'shell', label: 'Open a shell' }] : []), exit];
 }
 
 /** The list items of a question step. */
 export function stepItems(step: 'welcome' | 'keyboard' | 'timezone' | 'disk' | 'generations', model: InstallerModel): readonly ListItem[] {
   let byStep = itemCache.get(model);
-  if (byStep === undefined) itemCache.set(model, (byStep = new Map()));
+  if (byStep === undefined) itemCache.set(model, (byStep = new Map<string, readonly ListItem[]>()));
   let items = byStep.get(step);
   if (items === undefined) {
     items = computeItems(step, model);
@@ -206,7 +210,7 @@ function applyKey(state: InstallerState, key: Key, context: InstallerContext): I
   const phase = state.phase;
   if (phase.kind === 'installing') return { ...state, phase: { ...phase, showLog: !phase.showLog } };
   if (phase.kind === 'finished') {
-    const items = doneItems(phase.outcome, context.model.canReboot);
+    const items = doneItems(phase.outcome, context.model.ending);
     const outcome = listKey(items, phase.list, key);
     const action = outcome.chosen?.[0] as DoneAction | undefined;
     if (action === undefined) return { ...state, phase: { ...phase, list: outcome.state } };

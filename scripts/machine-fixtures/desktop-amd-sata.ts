@@ -5,18 +5,20 @@
  * The board's firmware leaves several DMI strings at "Default string".
  */
 import type { MachineTree } from './machine-tree.js';
+import { GPT_TYPES, ataDisk, content, partition, usbDevice, usbRootHub } from './disk-parts.js';
 import {
-  GPT_TYPES,
-  ataDisk,
-  content,
   dmi,
   efi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  partition,
   runUserMount,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -27,12 +29,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbRootHub,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'AuthenticAMD',

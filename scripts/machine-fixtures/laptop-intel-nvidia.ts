@@ -6,18 +6,20 @@
  * @home; zram swap; an sshfs mount in the user's home; the Cairn live USB stick still plugged in.
  */
 import type { MachineTree } from './machine-tree.js';
+import { GPT_TYPES, content, nvmeDisk, partition, usbDevice, usbDisk, usbRootHub } from './disk-parts.js';
 import {
-  GPT_TYPES,
-  content,
   dmi,
   efi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  nvmeDisk,
-  partition,
   runUserMount,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -28,13 +30,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbDisk,
-  usbRootHub,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'GenuineIntel',

@@ -5,16 +5,19 @@
  * first primary partition, swap in a logical partition inside an extended one; a DVD writer.
  */
 import type { MachineTree } from './machine-tree.js';
+import { ataDisk, content, partition, usbDevice, usbRootHub } from './disk-parts.js';
 import {
-  ataDisk,
-  content,
   dmi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  partition,
   runUserMount,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -25,12 +28,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbRootHub,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'GenuineIntel',

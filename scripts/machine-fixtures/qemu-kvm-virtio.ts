@@ -6,18 +6,20 @@
  * by-id name, and is empty.
  */
 import type { MachineTree } from './machine-tree.js';
+import { GPT_TYPES, ataDisk, content, partition, usbDevice, usbRootHub, virtioDisk } from './disk-parts.js';
 import {
-  GPT_TYPES,
-  ataDisk,
-  content,
   dmi,
   efi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  partition,
   runUserMount,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -28,13 +30,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbRootHub,
-  virtioDisk,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'GenuineIntel',

@@ -7,17 +7,19 @@
  * the graphics is the BMC's ASPEED chip; two X550 10GbE ports. Supermicro leaves placeholder DMI strings.
  */
 import type { MachineTree } from './machine-tree.js';
+import { GPT_TYPES, content, nvmeDisk, partition, usbDevice, usbDisk, usbRootHub } from './disk-parts.js';
 import {
-  GPT_TYPES,
-  content,
   dmi,
   efi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  nvmeDisk,
-  partition,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -28,13 +30,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbDisk,
-  usbRootHub,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'GenuineIntel',

@@ -6,16 +6,19 @@
  * the DMI strings say VirtualBox). The disk is MBR: ext4 root and a swap partition.
  */
 import type { MachineTree } from './machine-tree.js';
+import { ataDisk, content, partition, usbDevice, usbRootHub } from './disk-parts.js';
 import {
-  ataDisk,
-  content,
   dmi,
   kernel,
   mdstat,
   mountinfo,
   netInterfaces,
-  partition,
   runUserMount,
+  swaps,
+  systemdMounts,
+  type CpuSpec,
+} from './system-parts.js';
+import {
   siBaseboard,
   siBios,
   siChassis,
@@ -26,12 +29,7 @@ import {
   siMemModule,
   siNetworkInterface,
   siSystem,
-  swaps,
-  systemdMounts,
-  usbDevice,
-  usbRootHub,
-  type CpuSpec,
-} from './parts.js';
+} from './systeminformation-parts.js';
 
 const CPU: CpuSpec = {
   vendorId: 'AuthenticAMD',

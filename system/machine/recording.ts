@@ -23,11 +23,11 @@ import { parseYaml } from '../../lib/yaml.js';
 import { resolveSystemPath } from '../root-path.js';
 import { absentAsUndefined, replayFileTree, rootedFileTree, type FileTree } from './file-tree.js';
 
-export const RECORDING_MANIFEST = 'cairn-recording.json';
+const RECORDING_MANIFEST = 'cairn-recording.json';
 const RECORDING_FORMAT = 'cairn-hardware-recording';
 
 /** How recordings in the format before this one are converted (they held lsblk's JSON and the by-id links). */
-export const CONVERT_OLD_RECORDING_COMMAND = 'node --import tsx scripts/convert-disk-recording.ts OLD-DIR NEW-DIR';
+const CONVERT_OLD_RECORDING_COMMAND = 'node --import tsx scripts/convert-disk-recording.ts OLD-DIR NEW-DIR';
 
 const manifestSchema = z.strictObject({
   format: z.literal(RECORDING_FORMAT).describe(`"${RECORDING_FORMAT}"`),

@@ -30,8 +30,8 @@ interface Running {
 function startCairn(args: string[]): Running {
   const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (c) => (output.stdout += c));
-  child.stderr!.on('data', (c) => (output.stderr += c));
+  child.stdout.on('data', (c) => (output.stdout += c));
+  child.stderr.on('data', (c) => (output.stderr += c));
   return { child, output, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -54,8 +54,8 @@ async function assertBootable(esp: string, why: string): Promise<string> {
   assert.ok(report.entries.length > 0, `${why}: entries`);
   const chosen = report.entries.find((e) => e.isDefault);
   assert.ok(chosen !== undefined, `${why}: a default entry`);
-  assert.equal(chosen!.missing, [], `${why}: the default entry's files exist`);
-  return chosen!.id;
+  assert.equal(chosen.missing, [], `${why}: the default entry's files exist`);
+  return chosen.id;
 }
 
 function injectedAt(k: number): (step: AppliedStep) => void {

@@ -104,7 +104,7 @@ boot('after generation rollback and boot update, both firmware menus default to 
   const listed = JSON.parse((await cairnOk(['boot', 'list', '--esp', context.esp, '--json'])).stdout) as { defaultId: string; biosMenu: { defaultId: string } };
   assert.equal([listed.defaultId, listed.biosMenu.defaultId], ['cairn-generation-2', 'cairn-generation-2']);
   await writeEspTreeInto(context.image, context.esp);
-  assert.is(bootedGeneration(context, await bootDisk(context.image, { firmware: 'bios', bus: 'ahci' })), 2, 'SeaBIOS');
+  assert.is(bootedGeneration(context, await bootDisk(context.image, { firmware: 'bios', bus: 'sata' })), 2, 'SeaBIOS');
   assert.is(bootedGeneration(context, await bootDisk(context.image, { firmware: 'uefi' })), 2, 'OVMF');
 });
 

@@ -84,7 +84,7 @@ codecs('the boot sector round-trips: decode(encode(x)) keeps every field, encode
   assert.ok(sameBytes(sector.subarray(0x1b8), previous.subarray(0x1b8)), 'the partition table and signature are kept');
 });
 
-codecs('the block list codec reads and writes lists down from 0x1F4 and ends them with a terminator', async () => {
+codecs('the block list codec reads and writes lists down from 0x1F4 and ends them with a terminator', () => {
   const sector = new Uint8Array(512).fill(0x55);
   sector.fill(0, 0x1e8); // one list of zeros: none, then a terminator at 0x1E8 as grub-mkimage leaves it
   const lists = [

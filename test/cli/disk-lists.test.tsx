@@ -63,7 +63,7 @@ async function compare(context: { sysroot: string }, from: string | undefined): 
   const detect = JSON.parse(detectRun.stdout) as HardwareReport;
   const listed = fromJson(partition.disks);
   assert.ok(listed.length > 0, `${where}: at least one disk`);
-  assert.equal(fromJson(detect.disks as unknown as JsonDisk[]), listed, `${where}: detect --json lists what partition disks --json lists`);
+  assert.equal(fromJson(detect.disks), listed, `${where}: detect --json lists what partition disks --json lists`);
 
   // The installer: the choices its disk screen is given, and the screen drawn from them.
   const session = await openInstallerSession({ sourceRoot: context.sysroot, profile: '/cairn/var/profiles/system', store: '/cairn/store', ...(from === undefined ? {} : { from: join(repoRoot, from) }) });

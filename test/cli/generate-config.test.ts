@@ -35,7 +35,7 @@ test('writes both files and their schemas; they validate and match the golden fi
     const edited = configuration.replace('hostName: cairn', 'hostName: workstation');
     await writeFile(join(etc, 'configuration.yaml'), edited);
     const second = await cairnOk(['generate-config', '--root', root, '--from', desktop, '--mounted-at', '/', '--json']);
-    assert.equal(JSON.parse(second.stdout).configuration, { path: join(etc, 'configuration.yaml'), action: 'keep' });
+    assert.equal((JSON.parse(second.stdout) as { configuration: unknown }).configuration, { path: join(etc, 'configuration.yaml'), action: 'keep' });
     assert.is(await readFile(join(etc, 'configuration.yaml'), 'utf8'), edited);
     assert.is(await readFile(join(etc, 'hardware-configuration.yaml'), 'utf8'), hardware);
 
@@ -84,7 +84,7 @@ test('--show prints the files and writes nothing; bad roots and bad choices are 
   }));
 
 // Mounting a tmpfs needs root (as the rest of the installer does); elsewhere this one test is skipped, visibly.
-const asRoot = process.getuid?.() === 0 ? test : test.skip;
+const asRoot = process.getuid?.() === 0 ? test : test.skip.bind(test);
 
 asRoot('on this machine: the filesystems mounted under --root become fileSystems', () =>
   withTemporaryDirectory(async (dir) => {

@@ -21,7 +21,7 @@ interface ListedGeneration {
 
 async function list(root: string, profile?: string): Promise<{ current: number | null; generations: ListedGeneration[] }> {
   const result = await cairnOk(['generation', 'list', '--root', root, ...(profile ? ['--profile', profile] : []), '--json']);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as { current: number | null; generations: ListedGeneration[] };
 }
 
 test('three generations, two sharing a kernel; list, rollback, byte-exact boot.json', async () => {

@@ -3,11 +3,12 @@
  * --dry-run), the keys each types, the modes it skips and why, and the errors for what cannot boot.
  * The booting itself is in iso-run.boot.test.ts and iso-test.boot.test.ts.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BootTestCase } from '../../image-builder/vm/plan-boot-tests.js';
+import { planIsoRun } from '../../image-builder/vm/run-iso.js';
 import { buildBootableIso, makeQuietSystem, type QuietSystem } from '../support/boot-test-iso.js';
 import { cairn, cairnOk } from '../support/cli.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
@@ -137,6 +138,47 @@ plans('iso run refuses an image that cannot boot the way asked, before starting 
   assert.is(notIso.code, 1);
   assert.match(notIso.stderr, /hello\.txt: not an ISO 9660 image/);
   assert.equal([uefi.stdout, stick.stdout, notIso.stdout], ['', '', ''], 'no machine was started');
+});
+
+plans('iso run --disk: a missing disk alone, a size that differs, options without their disk or ISO are refused before QEMU', async ({ dir, live }) => {
+  const missing = await cairn(['iso', 'run', '--disk', join(dir, 'none.img')]);
+  assert.is(missing.code, 1);
+  assert.match(missing.stderr, /--disk \S+none\.img does not exist: there is nothing to boot\n  hint: install onto it first: cairn iso run IMAGE\.iso --disk FILE/);
+  await writeFile(join(dir, 'small.img'), Buffer.alloc(1024 * 1024));
+  const differs = await cairn(['iso', 'run', live, '--disk', join(dir, 'small.img'), '--disk-size', '2M']);
+  assert.is(differs.code, 1);
+  assert.match(differs.stderr, /--disk \S+small\.img is 1M \(1048576 bytes\), --disk-size says 2M: Cairn does not resize disks/);
+  const sizeAlone = await cairn(['iso', 'run', live, '--disk-size', '2M']);
+  assert.is(sizeAlone.code, 1);
+  assert.match(sizeAlone.stderr, /--disk-size is the size of --disk: give --disk FILE too/);
+  const uefiAlone = await cairn(['iso', 'run', '--disk', join(dir, 'small.img'), '--uefi']);
+  assert.is(uefiAlone.code, 1);
+  assert.match(uefiAlone.stderr, /--uefi and --usb are for an ISO: a disk booted alone boots under OVMF/);
+  const nothing = await cairn(['iso', 'run']);
+  assert.is(nothing.code, 1);
+  assert.match(nothing.stderr, /nothing to boot: give an ISO, or --disk with an installed disk image/);
+  const bus = await cairn(['iso', 'run', live, '--disk', join(dir, 'small.img'), '--disk-bus', 'scsi']);
+  assert.is(bus.code, 2);
+  assert.match(bus.stderr, /Allowed choices are virtio, sata, nvme/);
+  const badSize = await cairn(['iso', 'run', live, '--disk', join(dir, 'new.img'), '--disk-size', '1000']);
+  assert.is(badSize.code, 2);
+  assert.match(badSize.stderr, /a disk is at least 1M and a whole number of 512-byte sectors, got "1000"/);
+  assert.not.ok(await stat(join(dir, 'new.img')).then(() => true, () => false), 'no disk was created');
+  assert.equal([missing, differs, sizeAlone, uefiAlone, nothing].map((r) => r.stdout), ['', '', '', '', ''], 'no machine was started');
+});
+
+plans('iso run plans: the ISO with a target disk to create, and the disk alone booted under OVMF', async ({ dir, live }) => {
+  const target = join(dir, 'target.img');
+  const withDisk = await planIsoRun(live, { firmware: 'bios', media: 'cd', accel: 'tcg', memoryMiB: 512, disk: { path: target, bus: 'nvme', sizeBytes: 4 * 1024 ** 3 } });
+  assert.equal(withDisk.create, { path: target, sizeBytes: 4 * 1024 ** 3 });
+  assert.equal(withDisk.machine.disks, [{ path: target, bus: 'nvme' }]);
+  assert.match(withDisk.description, /live\.iso under SeaBIOS from a CD, with a new nvme disk \S+target\.img \(4G\)$/);
+  await writeFile(target, Buffer.alloc(2 * 1024 * 1024));
+  const alone = await planIsoRun(undefined, { firmware: 'bios', media: 'cd', accel: 'tcg', memoryMiB: 512, disk: { path: target, bus: 'sata' } });
+  assert.is(alone.create, undefined);
+  assert.is(alone.machine.firmware, 'uefi', 'installed disks boot with UEFI');
+  assert.is(alone.machine.media, undefined);
+  assert.equal(alone.machine.disks, [{ path: target, bus: 'sata', bootIndex: 0 }]);
 });
 
 plans.run();

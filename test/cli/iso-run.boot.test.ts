@@ -32,7 +32,7 @@ test('iso run --uefi --usb boots the current generation under OVMF from a USB st
     assert.match(console, /Generation 3 - 2025-11-20 - Cairn example 1\.2/, "systemd-boot's menu was on the console");
     const cmdline = TEST_INIT_LINE.exec(console)?.[1];
     assert.ok(cmdline !== undefined, 'the init reported its command line');
-    assert.ok(cmdline!.split(' ').includes(`init=${init}`) && cmdline!.includes('cairn.example=3'), cmdline);
+    assert.ok(cmdline.split(' ').includes(`init=${init}`) && cmdline.includes('cairn.example=3'), cmdline);
     assert.equal((await readdir(tmp)).filter((name) => name.startsWith('cairn-qemu-')), [], "the run's OVMF variable store was removed");
   } finally {
     await removeTree(dir);

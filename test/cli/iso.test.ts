@@ -26,7 +26,7 @@ test('iso build prints what it wrote, with plain progress lines in CI; --json gi
     assert.match(result.stderr, /^==> Finding identical files \(2 share their size with another\)$/m);
     assert.match(result.stderr, /^==> Writing .*out\.iso$/m);
     assert.match(result.stderr, /^    Writing .*out\.iso: \d+K done$/m);
-    const json = JSON.parse((await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'json.iso'), '--date', '1700000000', '--json'])).stdout);
+    const json = JSON.parse((await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'json.iso'), '--date', '1700000000', '--json'])).stdout) as Record<string, unknown>;
     assert.equal({ ...json, output: undefined, size: undefined }, { engine: 'builtin', date: '2023-11-14T22:13:20.000Z', files: 2, directories: 1, symlinks: 0, sharedExtents: 1, output: undefined, size: undefined });
     assert.equal(await readdir(dir).then((names) => names.filter((n) => n.endsWith('.tmp'))), []);
   } finally {
@@ -38,11 +38,11 @@ test('--engine xorriso writes the same tree with xorriso', async () => {
   const dir = await specDirectory();
   try {
     const iso = join(dir, 'x.iso');
-    const json = JSON.parse((await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', iso, '--engine', 'xorriso', '--json'])).stdout);
+    const json = JSON.parse((await cairnOk(['iso', 'build', join(dir, 'image.yaml'), '-o', iso, '--engine', 'xorriso', '--json'])).stdout) as { engine: string };
     assert.is(json.engine, 'xorriso');
     const listing = await xorrisoListing(iso);
     assert.equal([...listing.keys()].sort(), ['/', '/boot', '/boot/vmlinuz', '/boot/vmlinuz-copy']);
-    const report = JSON.parse((await cairnOk(['iso', 'inspect', iso, '--json'])).stdout);
+    const report = JSON.parse((await cairnOk(['iso', 'inspect', iso, '--json'])).stdout) as { image: { primary: { volumeId: string } } };
     assert.is(report.image.primary.volumeId, 'CLI_TEST');
     const bad = await cairn(['iso', 'build', join(dir, 'image.yaml'), '-o', iso, '--engine', 'mkisofs']);
     assert.is(bad.code, 2);
@@ -66,7 +66,7 @@ test('Ctrl-C while writing stops the build and leaves no image', async () => {
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await new Promise<void>((resolve) => {
-      child.stderr!.on('data', (chunk) => {
+      child.stderr.on('data', (chunk) => {
         stderr += chunk;
         if (stderr.includes('==> Writing')) resolve();
       });
@@ -89,7 +89,7 @@ test('config validate knows image specs by name and by $schema line; config sche
     const invalid = await cairn(['config', 'validate', join(dir, 'live.image.yaml')]);
     assert.is(invalid.code, 1);
     assert.match(invalid.stderr, /live\.image\.yaml:1: volumeId: expected the volume id/);
-    const schema = JSON.parse((await cairnOk(['config', 'schema', 'image'])).stdout);
+    const schema = JSON.parse((await cairnOk(['config', 'schema', 'image'])).stdout) as { $id: string; properties: { volumeId: { maxLength: number } } };
     assert.is(schema.$id, 'urn:cairn:schema:image');
     assert.is(schema.properties.volumeId.maxLength, 32);
   } finally {

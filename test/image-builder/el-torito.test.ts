@@ -30,9 +30,9 @@ test('catalogs and boot records made by xorriso decode, and encode back to the s
     const { iso } = await xorrisoBootableIso(dir);
     const record = decodeBootRecord(iso, BOOT_RECORD_SECTOR * SECTOR_SIZE);
     assert.ok(record, 'sector 17 is an El Torito boot record');
-    assert.equal(encodeBootRecord(record!), new Uint8Array(iso.subarray(BOOT_RECORD_SECTOR * SECTOR_SIZE, (BOOT_RECORD_SECTOR + 1) * SECTOR_SIZE)));
+    assert.equal(encodeBootRecord(record), new Uint8Array(iso.subarray(BOOT_RECORD_SECTOR * SECTOR_SIZE, (BOOT_RECORD_SECTOR + 1) * SECTOR_SIZE)));
 
-    const sector = iso.subarray(record!.catalogLba * SECTOR_SIZE, (record!.catalogLba + 1) * SECTOR_SIZE);
+    const sector = iso.subarray(record.catalogLba * SECTOR_SIZE, (record.catalogLba + 1) * SECTOR_SIZE);
     const catalog = decodeBootCatalog(sector);
     assert.equal(encodeBootCatalog(catalog), new Uint8Array(sector));
     const images = bootImagesOf(catalog);

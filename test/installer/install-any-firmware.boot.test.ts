@@ -114,7 +114,7 @@ install('core.img and the first sector are the same bytes on every build from th
   }
 });
 
-for (const bus of ['ide', 'ahci', 'virtio'] as const) {
+for (const bus of ['ide', 'sata', 'virtio'] as const) {
   install(`SeaBIOS, the disk on ${bus}: GRUB's menu of every generation, and the default boots the current one`, async (context) => {
     const booted = await bootDisk(context.image, { firmware: 'bios', bus });
     assert.ok(booted.console.includes('GNU GRUB'), 'GRUB for BIOS drew the menu');

@@ -5,12 +5,11 @@
  */
 import { readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openInstallerSession } from '../../installer/engine/installer-session.js';
 import { InstallerApp } from '../../installer/screens/installer-app.js';
-import type { InstallerEngine } from '../../installer/screens/model.js';
+import type { InstallerEngine } from '../../installer/engine/contract.js';
 import { sha256File } from '../../system/store-hash.js';
 import { repoRoot } from '../support/cli.js';
 import { makeExampleSystem } from '../support/example-system.js';
@@ -33,7 +32,8 @@ test('Ctrl-C during the install, before the disk is written: the install stops a
     const session = await openInstallerSession({ target: image, sourceRoot: sysroot, profile: '/cairn/var/profiles/system', store: '/cairn/store', from: RECORDED_VM, logPath: join(dir, 'install.log'), workDirectory: join(dir, 'work') });
     const exits: { action: string; installed: boolean }[] = [];
     const phases: string[] = [];
-    let press: ((bytes: string) => void) | undefined;
+    // Set once the screen is up; the engine below is made before it.
+    const keyboard: { press?: (bytes: string) => void } = {};
     // The real engine, with Ctrl-C typed on the screens the moment the copy of the generations starts.
     const engine: InstallerEngine = {
       ...session.engine,
@@ -43,13 +43,13 @@ test('Ctrl-C during the install, before the disk is written: the install stops a
           (event) => {
             if (event.kind === 'phase') phases.push(event.phase);
             onProgress(event);
-            if (event.kind === 'phase' && event.phase === 'copy') press?.('\u0003');
+            if (event.kind === 'phase' && event.phase === 'copy') keyboard.press?.('\u0003');
           },
           signal,
         ),
     };
     const screen = await renderScreen(<InstallerApp model={session.model} engine={engine} initial={{ ...session.initial, users: [{ name: 'alice', passwordHash: '!' }] }} sections={[]} onExit={(r) => exits.push(r)} />);
-    press = (bytes) => void screen.write(bytes);
+    keyboard.press = (bytes) => void screen.write(bytes);
     await screen.waitFor(/Hardware/);
     await screen.write('\rdisk.img\r');
     const frame = await screen.waitFor(/Install failed/, 120_000);

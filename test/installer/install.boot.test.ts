@@ -94,7 +94,7 @@ install("/etc is the machine's: host name, accounts with the answers' hash, root
   assert.match(shadow, /^root:!:/m, 'root is locked: the answers give it no password');
   const hash = /^alice:(\$6\$[^:]+):/m.exec(shadow)?.[1];
   assert.ok(hash !== undefined, shadow);
-  const { stdout } = await run('openssl', ['passwd', '-6', '-salt', hash!.split('$')[2]!, 'correct horse']);
+  const { stdout } = await run('openssl', ['passwd', '-6', '-salt', hash.split('$')[2]!, 'correct horse']);
   assert.is(stdout.trim(), hash, "the hash is the answers' password");
   assert.match(await read('/etc/group'), /^wheel:x:10:alice$/m);
   const fstab = await read('/etc/fstab');

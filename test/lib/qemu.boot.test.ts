@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QemuMachine, prepareFirmwareFiles, qemuArguments, stripTerminalCodes } from '../../lib/qemu.js';
 import { TEST_INIT_LINE, ensureTestSystem } from '../../scripts/test-system.js';
 
@@ -13,6 +15,71 @@ test('the QEMU command line: TCG, serial on stdio, media as CD, USB stick or dis
   assert.ok(usb.includes('qemu-xhci,id=xhci') && usb.includes('usb-storage,bus=xhci.0,drive=boot,bootindex=0'));
   assert.throws(() => qemuArguments({ firmware: 'uefi' }), /OVMF variable store/);
   assert.ok(qemuArguments({ firmware: 'uefi' }, '/tmp/vars.fd').some((a) => a.endsWith('file=/tmp/vars.fd')));
+});
+
+test('target disks on virtio, SATA (one AHCI controller), NVMe and USB (the medium\'s xHCI controller), each with a serial and an id the monitor names', () => {
+  const args = qemuArguments({
+    firmware: 'bios',
+    media: { kind: 'usb', path: '/x/medium.iso', writable: true },
+    disks: [
+      { path: '/x/a.img', bus: 'virtio' },
+      { path: '/x/b.img', bus: 'sata', serial: 'SATA-1' },
+      { path: '/x/c.img', bus: 'sata', snapshot: true },
+      { path: '/x/d,e.img', bus: 'nvme', serial: 'NVME-1', bootIndex: 1 },
+      { path: '/x/f.img', bus: 'usb' },
+    ],
+    monitorSocket: '/run/m.sock',
+  });
+  const values = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
+  assert.equal(values('-drive'), [
+    'if=none,id=boot,format=raw,file=/x/medium.iso',
+    'if=none,id=disk0,format=raw,file=/x/a.img',
+    'if=none,id=disk1,format=raw,file=/x/b.img',
+    'if=none,id=disk2,format=raw,snapshot=on,file=/x/c.img',
+    'if=none,id=disk3,format=raw,file=/x/d,,e.img',
+    'if=none,id=disk4,format=raw,file=/x/f.img',
+  ], 'a writable medium is no snapshot; target disks are written unless snapshot');
+  assert.equal(values('-device'), [
+    'qemu-xhci,id=xhci',
+    'usb-storage,bus=xhci.0,drive=boot,bootindex=0',
+    'virtio-blk-pci,drive=disk0,id=disk0-device,serial=CAIRN-DISK0',
+    'ahci,id=ahci',
+    'ide-hd,drive=disk1,bus=ahci.0,id=disk1-device,serial=SATA-1',
+    'ide-hd,drive=disk2,bus=ahci.1,id=disk2-device,serial=CAIRN-DISK2',
+    'nvme,drive=disk3,id=disk3-device,serial=NVME-1,bootindex=1',
+    'usb-storage,bus=xhci.0,drive=disk4,id=disk4-device,serial=CAIRN-DISK4',
+  ]);
+  assert.equal(values('-monitor'), ['unix:/run/m.sock,server=on,wait=off']);
+  assert.ok(qemuArguments({ firmware: 'bios', media: { kind: 'disk', path: '/x/a.img' } }).includes('if=none,id=boot,format=raw,snapshot=on,file=/x/a.img'), 'a medium is a snapshot by default');
+  assert.throws(() => qemuArguments({ firmware: 'bios', disks: [{ path: '/x', bus: 'nvme', serial: 'has space' }] }), /serial is 1 to 20 characters/);
+  const sataMedium = qemuArguments({ firmware: 'bios', media: { kind: 'disk', path: '/x/a.img', bus: 'sata' }, disks: [{ path: '/x/b.img', bus: 'sata' }] });
+  const devices = sataMedium.flatMap((a, i) => (sataMedium[i - 1] === '-device' ? [a] : []));
+  assert.equal(devices, ['ahci,id=ahci', 'ide-hd,drive=boot,bus=ahci.0,bootindex=0', 'ide-hd,drive=disk0,bus=ahci.1,id=disk0-device,serial=CAIRN-DISK0'], 'one AHCI controller, a port each');
+});
+
+test('QEMU takes a disk on each bus; its monitor lists them, and drive_del takes one away', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-qemu-disks-'));
+  const buses = ['virtio', 'sata', 'nvme', 'usb'] as const;
+  const disks = buses.map((bus) => ({ path: join(dir, `${bus}.img`), bus }));
+  for (const disk of disks) await writeFile(disk.path, Buffer.alloc(1024 * 1024));
+  // Nothing to boot: SeaBIOS keeps looking while the monitor answers.
+  const machine = await QemuMachine.start({ firmware: 'bios', disks });
+  try {
+    const before = await machine.monitor('info block', 120_000);
+    for (const [index, disk] of disks.entries()) assert.match(before, new RegExp(`^disk${index} \\(#block\\d+\\): ${disk.path}`, 'm'), `${disk.bus} disk${index} is attached`);
+    const pci = await machine.monitor('info qtree', 120_000);
+    assert.match(pci, /dev: ich9-ahci, id "ahci"/);
+    assert.match(pci, /dev: nvme[\s\S]*serial = "CAIRN-DISK2"/);
+    assert.match(pci, /dev: virtio-blk-pci/);
+    assert.match(pci, /dev: usb-storage/);
+    await machine.monitor('drive_del disk0');
+    const after = await machine.monitor('info block');
+    assert.not.match(after, /^disk0 /m, 'the virtio disk is gone');
+    assert.match(after, /^disk1 /m);
+  } finally {
+    await machine.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('each UEFI boot gets its own copy of the OVMF variable store, removed with its directory', async () => {

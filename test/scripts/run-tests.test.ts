@@ -2,7 +2,7 @@
  * The test runner itself (scripts/run-tests.mjs), on scratch test files in a temporary directory: a throw in
  * `before` or `after` is reported with its message and stack and counted as a failure; skipped tests are
  * counted in the closing line; a file that hangs past its time limit is killed together with the processes
- * it started (a plain child, and a tmux server with a program in its pane).
+ * it started (a plain child, and a tmux server with a program in its pane), unless the file asked for more.
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -42,6 +42,16 @@ import { test } from '${uvu}';
 test('runs', () => {});
 test.skip('later', () => {});
 test.skip('much later', () => {});
+test.run();
+`,
+  'slow.test.ts': `
+import { test } from '${uvu}';
+test('takes 8 seconds', () => new Promise((resolve) => setTimeout(resolve, 8000)));
+test.run();
+`,
+  'slow-asks-more.test.ts': `// run-tests: time limit 1 minute
+import { test } from '${uvu}';
+test('takes 8 seconds', () => new Promise((resolve) => setTimeout(resolve, 8000)));
 test.run();
 `,
   'hangs.test.ts': `
@@ -120,6 +130,19 @@ test('a file past its time limit is killed with its process group: its child, it
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && (await Promise.all(started.map(alive))).some(Boolean)) await sleep(100);
     assert.equal(await Promise.all(started.map(alive)), [false, false, false], `still running: ${started.join(', ')}`);
+  } finally {
+    await removeTree(directory);
+  }
+});
+
+test('a file may ask for a longer time limit than CAIRN_TEST_TIMEOUT, never a shorter one', async () => {
+  const directory = await temporaryDirectory('cairn-runner-');
+  try {
+    await writeScratch(directory, ['slow.test.ts', 'slow-asks-more.test.ts']);
+    const { output } = await runRunner(directory, { CAIRN_TEST_TIMEOUT: '4000' });
+    assert.match(output, /slow\.test\.ts took longer than 4s: killed with its process group/);
+    assert.match(output, /slow-asks-more\.test\.ts \([\d.]+s\): 1 passed, 0 failed, 0 skipped/);
+    assert.not.match(output, /slow-asks-more\.test\.ts took longer/);
   } finally {
     await removeTree(directory);
   }

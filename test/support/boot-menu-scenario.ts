@@ -24,7 +24,7 @@ export interface BootScenario {
   readonly toplevels: ReadonlyMap<number, string>;
 }
 
-export async function createBootScenario(loader: 'systemd-boot' | 'grub'): Promise<BootScenario> {
+async function createBootScenario(loader: 'systemd-boot' | 'grub'): Promise<BootScenario> {
   const { kernel, initramfs } = await ensureTestSystem();
   const dir = await temporaryDirectory(`cairn-boot-${loader}-`);
   const root = join(dir, 'root');
@@ -44,7 +44,7 @@ export async function createBootScenario(loader: 'systemd-boot' | 'grub'): Promi
   return { dir, root, esp, loader, toplevels };
 }
 
-export async function removeBootScenario(scenario: BootScenario): Promise<void> {
+async function removeBootScenario(scenario: BootScenario): Promise<void> {
   await removeTree(scenario.dir);
 }
 
@@ -52,7 +52,7 @@ export async function removeBootScenario(scenario: BootScenario): Promise<void> 
  * Writes the ESP into a fresh disk image, boots it under OVMF and returns the kernel command line the test
  * init reported. `keys`: once `menuText` is on the serial console, these keys are pressed.
  */
-export async function bootScenario(scenario: BootScenario, keys?: { readonly menuText: RegExp; readonly keys: readonly KeyName[] }): Promise<string[]> {
+async function bootScenario(scenario: BootScenario, keys?: { readonly menuText: RegExp; readonly keys: readonly KeyName[] }): Promise<string[]> {
   const image = join(scenario.dir, 'disk.img');
   await writeEspDiskImage(scenario.esp, image);
   const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'disk', path: image } });
@@ -69,7 +69,7 @@ export async function bootScenario(scenario: BootScenario, keys?: { readonly men
 }
 
 /** Checks that a command line is generation `n`'s: its init, then its own parameters, in order. */
-export function assertBootedGeneration(scenario: BootScenario, cmdline: readonly string[], n: number): void {
+function assertBootedGeneration(scenario: BootScenario, cmdline: readonly string[], n: number): void {
   const expected = [`init=${scenario.toplevels.get(n)}/init`, 'console=ttyS0,115200', 'quiet', `cairn.generation=${n}`];
   const start = cmdline.indexOf(expected[0]!);
   assert.ok(start >= 0, `generation ${n} booted: ${cmdline.join(' ')}`);

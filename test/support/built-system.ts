@@ -53,6 +53,15 @@ export function builtInstallerSystem(): Promise<BuiltSystem> {
 }
 
 /**
+ * The installer ISO's system: the example's generations 2 and 3 with `installer: true` and the installer on
+ * the live consoles (`live.console: installer`), as examples/installer builds all three; built once per
+ * set of inputs like the others.
+ */
+export function builtLiveInstallerSystem(): Promise<BuiltSystem> {
+  return builtSystem('live-installer', ['generation-2.system.yaml', 'generation-3.system.yaml'], (text) => `${text}installer: true\nlive: { console: installer }\n`, PACKED_SOURCES);
+}
+
+/**
  * Builds the specs of examples/system named in `specs` in turn into one profile, a day apart, the last on the
  * example's date, with `edit` applied to their text; cached by the inputs (and by what `edit` adds).
  */

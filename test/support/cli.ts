@@ -1,9 +1,9 @@
 /** Running the `cairn` command as a real process, the way users and CI run it. */
 import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../scripts/repo-root.js';
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { repoRoot };
 
 /** tsx's loader by absolute URL, so that the CLI also runs from a working directory outside the repository. */
 const tsxLoader = import.meta.resolve('tsx');

@@ -3,9 +3,7 @@
  * asked to install, and its slow parts (planning a layout, hashing, the install) can be held until the test
  * lets them go, to show what happens to keys typed while work runs.
  */
-import type { InstallerEngine, InstallerModel } from '../../installer/screens/model.js';
-import type { LayoutPreview } from '../../installer/screens/layout/state.js';
-import type { DraftAnswers, LayoutChoice } from '../../installer/wizard.js';
+import type { DraftAnswers, InstallerEngine, InstallerModel, LayoutChoice, LayoutPreview } from '../../installer/engine/contract.js';
 
 export const fakeModel: InstallerModel = {
   source: 'the live medium',
@@ -23,7 +21,7 @@ export const fakeModel: InstallerModel = {
     { number: 2, title: 'Generation 2 - 2026-11-19 - Cairn 1.1', current: true },
     { number: 1, title: 'Generation 1 - 2026-11-18 - Cairn 1.0', current: false },
   ],
-  canReboot: false,
+  ending: 'image',
 };
 
 export const fakeInitial: DraftAnswers = {

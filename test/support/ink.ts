@@ -50,11 +50,12 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
  */
 function capturePrinting(): { printed: string[]; stop(): void } {
   const printed: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the stream as `this`, and put back as it was
   const write = process.stderr.write;
   process.stderr.write = function (this: NodeJS.WriteStream, chunk: string | Uint8Array, ...rest: unknown[]) {
     printed.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
+  };
   return {
     printed,
     stop() {

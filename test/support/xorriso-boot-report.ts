@@ -3,7 +3,7 @@
  * parsed, to hold `cairn iso inspect` against: the El Torito catalog and images, the MBR entries, the GPT.
  */
 import { run } from '../../lib/run.js';
-import { readGuid } from '../../partitioning/guid.js';
+import { readGuid } from '../../lib/guid.js';
 
 export interface XorrisoBootImage {
   readonly number: number;

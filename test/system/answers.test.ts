@@ -28,9 +28,15 @@ test('only version is required; every other key has its documented default', () 
     generations: 'all',
     kernelParams: [],
     confirm: false,
+    finish: 'poweroff',
     interactive: [],
     secureBoot: false,
   });
+});
+
+test('finish: poweroff (default), reboot or shell; anything else is a problem at its key path', () => {
+  assert.is(decodeAnswers('version: 1\nfinish: reboot\n', 'answers.yaml').finish, 'reboot');
+  assert.equal(problems('version: 1\nconfirm: true\nfinish: halt\n'), ['3: finish: expected one of poweroff, reboot, shell (got "halt")']);
 });
 
 test('the example from the issue validates; layout files and inline layouts are told apart', () => {

@@ -5,23 +5,11 @@
  */
 import React from 'react';
 import { Box, Text } from 'ink';
+import type { DiskChoice } from '../../engine/contract.js';
 import { canGoBack } from '../choose-one/index.js';
 import { Frame, type StepPosition } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
 import type { ListItem, ListState } from '../select-list/state.js';
-
-export interface DiskChoice {
-  /** The path the install writes to: /dev/... or an image file. */
-  readonly path: string;
-  /** One line: name, model, size, e.g. "vda  QEMU HARDDISK  20G". */
-  readonly label: string;
-  /** The by-id name and serial, for telling similar disks apart. */
-  readonly identity: string;
-  /** What is on the disk now, one line per partition ("vda1  vfat  ESP  512M"), or "empty". */
-  readonly contents: readonly string[];
-  /** Why this disk cannot be used, if it cannot. */
-  readonly refusal?: string;
-}
 
 export interface DiskScreenProps {
   readonly disks: readonly DiskChoice[];

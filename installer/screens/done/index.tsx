@@ -1,11 +1,11 @@
-/** The end: installed (reboot, shell, or exit for image targets), or failed with the log's path and a retry. */
+/** The end: installed (reboot, power off, shell, or exit: installer-state.ts doneItems), or failed with the log's path and a retry. */
 import React from 'react';
 import { Box, Text } from 'ink';
 import { Frame } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
 import type { ListItem, ListState } from '../select-list/state.js';
 
-export type DoneAction = 'reboot' | 'shell' | 'exit' | 'retry';
+export type DoneAction = 'reboot' | 'poweroff' | 'shell' | 'exit' | 'retry';
 
 export interface DoneScreenProps {
   readonly outcome: { readonly kind: 'installed'; readonly lines: readonly string[] } | { readonly kind: 'failed'; readonly message: string; readonly logPath: string };

@@ -6,13 +6,6 @@ import { Frame, type StepPosition } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
 import type { ListItem, ListState } from '../select-list/state.js';
 
-export interface GenerationChoice {
-  readonly number: number;
-  /** `Generation 3 - 2026-11-20 - Cairn 1.2 (Linux 6.1.0)` */
-  readonly title: string;
-  readonly current: boolean;
-}
-
 export interface GenerationsScreenProps {
   readonly items: readonly ListItem[];
   readonly list: ListState;

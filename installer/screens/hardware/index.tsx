@@ -1,15 +1,9 @@
 /** What detection found: the user checks it before choosing a disk. */
 import React from 'react';
 import { Box, Text } from 'ink';
+import type { HardwareSummary } from '../../engine/contract.js';
 import { canGoBack } from '../choose-one/index.js';
 import { Frame, type StepPosition } from '../frame/index.js';
-
-export interface HardwareSummary {
-  /** Label/value rows: CPU, memory, firmware, virtualisation, graphics, disks (a disk's partitions have an empty label). */
-  readonly rows: readonly (readonly [string, string])[];
-  /** What detection could not read; shown, never fatal. */
-  readonly warnings: readonly string[];
-}
 
 export interface HardwareScreenProps {
   readonly summary: HardwareSummary;

@@ -7,20 +7,20 @@
  * On a terminal the input is switched to raw mode (keys as typed, no echo, Ctrl-C as a key); from a pipe
  * (a serial line seen as a file, a test) the bytes are read as they come.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 import { useStdin } from 'ink';
 import { ESCAPE_HOLD_MS, flushKeys, initialSplitter, splitKeys, type Key, type SplitterState } from './split-keys.js';
 
 export function useKeyInput(onKeys: (keys: readonly Key[]) => void): void {
   const { stdin } = useStdin();
-  const handler = useRef(onKeys);
-  handler.current = onKeys;
+  // Keys go to the onKeys of the latest render; the reader itself starts once per stdin.
+  const handle = useEffectEvent((keys: readonly Key[]) => onKeys(keys));
   useEffect(() => {
     let splitter: SplitterState = initialSplitter;
     let timer: NodeJS.Timeout | undefined;
     const deliver = (result: { state: SplitterState; keys: readonly Key[] }) => {
       splitter = result.state;
-      if (result.keys.length > 0) handler.current(result.keys);
+      if (result.keys.length > 0) handle(result.keys);
     };
     const onData = (chunk: string | Buffer) => {
       if (timer !== undefined) clearTimeout(timer);

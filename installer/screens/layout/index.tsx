@@ -10,8 +10,6 @@ import { SelectList } from '../select-list/index.js';
 import { TextField } from '../text-field/index.js';
 import { describeChoice, layoutItems, type LayoutState } from './state.js';
 
-export type { LayoutPreview } from './state.js';
-
 export interface LayoutScreenProps {
   readonly layout: LayoutState;
   readonly step?: StepPosition;

@@ -4,16 +4,10 @@
  * while it is being made: the installer's reducer holds keys back until it arrives).
  */
 import { parseSize } from '../../../lib/size.js';
-import type { CustomPartition, LayoutChoice } from '../../wizard.js';
+import type { CustomPartition, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
 import type { Key } from '../keys/split-keys.js';
 import { initialListState, listKey, type ListItem, type ListState } from '../select-list/state.js';
 import { fieldKey, initialField, type FieldState } from '../text-field/state.js';
-
-/** The planned partitions of a layout on the chosen disk, or why it cannot be planned. */
-export interface LayoutPreview {
-  readonly rows: readonly string[];
-  readonly error?: string;
-}
 
 export type LayoutView =
   | { readonly kind: 'menu' }
@@ -39,7 +33,7 @@ export interface LayoutState {
   readonly notice: string | undefined;
 }
 
-export const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
+const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
 const PATH_LIMIT = 4096;
 const SIZE_LIMIT = 32;
 
@@ -160,7 +154,7 @@ function withView(state: Omit<LayoutState, 'view' | 'list' | 'field'> & Partial<
   })();
   const items = layoutItems({ ...state, view });
   const field = view.kind === 'file' ? initialField(state.choice.kind === 'file' ? state.choice.path : '') : view.kind === 'custom-size' ? initialField(partitions[view.index]?.size ?? '') : initialField();
-  return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined } as LayoutState;
+  return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined };
 }
 
 function parentView(view: LayoutView): LayoutView {
@@ -183,7 +177,7 @@ function updatePartition(choice: LayoutChoice, index: number, patch: Partial<Cus
 }
 
 /** The filesystems a partition of a given type may carry. */
-export function formatsFor(type: string): CustomPartition['format'][] {
+function formatsFor(type: string): CustomPartition['format'][] {
   switch (type) {
     case 'esp':
       return ['vfat'];

@@ -40,11 +40,6 @@ export function progressReducer(state: ProgressState, event: ProgressEvent): Pro
   }
 }
 
-/** Marks every phase done once the whole install has finished. */
-export function finishProgress(state: ProgressState): ProgressState {
-  return { ...state, phases: state.phases.map((p) => ({ ...p, status: 'done' })) };
-}
-
 function appendLog(log: readonly string[], line: string): readonly string[] {
   const next = [...log, line];
   return next.length > LOG_LIMIT ? next.slice(next.length - LOG_LIMIT) : next;

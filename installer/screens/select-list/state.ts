@@ -117,7 +117,7 @@ export function listKey(items: readonly ListItem[], state: ListState, key: Key, 
 const FILTER_CHARACTER = /^[\w./+-]$/;
 
 /** After the list or the filter changed: keep the cursor's item if shown, else the first usable one. */
-export function refocus(state: ListState, items: readonly ListItem[]): ListState {
+function refocus(state: ListState, items: readonly ListItem[]): ListState {
   const shown = shownItems(items, state.filter);
   const keep = shown.find((i) => i.value === state.cursor && i.disabled === undefined) ?? shown.find((i) => i.disabled === undefined);
   return scrolled({ ...state, cursor: keep?.value }, items);

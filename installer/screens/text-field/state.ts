@@ -29,7 +29,7 @@ export function fieldKey(state: FieldState, key: Key, limit: number): FieldOutco
       return { state: insert(state, key.text, limit) };
     case 'paste':
       // A paste is text, never a command: line breaks and other control characters are left out.
-      return { state: insert(state, key.text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ''), limit) };
+      return { state: insert(state, key.text.replace(/\p{Cc}/gu, ''), limit) };
     case 'backspace':
     case 'delete':
       return { state: { value: [...state.value].slice(0, -1).join(''), notice: undefined } };

@@ -3,7 +3,7 @@
  * typed into the current field, and validation. Hashing the password is not done here: the confirmed
  * password is handed to the installer's reducer, which has it hashed after the keys are folded.
  */
-import type { UserAnswer } from '../../wizard.js';
+import type { UserAnswer } from '../../engine/contract.js';
 import type { Key } from '../keys/split-keys.js';
 import { fieldKey, initialField, type FieldState } from '../text-field/state.js';
 
@@ -11,7 +11,7 @@ export const FIELDS = ['hostName', 'userName', 'password', 'confirm'] as const;
 export type Field = (typeof FIELDS)[number];
 
 /** The most each field holds (host names: RFC 1123; user names: useradd). */
-export const FIELD_LIMITS: Readonly<Record<Field, number>> = { hostName: 253, userName: 32, password: 256, confirm: 256 };
+const FIELD_LIMITS: Readonly<Record<Field, number>> = { hostName: 253, userName: 32, password: 256, confirm: 256 };
 
 export interface UsersState {
   readonly field: Field;
@@ -55,7 +55,7 @@ export function userNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-export function usersReducer(state: UsersState, action: UsersAction): UsersState {
+function usersReducer(state: UsersState, action: UsersAction): UsersState {
   if (action.type === 'previous') {
     const index = FIELDS.indexOf(state.field);
     const field = FIELDS[Math.max(0, index - 1)]!;

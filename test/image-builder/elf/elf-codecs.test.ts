@@ -68,7 +68,7 @@ test("a kernel module's .modinfo is found from memory and with positional reads 
   const fromFile = await readElf64SectionOfFile(path, '.modinfo');
   const fromMemory = await findElf64Section(await readFile(path), '.modinfo');
   assert.ok(fromFile !== undefined && fromMemory !== undefined);
-  assert.equal(Buffer.from(fromFile!), Buffer.from(fromMemory!));
+  assert.equal(Buffer.from(fromFile), Buffer.from(fromMemory));
   assert.match(new TextDecoder().decode(fromFile), /depends=jbd2,mbcache,crc16/);
   assert.is(await findElf64Section(await readFile(path), '.no-such-section'), undefined);
 });

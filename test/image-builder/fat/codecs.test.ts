@@ -119,7 +119,7 @@ test('long names: 13 units per entry, last part first, terminated and padded', (
   const name = 'Ünïcödé name, 27 units long';
   const entries = longNameEntries(name, checksum);
   assert.equal(entries.map((e) => e.sequence), [0x43, 0x02, 0x01]);
-  assert.equal(entries[0]!.units, [0x67, 0, ...Array(11).fill(0xffff)]);
+  assert.equal(entries[0]!.units, [0x67, 0, ...Array<number>(11).fill(0xffff)]);
   for (const entry of entries) assert.equal(decodeLongNameEntry(encodeLongNameEntry(entry)), entry);
   const encoded = encodeLongNameEntry(entries[2]!);
   assert.is(encoded[11], 0x0f);

@@ -5,7 +5,6 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { detectHardware } from '../../../installer/hardware/detect-hardware.js';

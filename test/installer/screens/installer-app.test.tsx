@@ -4,12 +4,11 @@
  * keys typed while work runs; Ctrl-C on every screen and during the install; a retry; bad input (a paste
  * of 10,000 characters, a write that ends half-way through an escape sequence).
  */
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InstallerApp } from '../../../installer/screens/installer-app.js';
 import type { ExitAction } from '../../../installer/screens/installer-state.js';
-import type { DraftAnswers, QuestionSection } from '../../../installer/wizard.js';
+import type { DraftAnswers, QuestionSection } from '../../../installer/engine/contract.js';
 import { Gate, fakeEngine, fakeInitial, fakeModel, type FakeEngine } from '../../support/fake-installer.js';
 import { renderScreen, type ScreenDriver } from '../../support/ink.js';
 
@@ -69,6 +68,7 @@ const EXPECTED: DraftAnswers = {
 
 /** The keys of a string, each as the bytes a terminal sends for it. */
 function keysOf(bytes: string): string[] {
+  // eslint-disable-next-line no-control-regex -- keys are split where an escape sequence begins, at ESC (U+001B)
   return bytes.match(/\u001b\[[0-9;]*[A-Za-z~]|\u001bO[A-Z]|[\s\S]/gu) ?? [];
 }
 

@@ -8,11 +8,10 @@ import * as assert from 'uvu/assert';
 import { DoneScreen } from '../../../installer/screens/done/index.js';
 import { InstallerApp } from '../../../installer/screens/installer-app.js';
 import { doneItems, type ExitAction } from '../../../installer/screens/installer-state.js';
-import type { InstallerModel } from '../../../installer/screens/model.js';
 import { ProgressScreen } from '../../../installer/screens/progress/index.js';
 import { initialProgress, progressReducer } from '../../../installer/screens/progress/state.js';
 import { initialListState } from '../../../installer/screens/select-list/state.js';
-import type { DraftAnswers, QuestionSection } from '../../../installer/wizard.js';
+import type { DraftAnswers, InstallerModel, QuestionSection } from '../../../installer/engine/contract.js';
 import { Gate, fakeEngine, fakeInitial, fakeModel, type FakeEngine } from '../../support/fake-installer.js';
 import { renderScreen, type ScreenDriver } from '../../support/ink.js';
 
@@ -248,15 +247,17 @@ test('progress: l shows the log while the install runs, and shows the progress a
 
 test('done: reboot only where it makes sense; failures show the log path and offer a retry', async () => {
   const installed = { kind: 'installed' as const, lines: ['Installed 3 generations on disk.img', 'Installed 3 generations on disk.img'] };
-  assert.equal(doneItems(installed, false).map((i) => i.value), ['exit']);
-  assert.equal(doneItems(installed, true).map((i) => i.value), ['reboot', 'shell', 'exit']);
-  const items = doneItems(installed, false);
+  assert.equal(doneItems(installed, 'image').map((i) => i.value), ['exit']);
+  assert.equal(doneItems(installed, 'disk').map((i) => i.value), ['reboot', 'shell', 'exit']);
+  assert.equal(doneItems(installed, 'live').map((i) => i.value), ['reboot', 'poweroff', 'shell'], 'the live system has nothing to exit to');
+  const items = doneItems(installed, 'image');
   const done = await renderScreen(<DoneScreen outcome={installed} items={items} list={initialListState(items, 3)} />);
   const frame = await done.waitFor(/Exit the installer/);
   assert.not.match(frame, /Reboot/);
   done.unmount();
   const failedOutcome = { kind: 'failed' as const, message: 'mkfs.ext4 failed', logPath: '/tmp/cairn-install.log' };
-  const failedItems = doneItems(failedOutcome, true);
+  assert.equal(doneItems(failedOutcome, 'live').map((i) => i.value), ['retry', 'shell', 'poweroff'], 'after a failure on the live system: no reboot');
+  const failedItems = doneItems(failedOutcome, 'disk');
   assert.equal(failedItems.map((i) => i.value), ['retry', 'exit']);
   const failed = await renderScreen(<DoneScreen outcome={failedOutcome} items={failedItems} list={initialListState(failedItems, 2)} />);
   await failed.waitFor(/The full log is at \/tmp\/cairn-install\.log/);

@@ -1,4 +1,3 @@
-import React from 'react';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SelectList } from '../../../installer/screens/select-list/index.js';

@@ -3,7 +3,7 @@
  * Partitions Specification) and MBR type bytes. A raw GUID (GPT) or a raw byte such as `0x0c` (MBR) may be
  * given instead of a name.
  */
-import { isGuid, normalizeGuid } from './guid.js';
+import { isGuid, normalizeGuid } from '../lib/guid.js';
 
 export const PARTITION_TYPE_NAMES = ['esp', 'bios-boot', 'root', 'linux', 'home', 'swap'] as const;
 export type PartitionTypeName = (typeof PARTITION_TYPE_NAMES)[number];
@@ -29,7 +29,7 @@ export const MBR_TYPE_BYTES = {
 
 export const MBR_TYPE_PATTERN = /^0x[0-9A-Fa-f]{2}$/;
 
-export function isPartitionTypeName(value: string): value is PartitionTypeName {
+function isPartitionTypeName(value: string): value is PartitionTypeName {
   return (PARTITION_TYPE_NAMES as readonly string[]).includes(value);
 }
 

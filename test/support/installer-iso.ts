@@ -1,0 +1,113 @@
+/**
+ * The installer ISO's journey for the boot tests: installer ISOs of the live installer system (with answers
+ * on the medium or without), blank disk files, unattended installs awaited to their power off, installed
+ * disks booted alone to a login, and keys typed over the serial console as a person types them.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as assert from 'uvu/assert';
+import { QemuMachine, type DiskBus } from '../../lib/qemu.js';
+import { buildIso, writeBootableSpec } from './bootable-iso.js';
+import type { BuiltSystem } from './built-system.js';
+import { probeFilesystem, readSfdisk } from './disk-image.js';
+import { loginOnSerial } from './serial-shell.js';
+
+/** A whole install under TCG on a loaded 2-core machine: finding, copying and filling about 190 MB of store. */
+export const INSTALL_TIMEOUT_MS = 45 * 60_000;
+/** Firmware, loader and kernel to a prompt under TCG, loaded. */
+export const BOOT_TIMEOUT_MS = 20 * 60_000;
+/** The user the tests create, and its password. */
+export const USER = { name: 'alice', password: 'wonderland' } as const;
+
+/** An installer ISO of `system` (its volume CAIRN_INSTALLER), with `answers` on the medium when given. */
+export async function installerIso(dir: string, system: BuiltSystem, name: string, answers?: string): Promise<string> {
+  if (answers !== undefined) await writeFile(join(dir, `${name}-answers.yaml`), answers);
+  const spec = await writeBootableSpec(dir, system.root, {
+    name: `${name}.yaml`,
+    volumeId: 'CAIRN_INSTALLER',
+    boot: 'boot: { bios: true, uefi: true, timeout: 1, serial: true }',
+    ...(answers === undefined ? {} : { extra: `installer: { answers: ${name}-answers.yaml }` }),
+  });
+  return buildIso(spec, join(dir, `${name}.iso`));
+}
+
+/** Answers for an unattended install that powers off when done. */
+export function unattendedAnswers(hostName: string): string {
+  return ['version: 1', `hostName: ${hostName}`, `users: [{ name: ${USER.name}, password: ${USER.password} }]`, 'confirm: true', 'finish: poweroff', ''].join('\n');
+}
+
+/** A blank disk file (sparse), 4 GiB unless told. */
+export async function blankDisk(path: string, sizeBytes = 4 * 1024 ** 3): Promise<string> {
+  await writeFile(path, '');
+  await truncate(path, sizeBytes);
+  return path;
+}
+
+export async function sha256(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** The root filesystem of an installed disk file (its last GPT partition), read with sfdisk and blkid. */
+export async function installedRoot(disk: string): Promise<{ uuid: string; offsetBytes: number }> {
+  const table = await readSfdisk(disk);
+  assert.is(table.label, 'gpt');
+  const root = table.partitions.at(-1)!;
+  const probed = await probeFilesystem(disk, root.start * 512);
+  assert.is(probed.TYPE, 'ext4');
+  return { uuid: probed.UUID!, offsetBytes: root.start * 512 };
+}
+
+/** Waits for the guest to power off (QEMU exits 0) within five minutes. */
+export async function poweredOff(machine: QemuMachine): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const exit = await Promise.race([
+      machine.exited,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the machine did not power off:\n${machine.plainOutput.slice(-3000)}`)), 300_000);
+      }),
+    ]);
+    assert.is(exit.code, 0, 'QEMU ended because the guest powered off');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Boots from `iso` with `disk` attached, lets the answers on the medium install, and returns the console once the guest powered off. */
+export async function installUnattended(iso: string, disk: string, bus: DiskBus): Promise<string> {
+  const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'cdrom', path: iso }, disks: [{ path: disk, bus }], memoryMiB: 1536 });
+  try {
+    await machine.waitFor(/Answers from the medium: \/run\/cairn\/medium\/cairn\/answers\.yaml/, { timeoutMs: BOOT_TIMEOUT_MS });
+    await machine.waitFor(/Powering off\./, { timeoutMs: INSTALL_TIMEOUT_MS });
+    await poweredOff(machine);
+    return machine.plainOutput;
+  } finally {
+    await machine.stop();
+  }
+}
+
+/** Boots an installed disk alone under OVMF and logs in as USER; the caller stops the machine. */
+export async function bootInstalled(disk: string, bus: DiskBus): Promise<{ machine: QemuMachine; host: string }> {
+  const machine = await QemuMachine.start({ firmware: 'uefi', disks: [{ path: disk, bus, bootIndex: 0 }], memoryMiB: 1024 });
+  try {
+    return { machine, host: await loginOnSerial(machine, USER.name, USER.password, { timeoutMs: BOOT_TIMEOUT_MS }) };
+  } catch (error) {
+    await machine.stop();
+    throw error;
+  }
+}
+
+/** Types keys one at a time, at a person's typing speed. */
+export async function typeKeys(machine: QemuMachine, keys: string, pauseMs = 150): Promise<void> {
+  for (const key of keys) {
+    machine.send(key);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
+
+/** Waits for `pattern` to be drawn after `from` and returns where the output stands then. */
+export async function awaitScreen(machine: QemuMachine, pattern: RegExp, from: number, timeoutMs = 600_000): Promise<number> {
+  await machine.waitFor(pattern, { from, timeoutMs });
+  return machine.plainOutput.length;
+}
