@@ -96,7 +96,7 @@ export async function inspectSecureBoot(context: InspectContext): Promise<Secure
       return entry?.kind === 'file' && entry.size <= MAX_BINARY_BYTES ? fat.readFile(path) : undefined;
     };
     const problems: string[] = [];
-    const loaderRead = await readChainFile(REMOVABLE_LOADER_PATH, 'esp', await fromEsp(REMOVABLE_LOADER_PATH), undefined);
+    const loaderRead = readChainFile(REMOVABLE_LOADER_PATH, 'esp', await fromEsp(REMOVABLE_LOADER_PATH), undefined);
     const loader = loaderRead.report;
     if (loader.kind === 'missing') problems.push(`the ESP has no ${REMOVABLE_LOADER_PATH}, which firmware boots from removable media`);
     else if (!loader.signed) problems.push(`the loader ${REMOVABLE_LOADER_PATH} (${describeKind(loader)}) ${loader.signatures.length === 0 ? 'carries no signature' : 'carries no valid signature'}: firmware with Secure Boot on refuses it`);
@@ -104,8 +104,8 @@ export async function inspectSecureBoot(context: InspectContext): Promise<Secure
     let secondStage: ChainFileReport | undefined;
     let mokManager: ChainFileReport | undefined;
     if (loader.kind === 'shim') {
-      secondStage = (await readChainFile(`${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`, 'esp', await fromEsp(`${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`), vendor)).report;
-      mokManager = (await readChainFile(`${SHIM_DIRECTORY}/${SHIM_MOK_MANAGER}`, 'esp', await fromEsp(`${SHIM_DIRECTORY}/${SHIM_MOK_MANAGER}`), vendor)).report;
+      secondStage = readChainFile(`${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`, 'esp', await fromEsp(`${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`), vendor).report;
+      mokManager = readChainFile(`${SHIM_DIRECTORY}/${SHIM_MOK_MANAGER}`, 'esp', await fromEsp(`${SHIM_DIRECTORY}/${SHIM_MOK_MANAGER}`), vendor).report;
       if (secondStage.kind === 'missing') problems.push(`shim starts ${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}, which is not on the ESP`);
       else if (!accepted(secondStage)) problems.push(`shim would refuse ${secondStage.path} (${describeSigners(secondStage)})`);
     }
@@ -125,7 +125,7 @@ export async function inspectSecureBoot(context: InspectContext): Promise<Secure
         const entry = findIsoEntry(context.image, path);
         bytes = entry?.type === 'file' && entry.size <= MAX_BINARY_BYTES ? await readIsoFile(context.access, entry, MAX_BINARY_BYTES) : undefined;
       } else bytes = await fromEsp(path.replaceAll('\\', '/'));
-      const kernel = { ...(await readChainFile(path, kernelsOn, bytes, loader.kind === 'shim' ? vendor : undefined)).report, usedBy };
+      const kernel = { ...readChainFile(path, kernelsOn, bytes, loader.kind === 'shim' ? vendor : undefined).report, usedBy };
       kernels.push(kernel);
       if (kernel.kind === 'missing') problems.push(`${usedBy.join(', ')}: the kernel ${path} is not on the ${kernelsOn === 'iso' ? 'ISO' : 'ESP'}`);
       else if (!accepted(kernel)) problems.push(`${usedBy.join(', ')}: ${loader.kind === 'shim' ? 'shim and GRUB would refuse' : 'firmware would refuse'} the kernel ${path} (${describeSigners(kernel)})`);
@@ -152,7 +152,7 @@ function accepted(file: ChainFileReport): boolean {
   return file.signed && file.trustedByShim !== false;
 }
 
-async function readChainFile(path: string, on: 'esp' | 'iso', bytes: Uint8Array | undefined, vendor: X509Certificate | undefined): Promise<{ report: ChainFileReport; vendor?: X509Certificate }> {
+function readChainFile(path: string, on: 'esp' | 'iso', bytes: Uint8Array | undefined, vendor: X509Certificate | undefined): { report: ChainFileReport; vendor?: X509Certificate } {
   if (bytes === undefined) return { report: { path, on, kind: 'missing', signatures: [], signed: false } };
   let image;
   try {
