@@ -153,7 +153,10 @@ plans('iso run --disk: a missing disk alone, a size that differs, options withou
   assert.match(sizeAlone.stderr, /--disk-size is the size of --disk: give --disk FILE too/);
   const uefiAlone = await cairn(['iso', 'run', '--disk', join(dir, 'small.img'), '--uefi']);
   assert.is(uefiAlone.code, 1);
-  assert.match(uefiAlone.stderr, /--uefi and --usb are for an ISO: a disk booted alone boots under OVMF/);
+  assert.match(uefiAlone.stderr, /--uefi, --secure-boot and --usb are for an ISO: a disk booted alone boots under OVMF/);
+  const secureBootAlone = await cairn(['iso', 'run', '--disk', join(dir, 'small.img'), '--secure-boot']);
+  assert.is(secureBootAlone.code, 1);
+  assert.match(secureBootAlone.stderr, /--uefi, --secure-boot and --usb are for an ISO/);
   const nothing = await cairn(['iso', 'run']);
   assert.is(nothing.code, 1);
   assert.match(nothing.stderr, /nothing to boot: give an ISO, or --disk with an installed disk image/);
