@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { errnoCode } from '../lib/errors.js';
 import { bootsOnBios, bootsOnUefi, type FirmwareChoice } from '../system/firmware.js';
 import { ESP_BOOT_FILE_DIRECTORY, type EspLoader } from './esp-layout.js';
-import { detectEspFirmware, detectEspLoader, readEspState, statEspDirectory, type EspFilesystem, type ObservedEsp } from './esp-state.js';
+import { detectEspFirmware, detectEspLoader, readEspState, statEspDirectory, type EspFilesystem, type ObservedEsp, type RemovableLoader } from './esp-state.js';
 import { GRUB_CONFIG_PATH, parseGrubConfig } from './grub.js';
 import type { LoaderMenu, LoaderMenuEntry } from './loader-menu.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, parseSystemdBoot, type BlsFile } from './systemd-boot.js';
@@ -31,8 +31,8 @@ export interface EspReport extends EspMenuReport {
   readonly freeBytes: number;
   /** The loader whose menu the top-level fields are: the UEFI loader, or GRUB on an ESP for BIOS alone. */
   readonly loader: EspLoader | undefined;
-  /** What EFI/BOOT/BOOTX64.EFI is. */
-  readonly removableLoader: EspLoader | 'other' | undefined;
+  /** What EFI/BOOT/BOOTX64.EFI is (shim: the Secure Boot chain, which starts the signed GRUB). */
+  readonly removableLoader: RemovableLoader | undefined;
   /** Which firmware the ESP serves. */
   readonly firmware: FirmwareChoice;
   /** GRUB's menu for BIOS boot, when it is not the menu above (systemd-boot for UEFI, grub.cfg for BIOS). */

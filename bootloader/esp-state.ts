@@ -9,6 +9,8 @@ import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { mapConcurrent } from '../lib/map-concurrent.js';
 import { firmwareChoiceOf, type FirmwareChoice } from '../system/firmware.js';
+import { PeFormatError, decodePeImage } from '../system/secure-boot/pe-image.js';
+import { describeUefiBinary } from '../system/secure-boot/uefi-binary.js';
 import { sha256File } from '../system/store-hash.js';
 import {
   CAIRN_ENTRY_PATTERN,
@@ -110,8 +112,8 @@ export interface ObservedEsp {
   /** The allocation unit: the cluster size on FAT, the page size on tmpfs. */
   readonly blockSize: number;
   readonly filesystem: EspFilesystem;
-  /** Which loader EFI/BOOT/BOOTX64.EFI is, if Cairn can tell. */
-  readonly removableLoader: EspLoader | 'other' | undefined;
+  /** Which loader EFI/BOOT/BOOTX64.EFI is, if Cairn can tell: shim starts the signed GRUB beside it (Secure Boot). */
+  readonly removableLoader: RemovableLoader | undefined;
 }
 
 /** The directories Cairn writes to, with which of their files it manages. */
@@ -189,8 +191,11 @@ export function writtenByCairn(text: string | undefined): boolean {
   return text !== undefined && text.startsWith(CAIRN_CONFIG_HEADER);
 }
 
-/** Which boot loader an EFI binary is, from the marker strings each embeds. */
-export function identifyEfiLoader(bytes: Uint8Array): EspLoader | 'other' {
+export type RemovableLoader = EspLoader | 'shim' | 'other';
+
+/** Which boot loader an EFI binary is: shim by its PE sections, the others from the marker strings each embeds. */
+export function identifyEfiLoader(bytes: Uint8Array): RemovableLoader {
+  if (isShim(bytes)) return 'shim';
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (text.includes('#### LoaderInfo: systemd-boot')) return 'systemd-boot';
   // GRUB's kernel greets with this whatever modules are built in (images without normal.mod lack "GNU GRUB").
@@ -198,19 +203,34 @@ export function identifyEfiLoader(bytes: Uint8Array): EspLoader | 'other' {
   return 'other';
 }
 
+function isShim(bytes: Uint8Array): boolean {
+  try {
+    return describeUefiBinary(bytes, decodePeImage(bytes)).kind === 'shim';
+  } catch (error) {
+    if (error instanceof PeFormatError) return false;
+    throw error;
+  }
+}
+
 /**
  * Which firmware an ESP serves now: UEFI when it holds a loader at the removable path, BIOS when it holds
- * a grub.cfg Cairn wrote that no GRUB EFI image beside it reads (GRUB's core.img outside the ESP does),
- * both when both. An ESP with neither is taken for UEFI.
+ * a grub.cfg Cairn wrote that no GRUB EFI image beside it reads (GRUB's core.img outside the ESP does; shim's
+ * signed GRUB reads it too, through the hand-over at its prefix), both when both. An ESP with neither is
+ * taken for UEFI.
  */
 export function detectEspFirmware(observed: ObservedEsp): FirmwareChoice {
   const uefi = observed.removableLoader !== undefined;
-  const bios = writtenByCairn(observed.files.get(GRUB_CONFIG_PATH)?.text) && observed.removableLoader !== 'grub';
+  const readByEfiGrub = observed.removableLoader === 'grub' || observed.removableLoader === 'shim';
+  const bios = writtenByCairn(observed.files.get(GRUB_CONFIG_PATH)?.text) && !readByEfiGrub;
   return uefi || bios ? firmwareChoiceOf(uefi, bios) : 'uefi';
 }
 
-/** The loader whose configuration Cairn finds on an ESP: from BOOTX64.EFI, else from the configuration files. */
+/**
+ * The loader whose configuration Cairn finds on an ESP: from BOOTX64.EFI (shim: the signed GRUB it starts),
+ * else from the configuration files.
+ */
 export function detectEspLoader(observed: ObservedEsp): EspLoader | undefined {
+  if (observed.removableLoader === 'shim') return 'grub';
   if (observed.removableLoader === 'systemd-boot' || observed.removableLoader === 'grub') return observed.removableLoader;
   if (observed.files.has(LOADER_CONF_PATH)) return 'systemd-boot';
   if (observed.files.has(GRUB_CONFIG_PATH)) return 'grub';

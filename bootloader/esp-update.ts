@@ -3,6 +3,7 @@
  * read the ESP, plan (pure), then apply, holding the ESP's lock from the read to the last write. Everything that can be refused (a missing loader binary, a label a
  * loader cannot hold, an ESP too small) is refused during planning, before the first write.
  */
+import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, formatProblem } from '../lib/errors.js';
@@ -22,6 +23,9 @@ import {
   type EspLoader,
 } from './esp-layout.js';
 import { planEspUpdate, type EspPlan, type TargetFile } from './esp-plan.js';
+import { checkMenuKernels, shimTrustOnEsp, signedChainEspFiles } from './esp-secure-boot.js';
+import { loadSignedChain } from './secure-boot.js';
+import type { SignedChainPaths } from '../system/secure-boot/secure-boot-choice.js';
 import { withEspLock } from './esp-lock.js';
 import { checkEspDirectory, detectEspFirmware, detectEspLoader, readEspState, type EspFilesystem, type ObservedEsp } from './esp-state.js';
 import { GRUB_CONFIG_PATH, GRUB_PREFIX, renderGrubConfig } from './grub.js';
@@ -68,6 +72,11 @@ export interface EspInstallOptions extends EspUpdateOptions {
   readonly systemdBootEfi?: string;
   /** Explicit GRUB x86_64-efi module directory. */
   readonly grubModules?: string;
+  /**
+   * Install the distribution's signed chain (shim, its signed GRUB, the MOK manager) instead of Cairn's own
+   * GRUB image: the files (those not named are searched), and how messages name the setting.
+   */
+  readonly secureBoot?: { readonly files: SignedChainPaths; readonly where: string };
 }
 
 export interface EspUpdateResult {
@@ -86,9 +95,22 @@ export async function updateEsp(options: EspUpdateOptions): Promise<EspUpdateRes
  */
 export async function installBootLoader(options: EspInstallOptions): Promise<EspUpdateResult> {
   const firmware = options.firmware ?? 'uefi';
-  const loader = options.loader ?? (bootsOnUefi(firmware) ? 'systemd-boot' : 'grub');
+  const loader = options.loader ?? (bootsOnUefi(firmware) && options.secureBoot === undefined ? 'systemd-boot' : 'grub');
   await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
   const loaderFiles: TargetFile[] = [];
+  if (options.secureBoot !== undefined) {
+    if (!bootsOnUefi(firmware)) {
+      throw new UserError(`${options.secureBoot.where}: Secure Boot is checked by UEFI firmware; a disk booted by BIOS alone has no signed chain to install`, {
+        hint: 'boot with UEFI too (--firmware uefi or both), or leave out Secure Boot',
+      });
+    }
+    if (loader !== 'grub') {
+      throw new UserError(`${options.secureBoot.where}: Secure Boot starts shim and the distribution-signed GRUB; ${loader} is not signed by the distribution`, { hint: 'leave out --loader (or give --loader grub)' });
+    }
+    const chain = await loadSignedChain(options.secureBoot.files, 'disk', options.secureBoot.where);
+    loaderFiles.push(...(await signedChainEspFiles(options.esp, chain)));
+    return runUpdate({ ...options, loader, firmware }, loaderFiles, { vendor: chain.vendor, where: options.secureBoot.where });
+  }
   if (bootsOnUefi(firmware) && loader === 'systemd-boot') {
     const bytes = await readFile(findSystemdBoot(options.systemdBootEfi));
     for (const path of [SYSTEMD_BOOT_LOADER_PATH, REMOVABLE_LOADER_PATH]) loaderFiles.push(loaderFile(path, bytes));
@@ -103,19 +125,25 @@ function loaderFile(path: string, bytes: Uint8Array): TargetFile {
   return { path, role: 'loader', content: { kind: 'bytes', bytes, sha256: sha256Hex(bytes) } };
 }
 
-async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined): Promise<EspUpdateResult> {
+/** The Secure Boot chain being installed: the certificate every kernel must chain to, and how messages name it. */
+interface InstallingChain {
+  readonly vendor: X509Certificate | undefined;
+  readonly where: string;
+}
+
+async function runUpdate(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
   const filesystem = await checkEspDirectory(options.esp, { allowNonFat: options.allowNonFat });
-  if (options.dryRun) return readPlanApply(options, loaderFiles, filesystem);
+  if (options.dryRun) return readPlanApply(options, loaderFiles, filesystem, secureBoot);
   // Read, plan and write under the ESP's lock: another update cannot change what this one planned against.
-  return withEspLock(options.esp, () => readPlanApply(options, loaderFiles, filesystem), {
+  return withEspLock(options.esp, () => readPlanApply(options, loaderFiles, filesystem, secureBoot), {
     ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
 }
 
-async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem): Promise<EspUpdateResult> {
+/** The menu of the profile's generations (those asked for) and the host files of its kernels and initrds. */
+async function readMenu(options: MenuOptions) {
   const onProgress = options.onProgress;
-  onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
   const profile = await readProfile(options.root, options.profile);
   for (const problem of profile.problems) onProgress?.({ kind: 'warning', message: `skipped: ${formatProblem(problem)}` });
   const missing = await findMissingBootFiles(options.root, bootFilesOfProfile(profile));
@@ -126,14 +154,43 @@ async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly Ta
     missing,
     ...(onProgress === undefined ? {} : { onProgress }),
   });
-  const bootFiles = await describeBootFiles(options.root, bootFilesOf(menu));
+  return { menu, bootFiles: await describeBootFiles(options.root, bootFilesOf(menu)) };
+}
+
+type MenuOptions = Pick<EspUpdateOptions, 'root' | 'profile' | 'extraParams' | 'limit' | 'generations' | 'onProgress'>;
+
+/**
+ * What `installBootLoader` with `secureBoot` refuses, checked without an ESP: the signed chain is found and every
+ * kernel of the menu chains to shim's certificate (the installer asks this before it copies anything).
+ */
+export async function checkSecureBootInstall(options: MenuOptions & { readonly secureBoot: { readonly files: SignedChainPaths; readonly where: string } }): Promise<void> {
+  const chain = await loadSignedChain(options.secureBoot.files, 'disk', options.secureBoot.where);
+  const { menu, bootFiles } = await readMenu(options);
+  await checkMenuKernels(menu, bootFiles, chain.vendor, options.secureBoot.where);
+}
+
+/**
+ * `secureBoot`: the chain being installed, whose certificate every kernel must chain to. Without it an update
+ * of an ESP that boots shim checks the kernels against the certificate of the shim found there.
+ */
+async function readPlanApply(options: EspUpdateOptions, loaderFiles: readonly TargetFile[] | undefined, filesystem: EspFilesystem, secureBoot?: InstallingChain): Promise<EspUpdateResult> {
+  const onProgress = options.onProgress;
+  onProgress?.({ kind: 'phase', phase: 'boot-plan', title: 'Reading the generations and the ESP' });
+  const { menu, bootFiles } = await readMenu(options);
   const observed = await readEspState(options.esp, filesystem);
+  const shim = secureBoot ?? (loaderFiles === undefined ? await shimTrustOnEsp(options.esp, observed) : undefined);
+  if (shim !== undefined) await checkMenuKernels(menu, bootFiles, shim.vendor, secureBoot?.where ?? `ESP ${options.esp} boots shim (Secure Boot)`);
   const firmware = options.firmware ?? detectEspFirmware(observed);
   const uefiLoader = options.loader ?? detectEspLoader(observed) ?? 'systemd-boot';
   if (!bootsOnUefi(firmware) && uefiLoader === 'systemd-boot' && options.loader !== undefined) {
     throw new UserError('systemd-boot is a UEFI boot loader: an ESP for BIOS boot alone holds GRUB\'s menu', { hint: 'leave out --loader (or give --loader grub), or boot with UEFI too (--firmware both)' });
   }
   const loader = bootsOnUefi(firmware) ? uefiLoader : 'grub';
+  if (shim !== undefined && loaderFiles === undefined && loader !== 'grub') {
+    throw new UserError(`ESP ${options.esp} boots shim and the distribution-signed GRUB (Secure Boot), which read GRUB's menu, not ${loader}'s`, {
+      hint: 'leave out --loader (or give --loader grub), or switch loaders with cairn boot install',
+    });
+  }
   const other = loader === 'grub' ? 'systemd-boot' : 'grub';
   if (bootsOnUefi(firmware) && loaderFiles === undefined && observed.removableLoader === other) {
     throw new UserError(`ESP ${options.esp} boots ${other} (${REMOVABLE_LOADER_PATH}), not ${loader}`, {

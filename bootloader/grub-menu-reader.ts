@@ -28,6 +28,8 @@ export interface GrubMenuRead extends LoaderMenu {
   readonly serial: boolean;
   /** `set default=...` as written, when it is read from a variable known only at boot (`${saved_entry}`). */
   readonly unresolvedDefault?: string;
+  /** The file a top-level `search --file` makes GRUB's root by, when there is one. */
+  readonly searchFile?: string;
 }
 
 const OPENERS = new Set(['if', 'for', 'while', 'until']);
@@ -40,7 +42,7 @@ type MenuItem = { readonly kind: 'entry'; readonly entry: GrubMenuEntry } | { re
 export function readGrubMenu(text: string): GrubMenuRead {
   const commands = parseGrubScript(text, 'lenient');
   const variables = new Map<string, string>();
-  const state = { serial: false, defaultValue: undefined as string | undefined, timeout: undefined as number | undefined };
+  const state = { serial: false, defaultValue: undefined as string | undefined, timeout: undefined as number | undefined, searchFile: undefined as string | undefined };
   let depth = 0;
 
   const expand = (word: string): string =>
@@ -65,6 +67,7 @@ export function readGrubMenu(text: string): GrubMenuRead {
       else if (name === 'set' && args[0] !== undefined && args[0].includes('=')) assign(args[0].slice(0, args[0].indexOf('=')), args[0].slice(args[0].indexOf('=') + 1), submenu.length === 0);
       else if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(name) && args.length === 0) assign(name.slice(0, name.indexOf('=')), name.slice(name.indexOf('=') + 1), submenu.length === 0);
       else if (name === 'terminal_output' && args.includes('serial')) state.serial = true;
+      else if (name === 'search' && depth === 0 && submenu.length === 0 && args.includes('--file')) state.searchFile ??= args[args.indexOf('--file') + 1];
       else if (name === 'menuentry') {
         const block = (command.block ?? []).map((c) => ({ words: c.words.map(expand) }));
         items.push({ kind: 'entry', entry: { ...menuEntryOf(args, block, `${prefix}${items.length}`), submenu, conditional: depth > 0 } });
@@ -95,6 +98,7 @@ export function readGrubMenu(text: string): GrubMenuRead {
     timeout: state.timeout,
     serial: state.serial,
     ...(atBoot ? { unresolvedDefault: state.defaultValue! } : {}),
+    ...(state.searchFile === undefined ? {} : { searchFile: state.searchFile }),
   };
 }
 

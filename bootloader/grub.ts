@@ -19,6 +19,12 @@ export interface GrubRenderOptions extends RenderOptions {
    * from the device it was loaded from (the ESP).
    */
   readonly searchFile?: string;
+  /**
+   * With `serial`: the firmware's console already reads the serial port (UEFI firmware with a serial
+   * console, as OVMF has), so GRUB does not read it too. Two readers of one UART split the bytes of a key
+   * between them (an arrow key's escape sequence arrives as garbage); GRUB for BIOS needs its own reader.
+   */
+  readonly firmwareReadsSerial?: boolean;
 }
 
 /** A word GRUB reads back as exactly `text`: single quotes, each `'` written as `'\''`. */
@@ -30,7 +36,7 @@ export function renderGrubConfig(menu: BootMenu, options: GrubRenderOptions): st
   checkTimeout(options.timeout);
   const checker = new TextChecker('grub');
   const lines = [CAIRN_CONFIG_HEADER, `set timeout=${options.timeout}`, 'set timeout_style=menu', `set default=${quoteGrubWord(menu.defaultId)}`];
-  if (options.serial) lines.push('serial --unit=0 --speed=115200', 'terminal_input --append serial', 'terminal_output --append serial');
+  if (options.serial) lines.push('serial --unit=0 --speed=115200', ...(options.firmwareReadsSerial === true ? [] : ['terminal_input --append serial']), 'terminal_output --append serial');
   if (options.searchFile !== undefined) {
     checker.path({ what: 'the search file' }, options.searchFile);
     lines.push(`search --no-floppy --set=root --file ${quoteGrubWord(options.searchFile)}`);

@@ -1,8 +1,9 @@
 /**
  * Booting images in QEMU for users (`cairn iso run`, `cairn iso test`) and for Cairn's own boot tests:
- * SeaBIOS or OVMF firmware, the image as a CD, a USB stick or a disk (or a kernel given directly), the first
- * serial port on stdio so menus can be read and driven with keys. Always TCG unless told otherwise: KVM is
- * not available (or not working) on many CI machines.
+ * SeaBIOS, OVMF, or OVMF with Secure Boot enforced and Microsoft's keys enrolled (as on most PCs sold
+ * today), the image as a CD, a USB stick or a disk (or a kernel given directly), the first serial port on
+ * stdio so menus can be read and driven with keys. Always TCG unless told otherwise: KVM is not available
+ * (or not working) on many CI machines.
  */
 import { accessSync, constants } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,8 @@ import { UserError } from './errors.js';
 import { startTool, type RunningTool } from './run.js';
 import { findDistroFile, type DistroFile } from './tools.js';
 
-export type Firmware = 'bios' | 'uefi';
+/** `secure-boot`: OVMF with Secure Boot enforced, Microsoft's keys (and the distribution's) enrolled. */
+export type Firmware = 'bios' | 'uefi' | 'secure-boot';
 export type MediaKind = 'cdrom' | 'usb' | 'disk';
 /**
  * How a disk is attached: virtio-blk, IDE (`-M pc`'s PIIX controller), SATA on an AHCI controller, NVMe, or
@@ -32,6 +34,27 @@ const OVMF_VARS: DistroFile = {
   candidates: ['/usr/share/OVMF/OVMF_VARS_4M.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd', '/usr/share/edk2/x64/OVMF_VARS.4m.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
   packages: { debian: 'ovmf', fedora: 'edk2-ovmf', arch: 'edk2-ovmf' },
 };
+
+/**
+ * OVMF built with Secure Boot, which needs SMM (so QEMU's q35 machine with SMM on and the flash marked
+ * secure), and a variable store with the keys enrolled and Secure Boot on: Debian's `.ms` store holds
+ * Microsoft's KEK and db (what signed shim) besides Debian's PK and KEK; Fedora's `secboot` store likewise.
+ */
+const OVMF_SECURE_CODE: DistroFile = {
+  description: 'OVMF firmware code built with Secure Boot (it needs SMM)',
+  candidates: ['/usr/share/OVMF/OVMF_CODE_4M.secboot.fd', '/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd', '/usr/share/edk2/x64/OVMF_CODE.secboot.4m.fd', '/usr/share/OVMF/OVMF_CODE.secboot.fd'],
+  packages: { debian: 'ovmf', fedora: 'edk2-ovmf', arch: 'edk2-ovmf' },
+};
+const OVMF_ENROLLED_VARS: DistroFile = {
+  description: "OVMF variable store with Microsoft's Secure Boot keys enrolled and Secure Boot on",
+  candidates: ['/usr/share/OVMF/OVMF_VARS_4M.ms.fd', '/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd', '/usr/share/OVMF/OVMF_VARS.ms.fd'],
+  packages: { debian: 'ovmf', fedora: 'edk2-ovmf' },
+};
+
+/** Whether the firmware is OVMF (UEFI), with or without Secure Boot. */
+export function isUefi(firmware: Firmware): boolean {
+  return firmware !== 'bios';
+}
 
 /** A disk attached besides the boot medium (an install's target, or an installed disk booted alone). */
 export interface QemuDisk {
@@ -77,6 +100,9 @@ export const KEYS = {
   /** Home and End as xterm sends them; OVMF's terminal driver and systemd-boot's line editor take these. */
   home: '\u001b[H',
   end: '\u001b[F',
+  /** GRUB's entry editor: the end of the line, and boot the edited entry. */
+  'ctrl-e': '\u0005',
+  'ctrl-x': '\u0018',
 } as const;
 export type KeyName = keyof typeof KEYS;
 
@@ -84,9 +110,13 @@ export type KeyName = keyof typeof KEYS;
 export function qemuArguments(options: QemuOptions, varsCopy?: string): string[] {
   const args = ['-accel', options.accel ?? 'tcg', '-m', String(options.memoryMiB ?? 512), '-smp', '1'];
   args.push('-display', 'none', '-serial', 'mon:stdio', '-no-reboot', '-nodefaults', '-vga', 'std');
-  if (options.firmware === 'uefi') {
+  if (options.firmware === 'secure-boot') {
+    // Secure Boot OVMF keeps its variables in SMM: q35 with SMM, the flash only writable from SMM, no S3.
+    args.push('-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on', '-global', 'ICH9-LPC.disable_s3=1');
+  }
+  if (isUefi(options.firmware)) {
     if (varsCopy === undefined) throw new Error('UEFI boot needs a copy of the OVMF variable store');
-    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${findDistroFile(OVMF_CODE)}`);
+    args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${findDistroFile(options.firmware === 'secure-boot' ? OVMF_SECURE_CODE : OVMF_CODE)}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${varsCopy}`);
   }
   if (options.kernel !== undefined) {
@@ -182,7 +212,7 @@ export interface FirmwareFiles {
  * settings never leak into the next; the caller removes them when QEMU has exited.
  */
 export async function prepareFirmwareFiles(firmware: Firmware): Promise<FirmwareFiles> {
-  const template = firmware === 'uefi' ? findDistroFile(OVMF_VARS) : undefined;
+  const template = firmware === 'uefi' ? findDistroFile(OVMF_VARS) : firmware === 'secure-boot' ? findDistroFile(OVMF_ENROLLED_VARS) : undefined;
   const workDir = await mkdtemp(join(tmpdir(), 'cairn-qemu-'));
   const remove = () => rm(workDir, { recursive: true, force: true });
   if (template === undefined) return { workDir, varsCopy: undefined, remove };

@@ -53,6 +53,9 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   // GNU time, for peak memory in the benchmarks (run by path: `time` alone is a shell keyword).
   '/usr/bin/time': { debian: 'time', fedora: 'time', arch: 'time' },
   openssl: { debian: 'openssl', fedora: 'openssl', arch: 'openssl' },
+  osslsigncode: { debian: 'osslsigncode', fedora: 'osslsigncode', arch: 'osslsigncode' },
+  objdump: { debian: 'binutils', fedora: 'binutils', arch: 'binutils' },
+  xmllint: { debian: 'libxml2-utils', fedora: 'libxml2', arch: 'libxml2' },
   'systemd-detect-virt': { debian: 'systemd', fedora: 'systemd', arch: 'systemd' },
 };
 

@@ -11,6 +11,7 @@
  *   confirm: true
  *   finish: poweroff          # the live installer, after an unattended install: poweroff, reboot or shell
  */
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ValidationError, type Problem } from '../lib/errors.js';
 import { describeIssues } from '../lib/schema.js';
@@ -18,6 +19,7 @@ import { parseByteSize } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
+import { secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
 
 /** What the live installer does once an unattended install is done (a person chooses on the done screen). */
 export const FINISH_ACTIONS = ['poweroff', 'reboot', 'shell'] as const;
@@ -76,7 +78,8 @@ export const answersSchema = z
       .enum(FIRMWARE_CHOICES)
       .optional()
       .describe('which firmware the disk boots on: uefi, bios (GRUB in the first sector) or both; default: both for an image file, else the firmware of the machine (of the recording with --from)'),
-    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('the UEFI loader: systemd-boot (default) or grub; BIOS boot is always GRUB'),
+    bootloader: z.enum(['systemd-boot', 'grub']).optional().describe('the UEFI loader: systemd-boot (default; grub with secureBoot) or grub; BIOS boot is always GRUB'),
+    secureBoot: secureBootSchema.default(false),
     kernelParams: z.array(z.string().min(1)).default([]).describe('extra kernel parameters for every boot entry'),
     seed: z.string().min(1).optional().describe('seed for partition GUIDs and filesystem UUIDs (default: derived from the disk)'),
     confirm: z.boolean().default(false).describe('true: install without asking; without it, and with no terminal to ask, nothing is written'),
@@ -91,6 +94,8 @@ export const answersSchema = z
 export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
   /** The layout as given: guided, a file path, or an inline layout validated by the layout rules. */
   readonly layout: 'guided' | { readonly file: string } | { readonly inline: Layout };
+  /** `secureBoot`'s signed files resolved against the answers file's folder; undefined when Secure Boot is off. */
+  readonly signedChain?: SignedChainPaths;
 };
 
 /** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
@@ -112,7 +117,8 @@ function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): 
   }
   const data = result.data;
   const layout = inline !== undefined ? { inline } : data.layout === 'guided' ? 'guided' : { file: data.layout as string };
-  return { ...data, layout };
+  const signedChain = signedChainPathsOf(data.secureBoot, dirname(resolve(source.file)));
+  return { ...data, layout, ...(signedChain === undefined ? {} : { signedChain }) };
 }
 
 export function decodeAnswers(text: string, file: string): Answers {

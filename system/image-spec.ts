@@ -12,6 +12,7 @@ import { readUserFile } from '../lib/user-file.js';
 import { loadYamlFile, parseYaml } from '../lib/yaml.js';
 import { decodeAnswers, type Answers } from './answers.js';
 import { imagePathNames } from './image-path.js';
+import { secureBootOn, secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
 import { ANSWERS_PARAM, MEDIUM_ANSWERS_PATH } from './live-medium.js';
 import { MAX_VOLUME_ID_LENGTH, VOLUME_ID_PATTERN } from './volume-id.js';
 
@@ -55,6 +56,7 @@ const imageBootSchema = z
     kernelParams: z.array(z.string().min(1)).default([]).describe('parameters added to every entry, after the generation\'s own'),
     isolinux: z.string().min(1).optional().describe('the directory holding isolinux.bin, isohdpfx.bin and the syslinux BIOS modules (default: searched)'),
     systemdBoot: z.string().min(1).optional().describe('systemd-bootx64.efi (default: searched)'),
+    secureBoot: secureBootSchema.default(false),
   })
   .describe('how the ISO boots');
 
@@ -95,6 +97,18 @@ export const imageSpecSchema = z
     if (spec.boot !== undefined && !spec.boot.bios && !spec.boot.uefi) {
       context.addIssue({ code: 'custom', path: ['boot'], message: 'bios and uefi are both false: the ISO would not boot; set one to true, or leave boot out' });
     }
+    if (spec.boot !== undefined && secureBootOn(spec.boot.secureBoot)) {
+      if (!spec.boot.uefi) {
+        context.addIssue({ code: 'custom', path: ['boot', 'secureBoot'], message: 'Secure Boot is a UEFI feature, and uefi is false: set uefi: true, or leave secureBoot out' });
+      }
+      if (spec.boot.systemdBoot !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['boot', 'systemdBoot'],
+          message: "a Secure Boot ISO boots shim and the distribution-signed GRUB, not systemd-boot (which no distribution signs in bookworm): leave systemdBoot out, or secureBoot",
+        });
+      }
+    }
   })
   .describe('a Cairn image spec (image.yaml)');
 
@@ -118,6 +132,8 @@ export interface LoadedImageSpec {
   readonly spec: ImageSpec;
   /** The files to put on the image: the spec's `files`, then the installer's answers at MEDIUM_ANSWERS_PATH. */
   readonly files: readonly ResolvedFileEntry[];
+  /** `boot.secureBoot`'s signed files, resolved against the spec's folder; undefined when Secure Boot is off. */
+  readonly secureBoot: SignedChainPaths | undefined;
 }
 
 /** Validates spec text; every problem is reported at once with the file, line and key path. */
@@ -157,5 +173,6 @@ function resolveImageSpec(spec: ImageSpec, file: string): LoadedImageSpec {
       ...spec.files.map((entry, index) => ({ from: hostPathOf(entry.from), to: entry.to, key: `${file}: files[${index}]` })),
       ...(spec.installer === undefined ? [] : [{ from: hostPathOf(spec.installer.answers), to: MEDIUM_ANSWERS_PATH, key: `${file}: installer.answers` }]),
     ],
+    secureBoot: signedChainPathsOf(spec.boot?.secureBoot, directory),
   };
 }

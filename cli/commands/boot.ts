@@ -16,6 +16,7 @@ import { ESP_LOADERS, type EspLoader } from '../../bootloader/esp-layout.js';
 import { contentSize, type EspPlan } from '../../bootloader/esp-plan.js';
 import { DEFAULT_LOCK_WAIT_MS } from '../../bootloader/esp-lock.js';
 import { DEFAULT_BOOT_TIMEOUT, installBootLoader, updateEsp, type EspUpdateOptions, type EspUpdateResult } from '../../bootloader/esp-update.js';
+import { UsageError } from '../../lib/errors.js';
 import { formatSize } from '../../lib/size.js';
 import { addRootOptions, collect, formatTable, parseCount, parsePositive, printJson, rootOf } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
@@ -87,11 +88,24 @@ export function bootCommand(): Command {
       .option('--systemd-boot-efi <file>', 'systemd-bootx64.efi to install (default: from the systemd-boot-efi package)')
       .option('--grub-modules <dir>', "GRUB's x86_64-efi module directory (default: from the grub-efi-amd64-bin package)")
       .option('--disk <disk>', 'BIOS: the disk (or image file) whose first sector and BIOS boot partition get GRUB (default: the disk the ESP is mounted from)')
-      .option('--grub-pc-modules <dir>', "BIOS: GRUB's i386-pc module directory (default: from the grub-pc-bin package)"),
-  ).action(async (flags: UpdateFlags & { systemdBootEfi?: string; grubModules?: string; disk?: string; grubPcModules?: string }) => {
+      .option('--grub-pc-modules <dir>', "BIOS: GRUB's i386-pc module directory (default: from the grub-pc-bin package)")
+      .option('--secure-boot', "UEFI: install the distribution's signed chain for Secure Boot: shim, its signed GRUB, the MOK manager")
+      .option('--shim <file>', 'with --secure-boot: shim signed by Microsoft (default: from the shim-signed package)')
+      .option('--signed-grub <file>', 'with --secure-boot: GRUB signed by the distribution (default: from the grub-efi-amd64-signed package)')
+      .option('--mok-manager <file>', 'with --secure-boot: the signed MOK manager (default: from the shim-helpers-amd64-signed package)'),
+  ).action(async (flags: UpdateFlags & { systemdBootEfi?: string; grubModules?: string; disk?: string; grubPcModules?: string; secureBoot?: boolean; shim?: string; signedGrub?: string; mokManager?: string }) => {
+    const signed = { ...(flags.shim === undefined ? {} : { shim: resolve(flags.shim) }), ...(flags.signedGrub === undefined ? {} : { grub: resolve(flags.signedGrub) }), ...(flags.mokManager === undefined ? {} : { mokManager: resolve(flags.mokManager) }) };
+    if (flags.secureBoot !== true && Object.keys(signed).length > 0) {
+      throw new UsageError('--shim, --signed-grub and --mok-manager name the files of the Secure Boot chain: they need --secure-boot');
+    }
+    if (flags.secureBoot === true && flags.firmware === 'bios') {
+      throw new UsageError('--secure-boot installs a chain that UEFI firmware checks; --firmware bios boots through GRUB for BIOS alone, which Secure Boot does not concern: give --firmware uefi or both, or leave out --secure-boot');
+    }
     const esp = resolve(flags.esp);
     const mount = flags.disk === undefined && flags.firmware !== 'uefi' ? await findDiskOfMount(esp) : undefined;
-    const firmware = flags.firmware ?? (await defaultInstallFirmware(flags.disk, mount !== undefined));
+    const detected = flags.firmware ?? (await defaultInstallFirmware(flags.disk, mount !== undefined));
+    // Secure Boot is asked for: the disk boots with UEFI whatever this machine booted with.
+    const firmware = flags.secureBoot === true && detected === 'bios' ? 'both' : detected;
     let prepared: PreparedBootCode | undefined;
     if (bootsOnBios(firmware)) {
       const disk = flags.disk ?? mount?.disk;
@@ -112,6 +126,7 @@ export function bootCommand(): Command {
         firmware,
         ...(flags.systemdBootEfi === undefined ? {} : { systemdBootEfi: resolve(flags.systemdBootEfi) }),
         ...(flags.grubModules === undefined ? {} : { grubModules: resolve(flags.grubModules) }),
+        ...(flags.secureBoot === true ? { secureBoot: { files: signed, where: '--secure-boot' } } : {}),
       });
       // The ESP's menu is in place before the BIOS boot code that reads it.
       if (prepared !== undefined && installed.applied) await writePreparedBootCode(prepared, onProgress);

@@ -191,7 +191,7 @@ function describePlan(plan: InstallPlan): string {
     formatTable(PLAN_HEADER, planRows(plan.partitions)).trimEnd(),
     '',
     `Generations: ${plan.generations.join(', ')} (current ${plan.current}) from ${plan.source.profile} under ${plan.source.root}`,
-    `Boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}${plan.biosBoot === undefined ? '' : `, core.img in ${plan.biosBoot.place.kind === 'bios-boot-partition' ? `the BIOS boot partition (${plan.biosBoot.place.partition})` : 'the gap after the MBR'}`}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
+    `Boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}${plan.secureBoot === undefined ? '' : " behind shim (Secure Boot: the distribution's signed chain)"}${plan.biosBoot === undefined ? '' : `, core.img in ${plan.biosBoot.place.kind === 'bios-boot-partition' ? `the BIOS boot partition (${plan.biosBoot.place.partition})` : 'the gap after the MBR'}`}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
     `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}`,
     `Host ${plan.choices.hostName}, ${plan.choices.locale}, keymap ${plan.choices.keyMap}, ${plan.choices.timeZone}; users: ${(plan.choices.users ?? []).map((u) => u.name).join(', ') || 'none'}`,
     '',

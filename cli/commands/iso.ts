@@ -18,6 +18,9 @@ import { BOOT_MEDIA, FIRMWARES, bootSectionsOf, describeBootMode, firmwareName, 
 import { planBootTests, type BootStep, type BootTestCase, type BootTestPlan } from '../../image-builder/vm/plan-boot-tests.js';
 import { describeEntry, runBootTests, type BootTestResult } from '../../image-builder/vm/run-boot-tests.js';
 import { createRunDisk, planIsoRun, runIsoAttached } from '../../image-builder/vm/run-iso.js';
+import { renderJunitReport } from '../../image-builder/vm/junit-report.js';
+import { checkOutputFolder } from '../../image-builder/build-iso.js';
+import { writeFileAtomic } from '../../lib/atomic-file.js';
 import { count, formatTable, parseCount, parsePositive, printJson } from '../options.js';
 import { createProgressRenderer } from '../progress-renderer.js';
 
@@ -113,16 +116,18 @@ export function isoCommand(): Command {
     .description('boot an ISO in QEMU with its serial console on this terminal (Ctrl-A X quits); with --disk, a disk to install onto, or alone an installed disk')
     .argument('[image]', 'the ISO image (leave it out to boot --disk alone)')
     .option('--uefi', 'boot with UEFI firmware (OVMF) instead of BIOS (SeaBIOS)')
+    .option('--secure-boot', "boot with UEFI firmware enforcing Secure Boot, Microsoft's keys enrolled (OVMF)")
     .option('--usb', 'attach the image as a USB stick instead of a CD')
     .option('--disk <file>', 'a disk image attached as a target (created sparse when missing), or booted alone without an ISO')
     .option('--disk-size <size>', 'the size of the disk to create, e.g. 8G (default 8G)', parseRunDiskSize)
     .addOption(new Option('--disk-bus <bus>', 'how the disk is attached').choices(['virtio', 'sata', 'nvme']).default('virtio'))
     .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
     .option('--memory <MiB>', "the machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
-    .action(async (image: string | undefined, options: { uefi?: boolean; usb?: boolean; disk?: string; diskSize?: number; diskBus: DiskBus; kvm?: boolean; memory: number }) => {
+    .action(async (image: string | undefined, options: { uefi?: boolean; secureBoot?: boolean; usb?: boolean; disk?: string; diskSize?: number; diskBus: DiskBus; kvm?: boolean; memory: number }) => {
       if (options.diskSize !== undefined && options.disk === undefined) throw new UserError('--disk-size is the size of --disk: give --disk FILE too');
-      if (image === undefined && (options.usb || options.uefi)) throw new UserError('--uefi and --usb are for an ISO: a disk booted alone boots under OVMF', { hint: 'leave them out, or give the ISO' });
-      const mode = { firmware: options.uefi ? ('uefi' as const) : ('bios' as const), media: options.usb ? ('usb' as const) : ('cd' as const) };
+      if (image === undefined && (options.usb || options.uefi || options.secureBoot)) throw new UserError('--uefi, --secure-boot and --usb are for an ISO: a disk booted alone boots under OVMF', { hint: 'leave them out, or give the ISO' });
+      const firmware: Firmware = options.secureBoot ? 'secure-boot' : options.uefi ? 'uefi' : 'bios';
+      const mode = { firmware, media: options.usb ? ('usb' as const) : ('cd' as const) };
       const disk = options.disk === undefined ? undefined : { path: options.disk, bus: options.diskBus, ...(options.diskSize === undefined ? {} : { sizeBytes: options.diskSize }) };
       const plan = await planIsoRun(image, { ...mode, accel: options.kvm ? 'kvm' : 'tcg', memoryMiB: options.memory, ...(disk === undefined ? {} : { disk }) });
       await createRunDisk(plan);
@@ -133,7 +138,7 @@ export function isoCommand(): Command {
 
   command
     .command('test')
-    .description('boot every generation of an ISO in each firmware mode (SeaBIOS and OVMF, CD and USB stick) headless, and report which came up')
+    .description('boot every generation of an ISO in each firmware mode (SeaBIOS, OVMF, OVMF with Secure Boot; CD and USB stick) headless, and report which came up')
     .argument('<image>', 'the ISO image')
     .addOption(new Option('--firmware <firmware>', 'only this firmware').choices([...FIRMWARES]))
     .addOption(new Option('--media <media>', 'only this medium').choices([...BOOT_MEDIA]))
@@ -142,9 +147,12 @@ export function isoCommand(): Command {
     .option('--kvm', 'use KVM instead of TCG emulation (faster, where /dev/kvm works)')
     .option('--memory <MiB>', "each machine's memory in MiB", parsePositive, DEFAULT_MEMORY_MIB)
     .option('--logs <dir>', "keep each boot's serial console in this directory")
+    .option('--junit <file>', 'also write the results as a JUnit XML report (one test case per boot), for CI test reports')
     .option('--dry-run', 'list the boots and the keys each one types, without starting QEMU')
     .option('--json', 'print the results as JSON')
-    .action(async (image: string, options: { firmware?: Firmware; media?: BootMedia; generation?: number[]; timeout: number; kvm?: boolean; memory: number; logs?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (image: string, options: { firmware?: Firmware; media?: BootMedia; generation?: number[]; timeout: number; kvm?: boolean; memory: number; logs?: string; junit?: string; dryRun?: boolean; json?: boolean }) => {
+      // The report's folder is checked before any machine starts, not after the boots.
+      if (options.junit !== undefined) checkOutputFolder(resolve(options.junit));
       const report = await inspectIsoImage(image);
       const plan = planBootTests(image, bootSectionsOf(report), {
         ...(options.firmware === undefined ? {} : { firmware: options.firmware }),
@@ -172,6 +180,7 @@ export function isoCommand(): Command {
         renderer.finish();
       }
       const failed = results.filter((r) => !r.up);
+      if (options.junit !== undefined) await writeFileAtomic(resolve(options.junit), renderJunitReport({ image, results, skipped: plan.skipped }));
       if (options.json) {
         printJson({
           image,

@@ -1,9 +1,10 @@
 /**
  * What makes an image spec's ISO bootable: the generations of the profile (their store closures at their
  * store paths, their profile links), one boot menu model rendered for isolinux (BIOS) and systemd-boot
- * (UEFI), El Torito, and the hybrid partition tables for USB sticks. Everything is decided before the first
- * byte is written: a missing kernel, a missing loader binary, a label a loader cannot hold, a generation
- * that does not exist all stop the build with nothing written.
+ * (UEFI) or, with Secure Boot, for GRUB behind the distribution's signed shim, El Torito, and the hybrid
+ * partition tables for USB sticks. Everything is decided before the first byte is written: a missing
+ * kernel, a missing loader binary, a label a loader cannot hold, a generation that does not exist, a
+ * kernel shim would not start all stop the build with nothing written.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
@@ -12,9 +13,11 @@ import type { OnProgress } from '../../lib/progress.js';
 import { formatSize } from '../../lib/size.js';
 import { bootFilesOf, bootFilesOfProfile, buildBootMenu, type BootMenu } from '../../bootloader/entries.js';
 import { describeBootFiles, findMissingBootFiles } from '../../bootloader/boot-files.js';
+import { renderGrubConfig } from '../../bootloader/grub.js';
 import { findIsolinuxFiles, findSystemdBoot } from '../../bootloader/loader-binaries.js';
+import { checkKernelSignatures, loadSignedChain, type KernelSignature } from '../../bootloader/secure-boot.js';
 import { renderSyslinuxConfig } from '../../bootloader/syslinux.js';
-import type { LoadedImageSpec } from '../../system/image-spec.js';
+import type { ImageSpec, LoadedImageSpec } from '../../system/image-spec.js';
 import { selectGenerations } from '../../system/generation-selection.js';
 import { generationLink, readProfile, type Profile } from '../../system/profile.js';
 import { hostPath, resolveSystemPath } from '../../system/root-path.js';
@@ -26,13 +29,23 @@ import { ISOLINUX_LOAD_SECTORS } from '../layout/plan-el-torito.js';
 import { HYBRID_IMAGE_ALIGNMENT } from '../layout/plan-hybrid-tables.js';
 import { scanSources } from '../scan-sources.js';
 import { LIVE_PARAM } from '../system/stage-1.js';
-import { ESP_GROUP_ID, planIsoEsp } from './esp-in-iso.js';
+import { ESP_GROUP_ID, planIsoEsp, planSecureBootIsoEsp } from './esp-in-iso.js';
 
 const ISOLINUX_DIRECTORY = '/isolinux';
 const ISOLINUX_BIN = `${ISOLINUX_DIRECTORY}/isolinux.bin`;
 const ISOLINUX_MODULES = ['ldlinux.c32', 'menu.c32', 'libutil.c32', 'libcom32.c32'] as const;
 /** A FAT file holds at most 4 GiB - 1 bytes: a larger kernel or initrd cannot be on the ESP. */
 const FAT_FILE_LIMIT = 2 ** 32 - 1;
+/**
+ * Secure Boot ISOs: where GRUB finds its menu on ISO 9660 (the signed GRUB's own script searches for
+ * /.disk/info and reads /boot/grub/grub.cfg there), and the marker the menu itself searches for to make the
+ * ISO its root, named after the image so that another medium's /.disk/info is never taken for this one.
+ */
+export const DISK_INFO_PATH = '/.disk/info';
+export const ISO_GRUB_CONFIG_PATH = '/boot/grub/grub.cfg';
+const ISO_MARKER_PREFIX = '/.disk/cairn-';
+
+const DEFAULT_BOOT: NonNullable<ImageSpec['boot']> = { bios: true, uefi: true, timeout: 10, serial: true, kernelParams: [], secureBoot: false };
 
 /**
  * What every entry of a bootable ISO gets after the generation's own parameters: the volume id stage 1
@@ -53,6 +66,8 @@ export interface BootableParts {
   readonly generations: readonly number[];
   /** The ESP's size, when the ISO boots UEFI. */
   readonly espSize: number | undefined;
+  /** With Secure Boot: the signed files used and each kernel's signer. */
+  readonly secureBoot?: { readonly shim: string; readonly grub: string; readonly mokManager: string; readonly kernels: readonly KernelSignature[] };
 }
 
 export async function addBootableParts(
@@ -62,13 +77,14 @@ export async function addBootableParts(
   onProgress: OnProgress,
 ): Promise<BootableParts> {
   const { spec, root, file } = loaded;
-  const boot = spec.boot ?? { bios: true, uefi: true, timeout: 10, serial: true, kernelParams: [] };
+  const boot = spec.boot ?? DEFAULT_BOOT;
   const profilePath = spec.profile!;
   onProgress({ kind: 'phase', phase: 'generations', title: `Reading the generations of ${profilePath}` });
 
   // Binaries first: a loader that is not installed is reported before anything is read or written.
   const isolinux = boot.bios ? findIsolinuxFiles(boot.isolinux) : undefined;
-  const systemdBoot = boot.uefi ? await readFile(findSystemdBoot(boot.systemdBoot)) : undefined;
+  const chain = boot.uefi && loaded.secureBoot !== undefined ? await loadSignedChain(loaded.secureBoot, 'iso', `${file}: boot.secureBoot`) : undefined;
+  const systemdBoot = boot.uefi && chain === undefined ? await readFile(findSystemdBoot(boot.systemdBoot)) : undefined;
 
   const profile = await readProfile(root, profilePath);
   const { generations } = selectGenerations(profile, spec.generations, {
@@ -91,7 +107,8 @@ export async function addBootableParts(
   }
   const menu = buildBootMenu(profile, { generations, extraParams: [...liveParams(spec.volumeId, boot.serial), ...boot.kernelParams], missing });
 
-  if (boot.uefi) await checkEspFileSizes(root, bootFilesOf(menu), file);
+  if (systemdBoot !== undefined) await checkEspFileSizes(root, bootFilesOf(menu), file);
+  const kernelSignatures = chain === undefined ? undefined : await checkKernelSignatures(await kernelsOf(root, menu), chain.vendor, file);
 
   // The store closures of the generations, at their store paths, and the profile links with their dates.
   const selected = profile.generations.filter((g) => generations.includes(g.number));
@@ -128,7 +145,16 @@ export async function addBootableParts(
     tree.add(`${ISOLINUX_DIRECTORY}/isolinux.cfg`, { kind: 'file', mode: 0o444, mtime, content: { kind: 'bytes', bytes: new TextEncoder().encode(config) }, origin: `${file}: boot (the BIOS menu)` });
   }
 
-  const esp = systemdBoot === undefined ? undefined : planIsoEsp({ menu, bootFiles, systemdBoot, timeout: boot.timeout, date, seed });
+  // Secure Boot: GRUB's menu, with the ISO (found by its marker) as the root and the kernels at their ISO paths.
+  // Only UEFI firmware starts this GRUB (BIOS boots isolinux), and its console reads the serial port already.
+  const grubConfig =
+    chain === undefined ? undefined : renderGrubConfig(menu, { loaderPath: isoPath, timeout: boot.timeout, serial: boot.serial, firmwareReadsSerial: true, searchFile: isoMarkerPath(seed) });
+  if (grubConfig !== undefined) {
+    const info = `Cairn ${spec.volumeId} (generations ${selected.map((g) => g.number).sort((a, b) => b - a).join(', ')}) ${date.toISOString().slice(0, 10)}`;
+    addSecureBootFiles(tree, { grubConfig, marker: isoMarkerPath(seed), info, mtime, origin: `${file}: boot.secureBoot` });
+  }
+  const esp =
+    chain !== undefined ? planSecureBootIsoEsp({ chain, grubConfig: grubConfig!, date, seed }) : systemdBoot === undefined ? undefined : planIsoEsp({ menu, bootFiles, systemdBoot, timeout: boot.timeout, date, seed });
   // El Torito and the partition tables name what they point at; the planner puts in the sectors.
   const espImage = esp === undefined ? undefined : { group: ESP_GROUP_ID, size: esp.size };
   const extensions: IsoExtensions = {
@@ -144,7 +170,37 @@ export async function addBootableParts(
     ...(esp === undefined ? {} : { groups: [{ id: ESP_GROUP_ID, members: esp.members }] }),
     padding: { imageAlignment: HYBRID_IMAGE_ALIGNMENT },
   };
-  return { date, extensions, menu, profile, generations: selected.map((g) => g.number).sort((a, b) => b - a), espSize: esp?.size };
+  return {
+    date,
+    extensions,
+    menu,
+    profile,
+    generations: selected.map((g) => g.number).sort((a, b) => b - a),
+    espSize: esp?.size,
+    ...(chain === undefined ? {} : { secureBoot: { shim: chain.shim.path, grub: chain.grub.path, mokManager: chain.mokManager.path, kernels: kernelSignatures! } }),
+  };
+}
+
+/** Each entry's kernel as a file on this machine, named by the generation that boots it. */
+async function kernelsOf(root: string, menu: BootMenu): Promise<{ path: string; usedBy: string }[]> {
+  const kernels: { path: string; usedBy: string }[] = [];
+  for (const entry of menu.entries) {
+    kernels.push({ path: hostPath(root, await resolveSystemPath(root, entry.kernel)), usedBy: `generation ${entry.generation}${entry.specialisation === undefined ? '' : ` (specialisation ${entry.specialisation})`}` });
+  }
+  return kernels;
+}
+
+/** The marker a Secure Boot ISO's menu searches for: named after the image, so no other medium has it. */
+export function isoMarkerPath(seed: string): string {
+  return `${ISO_MARKER_PREFIX}${seed.slice(0, 16)}`;
+}
+
+/** On ISO 9660: /.disk/info (what the signed GRUB searches for), the image's marker, and the menu at /boot/grub. */
+function addSecureBootFiles(tree: ImageTree, input: { grubConfig: string; marker: string; info: string; mtime: number; origin: string }): void {
+  const text = (value: string) => ({ kind: 'bytes' as const, bytes: new TextEncoder().encode(value) });
+  tree.add(DISK_INFO_PATH, { kind: 'file', mode: 0o444, mtime: input.mtime, content: text(input.info), origin: `${input.origin} (/.disk/info, found by the signed GRUB)` });
+  tree.add(input.marker, { kind: 'file', mode: 0o444, mtime: input.mtime, content: text(`${input.info}\n`), origin: `${input.origin} (the marker GRUB's menu finds this ISO by)` });
+  tree.add(ISO_GRUB_CONFIG_PATH, { kind: 'file', mode: 0o444, mtime: input.mtime, content: text(input.grubConfig), origin: `${input.origin} (GRUB's menu)` });
 }
 
 /**

@@ -5,12 +5,18 @@
  * group (metadata, then those files as ordinary ISO files), so each kernel's FAT clusters are the very
  * sectors its ISO 9660 record points at. UEFI firmware reads the kernels through FAT, isolinux and the
  * installed system through ISO 9660, and the ISO carries each of them once.
+ *
+ * With Secure Boot the ESP holds the signed chain instead (shim as the removable-media loader, the signed
+ * GRUB and the MOK manager beside it) and GRUB's menu where that GRUB reads it; GRUB reads the kernels
+ * from ISO 9660 itself, so the ESP carries no kernel at all.
  */
+import { posix } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import type { BootFile } from '../../bootloader/boot-files.js';
 import type { BootMenu } from '../../bootloader/entries.js';
 import { ESP_BOOT_FILE_DIRECTORY, REMOVABLE_LOADER_PATH, espBootFileName, loaderPathOnEsp } from '../../bootloader/esp-layout.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, renderSystemdBoot } from '../../bootloader/systemd-boot.js';
+import { SHIM_DIRECTORY, SHIM_MOK_MANAGER, SHIM_SECOND_STAGE, type SignedChain } from '../../bootloader/secure-boot.js';
 import { fatDirectory, fatFileFromBytes, fatFileFromPath, planFatImage, type FatPlan, type FatTreeDirectory, type FatTreeNode } from '../fat/index.js';
 import type { FatVolumeContent, GroupMember } from '../layout/iso-layout.js';
 
@@ -26,8 +32,6 @@ export interface IsoEsp {
   readonly members: readonly GroupMember[];
   /** Bytes of the whole FAT image (the El Torito image and the ESP partition). */
   readonly size: number;
-  /** Where systemd-boot reads each boot file, by system path. */
-  readonly loaderPath: (systemPath: string) => string;
 }
 
 export interface IsoEspInput {
@@ -54,25 +58,67 @@ export function planIsoEsp(input: IsoEspInput): IsoEsp {
   const config = renderSystemdBoot(input.menu, { loaderPath, timeout: input.timeout, serial: true, editor: true });
   // Kernels in the order of the ISO group: sorted by their ESP name, so the layout does not depend on menu order.
   const tailNames = [...byName.keys()].sort();
-  const tree = buildTree([
-    [REMOVABLE_LOADER_PATH, fatFileFromBytes(basename(REMOVABLE_LOADER_PATH), input.systemdBoot)],
-    [LOADER_CONF_PATH, fatFileFromBytes(basename(LOADER_CONF_PATH), config.loaderConf)],
-    ...config.entries.map((entry) => [`${BLS_ENTRIES_DIRECTORY}/${entry.name}`, fatFileFromBytes(entry.name, entry.text)] as [string, FatTreeNode]),
-    ...tailNames.map((name) => {
-      const file = byName.get(name)!;
-      return [`${ESP_BOOT_FILE_DIRECTORY}/${name}`, fatFileFromPath(name, file.hostPath, file.size)] as [string, FatTreeNode];
-    }),
-  ]);
+  return planEspGroup(
+    [
+      [REMOVABLE_LOADER_PATH, fatFileFromBytes(basename(REMOVABLE_LOADER_PATH), input.systemdBoot)],
+      [LOADER_CONF_PATH, fatFileFromBytes(basename(LOADER_CONF_PATH), config.loaderConf)],
+      ...config.entries.map((entry) => [`${BLS_ENTRIES_DIRECTORY}/${entry.name}`, fatFileFromBytes(entry.name, entry.text)] as [string, FatTreeNode]),
+    ],
+    tailNames.map((name) => ({ espPath: `${ESP_BOOT_FILE_DIRECTORY}/${name}`, file: byName.get(name)! })),
+    input,
+  );
+}
+
+export interface SecureBootIsoEspInput {
+  readonly chain: SignedChain;
+  /** GRUB's menu (its kernels are read from ISO 9660), placed where the signed GRUB reads grub.cfg. */
+  readonly grubConfig: string;
+  readonly date: Date;
+  readonly seed: string;
+}
+
+/** Where GRUB's menu goes on the ISO's ESP: `<prefix>/grub.cfg` of the signed GRUB (`boot/grub` for Debian's gcdx64). */
+export function secureBootEspConfigPath(chain: SignedChain): string | undefined {
+  return chain.grubPrefix === undefined ? undefined : `${chain.grubPrefix}/grub.cfg`;
+}
+
+/**
+ * The ESP of a Secure Boot ISO: shim as EFI/BOOT/BOOTX64.EFI, the signed GRUB as grubx64.efi and the MOK
+ * manager beside it (no fallback loader: on removable media shim would run it instead of GRUB), and GRUB's
+ * menu at its prefix. Without a prefix, the signed GRUB's own script finds the ISO by /.disk/info and reads
+ * the copy of the menu there.
+ */
+export function planSecureBootIsoEsp(input: SecureBootIsoEspInput): IsoEsp {
+  const config = secureBootEspConfigPath(input.chain);
+  return planEspGroup(
+    [
+      [REMOVABLE_LOADER_PATH, fatFileFromBytes(basename(REMOVABLE_LOADER_PATH), input.chain.shim.bytes)],
+      [`${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`, fatFileFromBytes(SHIM_SECOND_STAGE, input.chain.grub.bytes)],
+      [`${SHIM_DIRECTORY}/${SHIM_MOK_MANAGER}`, fatFileFromBytes(SHIM_MOK_MANAGER, input.chain.mokManager.bytes)],
+      ...(config === undefined ? [] : [[config, fatFileFromBytes(posix.basename(config), new TextEncoder().encode(input.grubConfig))] as [string, FatTreeNode]]),
+    ],
+    [],
+    input,
+  );
+}
+
+/** A FAT of `files`, then `tail` (each an ISO file whose sectors the FAT's clusters share), as the ISO group. */
+function planEspGroup(
+  files: readonly (readonly [string, FatTreeNode])[],
+  tail: readonly { readonly espPath: string; readonly file: BootFile & { readonly isoPath: string } }[],
+  input: { readonly date: Date; readonly seed: string },
+): IsoEsp {
+  const tree = buildTree([...files, ...tail.map(({ espPath, file }) => [espPath, fatFileFromPath(basename(espPath), file.hostPath, file.size)] as [string, FatTreeNode])]);
   const fat = planFatImage(tree, {
     clusterSize: ESP_CLUSTER_SIZE,
     dataAlignment: ESP_CLUSTER_SIZE,
-    tailFiles: tailNames.map((name) => `${ESP_BOOT_FILE_DIRECTORY}/${name}`),
+    tailFiles: tail.map((t) => t.espPath),
     volumeLabel: 'CAIRN_ESP',
     volumeIdSeed: `cairn-iso-esp:${input.seed}`,
     date: input.date,
   });
-  const tail = tailNames.map((name) => ({ planned: fat.files.find((f) => f.path === `${ESP_BOOT_FILE_DIRECTORY}/${name}`)!, isoPath: byName.get(name)!.isoPath }));
-  return { fat, members: groupMembers(fat, tail), size: fat.size, loaderPath };
+  const planned = tail.map(({ espPath, file }) => ({ planned: fat.files.find((f) => f.path === espPath)!, isoPath: file.isoPath }));
+  return { fat, members: groupMembers(fat, planned), size: fat.size };
 }
 
 /** The ISO group for a FAT plan whose tail files are ISO files: head bytes, the files, trailing bytes. */

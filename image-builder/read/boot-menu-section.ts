@@ -1,11 +1,12 @@
 /**
  * The boot menus of an ISO, for `cairn iso inspect` and `cairn iso test`: for BIOS, isolinux's or GRUB's,
  * read from its configuration file on the ISO; for UEFI, systemd-boot's or GRUB's, read from the FAT ESP
- * inside the image (the El Torito UEFI image, else the ESP partition), or for a GRUB that reads its menu
- * from the ISO (as grub-mkrescue's does) from the ISO. Every entry in menu order with the default marked,
- * its kernel command line, the submenu it is in and whether it depends on a condition (GRUB), and the
- * generation it boots when the ISO carries the profile's links (`<profile>-<N>-link` pointing at the
- * toplevel whose `init` the entry names).
+ * inside the image (the El Torito UEFI image, else the ESP partition) where that GRUB reads it (its built-in
+ * prefix on the ESP; with Debian's signed images, /boot/grub on a medium with /.disk/info; beside the
+ * binary), or for a GRUB that reads its menu from the ISO (as grub-mkrescue's does) from the ISO. Every
+ * entry in menu order with the default marked, its kernel command line, the submenu it is in and whether
+ * it depends on a condition (GRUB), and the generation it boots when the ISO carries the profile's links
+ * (`<profile>-<N>-link` pointing at the toplevel whose `init` the entry names).
  */
 import { posix } from 'node:path';
 import { DomainError } from '../../lib/errors.js';
@@ -13,6 +14,10 @@ import { formatSize } from '../../lib/size.js';
 import { identifyEfiLoader } from '../../bootloader/esp-state.js';
 import { readGrubMenu, type GrubMenuEntry } from '../../bootloader/grub-menu-reader.js';
 import type { LoaderMenu } from '../../bootloader/loader-menu.js';
+import { SHIM_DIRECTORY, SHIM_SECOND_STAGE } from '../../bootloader/secure-boot.js';
+import { REMOVABLE_LOADER_PATH } from '../../bootloader/esp-layout.js';
+import { PeFormatError, decodePeImage } from '../../system/secure-boot/pe-image.js';
+import { describeUefiBinary } from '../../system/secure-boot/uefi-binary.js';
 import { parseSyslinuxConfig } from '../../bootloader/syslinux.js';
 import { BLS_ENTRIES_DIRECTORY, LOADER_CONF_PATH, parseLoaderConf, parseSystemdBoot } from '../../bootloader/systemd-boot.js';
 import { PLATFORM } from '../el-torito/boot-catalog.js';
@@ -29,7 +34,12 @@ const ISOLINUX_CONFIG_PATHS = ['/boot/isolinux/isolinux.cfg', '/isolinux/isolinu
 const GRUB_ISO_CONFIG_PATHS = ['/boot/grub/grub.cfg', '/EFI/BOOT/grub.cfg'] as const;
 /** Where GRUB's menu is on an ESP: Cairn's prefix /grub, beside the loader, or a /boot/grub tree. */
 const GRUB_ESP_CONFIG_PATHS = ['grub/grub.cfg', 'EFI/BOOT/grub.cfg', 'boot/grub/grub.cfg'] as const;
-const REMOVABLE_LOADER = 'EFI/BOOT/BOOTX64.EFI';
+/** A GRUB binary on the ESP: the removable-media loader itself, or the signed GRUB shim starts beside it. */
+const GRUB_BINARY_PATHS = [REMOVABLE_LOADER_PATH, `${SHIM_DIRECTORY}/${SHIM_SECOND_STAGE}`] as const;
+/** Larger files are not GRUB images (a signed GRUB is about 4 MiB). */
+const MAX_LOADER_BYTES = 32 * 1024 * 1024;
+/** What the script in Debian's signed GRUB searches for to find the CD it was started from. */
+const DISK_INFO_PATHS = ['/.disk/info', '/.disk/mini-info'] as const;
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export interface BootMenuEntryReport {
@@ -69,6 +79,9 @@ export interface BootMenuReport {
   readonly config: string;
   /** Where the configuration is: on the ISO 9660 tree, or inside the ESP. */
   readonly configOn: 'iso' | 'esp';
+  /** GRUB for UEFI whose menu sets its root by a file (`search --file`): that file, and the filesystem holding it, where the kernel paths lead. */
+  readonly searchFile?: string;
+  readonly kernelsOn?: 'esp' | 'iso';
   readonly esp?: EspLocation;
   /** Seconds before the default boots; undefined when the menu waits. */
   readonly timeout?: number;
@@ -90,9 +103,8 @@ export interface BootMenusReport {
 
 export async function inspectBootMenus(context: InspectContext): Promise<BootMenusReport | undefined> {
   const elTorito = await inspectElTorito(context);
-  const partitions = await inspectPartitionTables(context);
-  const espPartition = partitions === undefined ? undefined : espPartitionOf(partitions);
-  if (elTorito === undefined && espPartition === undefined) return undefined;
+  const esp = await uefiEspOf(context);
+  if (elTorito === undefined && esp === undefined) return undefined;
   const generations = generationsByToplevel(context.image);
   const menus: BootMenuReport[] = [];
   const problems: string[] = [];
@@ -104,14 +116,22 @@ export async function inspectBootMenus(context: InspectContext): Promise<BootMen
     else menus.push(menu);
   }
 
-  const uefi = elTorito?.images.find((i) => i.platform === PLATFORM.efi && i.bootable);
-  const esp = uefi !== undefined ? { offset: uefi.lba * SECTOR_SIZE, source: 'el-torito' as const } : espPartition === undefined ? undefined : { offset: espPartition.offset, source: espPartition.table };
   if (esp !== undefined) {
     const menu = await readEspMenu(context, esp, generations);
     if (typeof menu === 'string') problems.push(menu);
     else menus.push(menu);
   }
   return { menus, problems };
+}
+
+/** The ESP UEFI firmware boots: the El Torito UEFI image (a CD), else the ESP partition (a USB stick). */
+export async function uefiEspOf(context: InspectContext): Promise<{ readonly offset: number; readonly source: EspLocation['source'] } | undefined> {
+  const elTorito = await inspectElTorito(context);
+  const uefi = elTorito?.images.find((i) => i.platform === PLATFORM.efi && i.bootable);
+  if (uefi !== undefined) return { offset: uefi.lba * SECTOR_SIZE, source: 'el-torito' };
+  const partitions = await inspectPartitionTables(context);
+  const partition = partitions === undefined ? undefined : espPartitionOf(partitions);
+  return partition === undefined ? undefined : { offset: partition.offset, source: partition.table };
 }
 
 async function readBiosMenu(context: InspectContext, elTorito: ElToritoReport, generations: ReadonlyMap<string, number>): Promise<BootMenuReport | string> {
@@ -165,6 +185,7 @@ function grubReport(firmware: 'bios' | 'uefi', config: string, configOn: 'iso' |
     }),
     serial: menu.serial,
     ...(menu.unresolvedDefault === undefined ? {} : { unresolvedDefault: menu.unresolvedDefault }),
+    ...(menu.searchFile === undefined ? {} : { searchFile: menu.searchFile }),
   };
 }
 
@@ -195,20 +216,83 @@ async function readEspMenu(context: InspectContext, esp: { offset: number; sourc
       const editor = loaderConf === undefined ? undefined : parseLoaderConf(loaderConf).editor;
       return { firmware: 'uefi', loader: 'systemd-boot', config: LOADER_CONF_PATH, configOn: 'esp', esp: location, ...menuFields(menu, generations), editor: editor === undefined || parseBoolean(editor) !== false };
     }
-    for (const path of GRUB_ESP_CONFIG_PATHS) {
-      const found = await fat.find(path);
-      if (found?.kind === 'file') return grubReport('uefi', found.path, 'esp', decode(await fat.readFile(found.path)), generations, location);
+    const binary = await findEspGrub(fat);
+    const candidates = grubConfigCandidates(context, binary);
+    for (const candidate of candidates) {
+      const text = candidate.on === 'esp' ? await readFatText(fat, candidate.path) : (await readIsoText(context, candidate.path))?.text;
+      if (text === undefined) continue;
+      const report = grubReport('uefi', candidate.path, candidate.on, text, generations, location);
+      if (typeof report === 'string' || report.searchFile === undefined) return report;
+      // Where the kernels are read: the filesystem holding the file the menu searches for, else where the menu is.
+      const kernelsOn = findIsoEntry(context.image, report.searchFile) !== undefined ? 'iso' : (await fat.find(report.searchFile)) !== undefined ? 'esp' : candidate.on;
+      return { ...report, kernelsOn };
     }
-    // A GRUB that reads its menu from the ISO (grub-mkrescue's searches for the ISO and reads /boot/grub/grub.cfg).
-    const loader = await fat.find(REMOVABLE_LOADER);
-    if (loader?.kind === 'file' && identifyEfiLoader(await fat.readFile(loader.path)) === 'grub') {
-      const grub = await readIsoGrubMenu(context, 'uefi', generations, location);
-      if (grub !== undefined) return grub;
-    }
-    return `the ESP at byte ${esp.offset} holds no systemd-boot configuration (${LOADER_CONF_PATH}, ${BLS_ENTRIES_DIRECTORY}/) and no GRUB configuration (${GRUB_ESP_CONFIG_PATHS.join(', ')}, or on the ISO for a GRUB ${REMOVABLE_LOADER}); its menu is not decoded`;
+    const looked = candidates.map((c) => (c.on === 'esp' ? c.path : `${c.path} on the ISO`)).join(', ');
+    return binary === undefined
+      ? `the ESP at byte ${esp.offset} holds no systemd-boot configuration (${LOADER_CONF_PATH}, ${BLS_ENTRIES_DIRECTORY}/) and no GRUB configuration (${looked}); its menu is not decoded`
+      : `GRUB (${binary.path} on the ESP at byte ${esp.offset}${binary.prefix === undefined ? '' : `, prefix ${binary.prefix}`}) finds no grub.cfg at ${looked}; its menu is not decoded`;
   } finally {
     await fat.close();
   }
+}
+
+/**
+ * The GRUB binary UEFI firmware ends up in on this ESP: the removable-media loader itself, or the signed
+ * GRUB shim starts beside it; with its built-in prefix and whether it carries a memdisk (Debian's signed
+ * images do, with a script that looks for /.disk/info). Undefined when neither is GRUB.
+ */
+async function findEspGrub(fat: FatImageReader): Promise<EspGrub | undefined> {
+  for (const path of GRUB_BINARY_PATHS) {
+    const entry = await fat.find(path);
+    if (entry?.kind !== 'file' || entry.size > MAX_LOADER_BYTES) continue;
+    const bytes = await fat.readFile(path);
+    try {
+      const facts = describeUefiBinary(bytes, decodePeImage(bytes));
+      if (facts.kind === 'grub') return { path, prefix: facts.grub?.prefix, memdisk: facts.grub?.memdisk === true };
+    } catch (error) {
+      if (!(error instanceof PeFormatError)) throw error;
+    }
+    if (identifyEfiLoader(bytes) === 'grub') return { path, prefix: undefined, memdisk: false };
+  }
+  return undefined;
+}
+
+interface EspGrub {
+  readonly path: string;
+  readonly prefix: string | undefined;
+  readonly memdisk: boolean;
+}
+
+/**
+ * Where GRUB's menu is looked for, in GRUB's order: `$prefix/x86_64-efi/grub.cfg` and `$prefix/grub.cfg` on
+ * the ESP; for images with Debian's embedded search script, /boot/grub on a medium holding /.disk/info (this
+ * ISO); beside the binary and the other usual places on the ESP; and for a GRUB with no menu on the ESP, the
+ * ISO's (grub-mkrescue's searches for the ISO and reads /boot/grub/grub.cfg).
+ */
+function grubConfigCandidates(context: InspectContext, binary: EspGrub | undefined): { path: string; on: 'esp' | 'iso' }[] {
+  const candidates: { path: string; on: 'esp' | 'iso' }[] = [];
+  const prefix = binary?.prefix === undefined || !binary.prefix.startsWith('/') ? undefined : binary.prefix.replace(/^\/+|\/+$/g, '');
+  if (prefix !== undefined) candidates.push({ path: `${prefix}/x86_64-efi/grub.cfg`, on: 'esp' }, { path: `${prefix}/grub.cfg`, on: 'esp' });
+  if (binary?.memdisk === true && DISK_INFO_PATHS.some((p) => findIsoEntry(context.image, p)?.type === 'file')) {
+    candidates.push({ path: '/boot/grub/x86_64-efi/grub.cfg', on: 'iso' }, { path: '/boot/grub/grub.cfg', on: 'iso' });
+  }
+  const beside = binary === undefined ? [] : [`${posix.dirname(binary.path)}/grub.cfg`];
+  for (const path of [...beside, ...GRUB_ESP_CONFIG_PATHS]) candidates.push({ path, on: 'esp' });
+  if (binary !== undefined) for (const path of GRUB_ISO_CONFIG_PATHS) candidates.push({ path, on: 'iso' });
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const key = `${c.on}:${c.path.toLowerCase()}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A small text file of the ESP (names compared without case), or undefined when there is none. */
+async function readFatText(fat: FatImageReader, path: string): Promise<string | undefined> {
+  const entry = await fat.find(path);
+  if (entry?.kind !== 'file' || entry.size > MAX_CONFIG_BYTES) return undefined;
+  return new TextDecoder().decode(await fat.readFile(entry.path));
 }
 
 function menuFields(menu: LoaderMenu, generations: ReadonlyMap<string, number>): Pick<BootMenuReport, 'timeout' | 'defaultId' | 'entries'> {
@@ -265,7 +349,8 @@ export const bootMenusSection: InspectSection<BootMenusReport> = {
         ...(menu.editor === undefined ? [] : [`editor ${menu.editor ? 'yes' : 'no'}`]),
       ];
       const esp = menu.esp === undefined ? '' : `the ESP at byte ${menu.esp.offset} (FAT${menu.esp.fatType}, ${formatSize(menu.esp.size)}, ${menu.esp.source === 'el-torito' ? 'the El Torito UEFI image' : `${menu.esp.source.toUpperCase()} partition`})`;
-      const where = menu.esp === undefined ? menu.config : menu.configOn === 'esp' ? `${menu.config} on ${esp}` : `${menu.config} on the ISO, for the loader on ${esp}`;
+      let where = menu.esp === undefined ? menu.config : menu.configOn === 'esp' ? `${menu.config} on ${esp}` : `${menu.config} on the ISO, for the loader on ${esp}`;
+      if (menu.kernelsOn !== undefined) where += `, kernels read from ${menu.kernelsOn === 'iso' ? 'ISO 9660' : 'the ESP'} (search --file ${menu.searchFile})`;
       if (menu.unresolvedDefault !== undefined) details.push(`default "${menu.unresolvedDefault}" (known at boot)`);
       lines.push(`${menu.firmware === 'bios' ? 'BIOS' : 'UEFI'}: ${menu.loader}, ${where}; ${details.join(', ')}`);
       for (const entry of menu.entries) {

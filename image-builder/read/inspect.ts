@@ -12,6 +12,7 @@ import { extentsSection } from './extents-section.js';
 import type { InspectSection } from './inspect-section.js';
 import { readIsoImage, withImage, type IsoEntry, type IsoImage } from './iso-reader.js';
 import { partitionTablesSection } from './partition-section.js';
+import { secureBootSection } from './secure-boot-section.js';
 
 export interface InspectReport {
   readonly image: IsoImage;
@@ -41,7 +42,7 @@ const systemAreaSection: InspectSection<SystemAreaSummary> = {
 };
 
 /** The sections `cairn iso inspect` shows, in order. Later parts add theirs here. */
-export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection, extentsSection];
+export const inspectSections: InspectSection[] = [systemAreaSection, elToritoSection, partitionTablesSection, bootMenusSection, secureBootSection, extentsSection];
 
 export async function inspectIsoImage(file: string, sections: readonly InspectSection[] = inspectSections): Promise<InspectReport> {
   return withImage(file, async (access) => {

@@ -3,10 +3,12 @@
  * the image supports, narrowed by the caller — and for each, what to do on the serial console: wait for the
  * menu, move from the highlighted default to the entry with the arrow keys (the inspect report knows the
  * order), open its command line and append a serial console, so that a generation that prints nothing on
- * the serial port still shows how far its kernel got.
+ * the serial port still shows how far its kernel got. GRUB's entries are only chosen and started (arrow
+ * keys, Enter): its editor is never typed into, so GRUB menus are driven when their entries carry a serial
+ * console of their own (every entry of Cairn's ISOs does, with boot.serial).
  */
 import { UserError } from '../../lib/errors.js';
-import type { KeyName } from '../../lib/qemu.js';
+import { isUefi, type KeyName } from '../../lib/qemu.js';
 import type { BootMenuEntryReport, BootMenuReport } from '../read/boot-menu-section.js';
 import { espPartitionOf } from '../read/partition-section.js';
 import { BOOT_MODES, bootModeSupport, type BootMedia, type BootMode, type BootSections } from './boot-modes.js';
@@ -69,7 +71,7 @@ export function planBootTests(image: string, sections: BootSections, filter: Boo
       skipped.push({ mode, reason: support.reason });
       continue;
     }
-    const menu = menus.find((m) => m.firmware === mode.firmware);
+    const menu = menus.find((m) => m.firmware === (isUefi(mode.firmware) ? 'uefi' : 'bios'));
     const unusable = menu === undefined ? missingMenuReason(sections, mode) : whyNotDrivable(menu, sections, mode);
     if (unusable !== undefined) {
       skipped.push({ mode, reason: unusable });
@@ -94,24 +96,35 @@ function checkGenerations(image: string, menus: readonly BootMenuReport[], gener
 
 function missingMenuReason(sections: BootSections, mode: BootMode): string {
   const problem = sections.bootMenus?.problems.find((p) => (mode.firmware === 'bios' ? /BIOS/.test(p) : /ESP|UEFI/.test(p)));
-  return problem ?? `no ${mode.firmware === 'bios' ? 'isolinux' : 'systemd-boot'} menu was found to drive`;
+  return problem ?? `no ${mode.firmware === 'bios' ? 'isolinux' : 'systemd-boot or GRUB'} menu was found to drive`;
 }
 
 /** Why the menu cannot be driven over the serial console in this mode; undefined when it can. */
 function whyNotDrivable(menu: BootMenuReport, sections: BootSections, mode: BootMode): string | undefined {
   if (menu.entries.length === 0) return `the ${menu.loader} menu has no entries`;
-  if (menu.loader === 'grub') return `${menu.config} is a GRUB menu, which iso test does not drive (it drives isolinux and systemd-boot)`;
   if (menu.timeout === 0) return `the ${menu.loader} menu's timeout is 0, so it boots its default before keys can choose an entry (build with a boot.timeout of 1 or more)`;
   if (menu.loader === 'isolinux' && menu.serial !== true) {
     return `${menu.config} has no SERIAL line, so its menu cannot be driven over the serial port (build with boot.serial: true)`;
   }
-  if (menu.loader === 'systemd-boot') {
-    if (menu.editor === false) return `${menu.config} says "editor no", so an entry's command line cannot be given a serial console`;
-    if (mode.media === 'usb' && menu.esp?.source === 'el-torito') {
-      const partition = sections.partitions === undefined ? undefined : espPartitionOf(sections.partitions);
-      if (partition !== undefined && partition.offset !== menu.esp.offset) {
-        return `the ESP partition (byte ${partition.offset}) is not the El Torito UEFI image (byte ${menu.esp.offset}) whose menu was read`;
-      }
+  if (menu.loader === 'systemd-boot' && menu.editor === false) return `${menu.config} says "editor no", so an entry's command line cannot be given a serial console`;
+  if (menu.loader === 'grub') {
+    if (menu.serial !== true) return `${menu.config} does not put GRUB's menu on the serial port (terminal_output serial), so it cannot be driven over it (build with boot.serial: true)`;
+    if (menu.entries.some((e) => (e.submenu?.length ?? 0) > 0 || e.conditional === true)) {
+      return `${menu.config} has entries in submenus or under conditions, whose places in the menu are known only at boot; iso test drives flat GRUB menus`;
+    }
+    const silent = menu.entries.filter((e) => !hasSerialConsole(e));
+    if (silent.length > 0) {
+      return `${menu.config}: ${silent.map((e) => `"${e.title}"`).join(', ')} ${silent.length === 1 ? 'has' : 'have'} no serial console (console=ttyS0) on ${silent.length === 1 ? 'its' : 'their'} command line, and iso test does not type into GRUB's editor (build with boot.serial: true)`;
+    }
+    const quiet = menu.entries.filter((e) => !showsKernelMessages(e));
+    if (quiet.length > 0) {
+      return `${menu.config}: ${quiet.map((e) => `"${e.title}"`).join(', ')} keep${quiet.length === 1 ? 's' : ''} the kernel quiet, so its command line (which tells the entry that booted) never reaches the console, and iso test does not type into GRUB's editor (build with boot.kernelParams: [loglevel=7])`;
+    }
+  }
+  if (mode.media === 'usb' && menu.esp?.source === 'el-torito') {
+    const partition = sections.partitions === undefined ? undefined : espPartitionOf(sections.partitions);
+    if (partition !== undefined && partition.offset !== menu.esp.offset) {
+      return `the ESP partition (byte ${partition.offset}) is not the El Torito UEFI image (byte ${menu.esp.offset}) whose menu was read`;
     }
   }
   return undefined;
@@ -141,9 +154,18 @@ function stepsFor(menu: BootMenuReport, entry: BootMenuEntryReport): BootStep[] 
       { kind: 'keys', keys: ['enter'] },
     ];
   }
+  const defaultTitle = menu.entries.find((e) => e.isDefault)?.title ?? menu.entries[0]!.title;
+  if (menu.loader === 'grub') {
+    // GRUB draws the entries, then reads keys. The entry already sends the kernel's messages to the serial
+    // port (whyNotDrivable checks it): chosen and started as it is, nothing typed into GRUB's editor.
+    return [
+      { kind: 'wait', pattern: escapeRegExp(defaultTitle.slice(0, 30)), what: 'the GRUB menu' },
+      ...(moves.length === 0 ? [] : [{ kind: 'keys' as const, keys: moves }]),
+      { kind: 'keys', keys: ['enter'] },
+    ];
+  }
   // systemd-boot draws the entries, highlighted default included, then reads keys; `e` opens the options
   // line with the cursor at its start, End moves it to the end.
-  const defaultTitle = menu.entries.find((e) => e.isDefault)?.title ?? menu.entries[0]!.title;
   return [
     { kind: 'wait', pattern: escapeRegExp(defaultTitle.slice(0, 30)), what: 'the systemd-boot menu' },
     ...(moves.length === 0 ? [] : [{ kind: 'keys' as const, keys: moves }]),
@@ -152,6 +174,19 @@ function stepsFor(menu: BootMenuReport, entry: BootMenuEntryReport): BootStep[] 
     { kind: 'type', text: append },
     { kind: 'keys', keys: ['enter'] },
   ];
+}
+
+/** The kernel prints its notices (its command line among them): no `quiet`, or a `loglevel=` of 6 or more after it (a notice shows below the console's level). */
+function showsKernelMessages(entry: BootMenuEntryReport): boolean {
+  const quiet = entry.params.lastIndexOf('quiet');
+  const level = entry.params.findLastIndex((p) => p.startsWith('loglevel='));
+  if (level >= 0 && level > quiet) return Number(entry.params[level]!.slice('loglevel='.length)) >= 6;
+  return quiet < 0;
+}
+
+/** The entry's command line sends the kernel's console to the first serial port. */
+function hasSerialConsole(entry: BootMenuEntryReport): boolean {
+  return entry.params.some((p) => /^console=ttyS0(,|$)/.test(p));
 }
 
 function escapeRegExp(text: string): string {

@@ -59,7 +59,12 @@ export async function planIsoRun(image: string | undefined, options: IsoRunOptio
   const support = bootModeSupport(bootSectionsOf(report), options);
   if (!support.ok) {
     throw new UserError(`${image} cannot boot under ${describeBootMode(options)}: ${support.reason}`, {
-      hint: options.firmware === 'uefi' ? 'build it with boot.uefi: true, or run it without --uefi' : 'build it with boot.bios: true, or run it with --uefi',
+      hint:
+        options.firmware === 'secure-boot'
+          ? 'build it with boot.secureBoot: true, or run it without --secure-boot'
+          : options.firmware === 'uefi'
+            ? 'build it with boot.uefi: true, or run it without --uefi'
+            : 'build it with boot.bios: true, or run it with --uefi',
     });
   }
   const machine: QemuOptions = {

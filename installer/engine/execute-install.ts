@@ -14,7 +14,7 @@ import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/prog
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
-import { installBootLoader } from '../../bootloader/esp-update.js';
+import { checkSecureBootInstall, installBootLoader } from '../../bootloader/esp-update.js';
 import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
 import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
 import { describeBootLoaders } from '../../system/firmware.js';
@@ -62,6 +62,9 @@ class InstallFailedError extends DomainError {
 export async function executeInstall(plan: InstallPlan, options: ExecuteOptions): Promise<InstallResult> {
   // Before any work: a recorded machine's disk is planned for, never written.
   assertOnThisMachine(options.target);
+  // Secure Boot: the signed chain and every kernel checked before anything is copied or written.
+  const secureBoot = plan.secureBoot === undefined ? undefined : { files: plan.secureBoot, where: 'secureBoot (in the answers)' };
+  if (secureBoot !== undefined) await checkSecureBootInstall({ root: plan.source.root, profile: plan.source.profile, generations: plan.generations, secureBoot });
   const log = openInstallLog(options.logPath, options.onProgress ?? ignoreProgress);
   const onProgress = log.onProgress;
   const stagedRoot = join(options.workDirectory, 'root');
@@ -97,6 +100,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       extraParams: plan.kernelParams,
       allowNonFat: true,
       serial: true,
+      ...(secureBoot === undefined ? {} : { secureBoot }),
       onProgress,
     });
     checkpoint('setting up the boot loader');

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { DomainError } from '../../lib/errors.js';
 import { formatExactSize } from '../../lib/size.js';
 import type { Answers } from '../../system/answers.js';
+import type { SignedChainPaths } from '../../system/secure-boot/secure-boot-choice.js';
 import type { Layout } from '../../system/layout.js';
 import type { Profile } from '../../system/profile.js';
 import { selectGenerations, type SelectedGenerations } from '../../system/generation-selection.js';
@@ -53,6 +54,8 @@ export interface InstallPlan {
   readonly firmware: FirmwareChoice;
   /** The UEFI loader; GRUB when the disk boots on BIOS alone. */
   readonly bootloader: 'systemd-boot' | 'grub';
+  /** Secure Boot: the distribution's signed chain goes on the ESP (its files as named, the rest searched). */
+  readonly secureBoot: SignedChainPaths | undefined;
   /** BIOS boot: where GRUB's core.img goes and the ESP it reads its menu from (its partition number). */
   readonly biosBoot: { readonly place: CoreImagePlace; readonly espPartition: number } | undefined;
   /** Parameters every boot entry gets besides the generation's own: root=UUID=... and the answers' extras. */
@@ -83,6 +86,14 @@ export function planInstall(request: InstallRequest): InstallPlan {
   }
   const esp = partitions.partitions.find((p) => p.type === 'esp');
   const firmware = request.firmware;
+  const secureBoot = answers.signedChain;
+  if (secureBoot !== undefined && !bootsOnUefi(firmware)) {
+    throw new DomainError('secure-boot-bios', 'secureBoot: Secure Boot is checked by UEFI firmware, and the disk is to boot on BIOS only (firmware: bios); nothing was written', {
+      hint: 'choose firmware: both (or uefi), or leave secureBoot out',
+      expected: 'uefi or both',
+      actual: 'bios',
+    });
+  }
   if (!bootsOnUefi(firmware) && answers.bootloader === 'systemd-boot') {
     throw new DomainError('systemd-boot-on-bios', 'bootloader: systemd-boot is a UEFI boot loader, and the disk is to boot on BIOS only (firmware: bios); nothing was written', {
       hint: 'leave out bootloader (BIOS boot is GRUB), or choose firmware: both',
@@ -90,7 +101,14 @@ export function planInstall(request: InstallRequest): InstallPlan {
       actual: 'systemd-boot',
     });
   }
-  const bootloader = bootsOnUefi(firmware) ? (answers.bootloader ?? 'systemd-boot') : 'grub';
+  if (secureBoot !== undefined && answers.bootloader === 'systemd-boot') {
+    throw new DomainError('secure-boot-loader', 'secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says systemd-boot, which the distribution does not sign; nothing was written', {
+      hint: 'leave bootloader out (or set it to grub), or leave secureBoot out',
+      expected: 'grub',
+      actual: 'systemd-boot',
+    });
+  }
+  const bootloader = bootsOnUefi(firmware) ? (answers.bootloader ?? (secureBoot === undefined ? 'systemd-boot' : 'grub')) : 'grub';
   if (esp?.filesystem?.format !== 'vfat') {
     throw new DomainError('no-esp', `the boot loader (${bootloader}) reads the kernels from an EFI system partition with format vfat; add one (type esp) to the layout`, { expected: 'a partition of type esp with format vfat' });
   }
@@ -138,6 +156,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
     current,
     firmware,
     bootloader,
+    secureBoot,
     biosBoot,
     kernelParams,
     choices,
@@ -188,6 +207,8 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     generations: [...generations],
     firmware: request.firmware,
     bootloader,
+    // The signed files' paths are this machine's: the copy asks for them to be searched again.
+    ...(answers.signedChain === undefined ? {} : { secureBoot: true }),
     kernelParams: [...answers.kernelParams],
     ...(answers.seed === undefined ? {} : { seed: answers.seed }),
     confirm: false,

@@ -16,6 +16,7 @@ import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
 import { sha256Hex } from '../../system/store-hash.js';
 import { buildBootMenu } from '../../bootloader/entries.js';
+import { loadSignedChain } from '../../bootloader/secure-boot.js';
 import { describeDestruction, type Destruction } from '../../partitioning/destruction.js';
 import { planPartitions } from '../../partitioning/plan.js';
 import { planRows } from '../../partitioning/plan-rows.js';
@@ -82,6 +83,8 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     });
   }
   const selected = chooseGenerations(answers.generations, profile);
+  // Secure Boot's signed files are looked for now, before a screen asks anything: a missing package is named at once.
+  if (answers.signedChain !== undefined) await loadSignedChain(answers.signedChain, 'disk', `${options.answersFile ?? '(answers)'}: secureBoot`);
 
   const source = await openHardwareSource(options.from);
   const report = await detectHardware(source);
@@ -169,7 +172,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
-          ['Boot loader', describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) ? 'systemd-boot' : 'grub'))],
+          ['Boot loader', `${describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) && answers.signedChain === undefined ? 'systemd-boot' : 'grub'))}${answers.signedChain === undefined ? '' : ', Secure Boot (shim)'}`],
         ],
         erased: erasedLines(target, destruction),
         confirmName: confirmNameOf(target),

@@ -52,9 +52,13 @@ async function dryRun(args: readonly string[]): Promise<DryRun> {
   return JSON.parse((await cairnOk(['iso', 'test', ...args, '--dry-run', '--json'])).stdout) as DryRun;
 }
 
+const UNSIGNED = /^the loader EFI\/BOOT\/BOOTX64\.EFI \(systemd-boot [^)]*\) carries no signature: firmware with Secure Boot on refuses it$/;
+
 plans('every generation in all four modes, each reached from the default with the arrow keys and given a serial console', async ({ live, system }) => {
   const plan = await dryRun([live]);
-  assert.equal(plan.skipped, []);
+  // Secure Boot firmware would refuse the unsigned systemd-boot: those two modes are skipped, saying so.
+  assert.equal(plan.skipped.map((s) => [s.firmware, s.media]), [['secure-boot', 'cd'], ['secure-boot', 'usb']]);
+  for (const s of plan.skipped) assert.match(s.reason, UNSIGNED);
   assert.equal(plan.boots.map((b) => `${b.mode.firmware}-${b.mode.media}:${b.entry.generation}`), ['bios-cd:3', 'bios-cd:2', 'bios-cd:1', 'bios-usb:3', 'bios-usb:2', 'bios-usb:1', 'uefi-cd:3', 'uefi-cd:2', 'uefi-cd:1', 'uefi-usb:3', 'uefi-usb:2', 'uefi-usb:1']);
   for (const boot of plan.boots) assert.is(boot.entry.init, `${system.toplevels.get(boot.entry.generation!)}/init`, 'each boot expects its generation');
   const isolinux = plan.boots.find((b) => b.mode.firmware === 'bios' && b.entry.generation === 1)!;
@@ -93,15 +97,17 @@ plans('modes an image cannot boot in, or whose menu cannot be driven, are skippe
   assert.equal(bios.skipped, [
     { firmware: 'uefi', media: 'cd', reason: 'its El Torito catalog has no bootable UEFI image' },
     { firmware: 'uefi', media: 'usb', reason: 'it has no EFI System partition in its MBR or GPT, so UEFI firmware cannot boot it from a USB stick' },
+    { firmware: 'secure-boot', media: 'cd', reason: 'its El Torito catalog has no bootable UEFI image' },
+    { firmware: 'secure-boot', media: 'usb', reason: 'it has no EFI System partition in its MBR or GPT, so UEFI firmware cannot boot it from a USB stick' },
   ]);
   const noSerial = await dryRun([noSerialIso]);
   assert.equal(new Set(noSerial.boots.map((b) => b.mode.firmware)), new Set(['uefi']));
-  assert.equal(noSerial.skipped.map((s) => [s.firmware, s.media]), [['bios', 'cd'], ['bios', 'usb']]);
+  assert.equal(noSerial.skipped.map((s) => [s.firmware, s.media]), [['bios', 'cd'], ['bios', 'usb'], ['secure-boot', 'cd'], ['secure-boot', 'usb']]);
   assert.match(noSerial.skipped[0]!.reason, /^\/isolinux\/isolinux\.cfg has no SERIAL line, so its menu cannot be driven over the serial port \(build with boot\.serial: true\)$/);
   // A timeout of 0: neither menu waits for keys.
   const noWait = await dryRun([noWaitIso]);
   assert.equal(noWait.boots, []);
-  assert.equal(noWait.skipped.map((s) => [s.firmware, s.media]), [['bios', 'cd'], ['bios', 'usb'], ['uefi', 'cd'], ['uefi', 'usb']]);
+  assert.equal(noWait.skipped.map((s) => [s.firmware, s.media]), [['bios', 'cd'], ['bios', 'usb'], ['uefi', 'cd'], ['uefi', 'usb'], ['secure-boot', 'cd'], ['secure-boot', 'usb']]);
   assert.match(noWait.skipped[0]!.reason, /^the isolinux menu's timeout is 0, so it boots its default before keys can choose an entry \(build with a boot\.timeout of 1 or more\)$/);
   assert.match(noWait.skipped[2]!.reason, /^the systemd-boot menu's timeout is 0/);
 });
@@ -147,7 +153,10 @@ plans('iso run --disk: a missing disk alone, a size that differs, options withou
   assert.match(sizeAlone.stderr, /--disk-size is the size of --disk: give --disk FILE too/);
   const uefiAlone = await cairn(['iso', 'run', '--disk', join(dir, 'small.img'), '--uefi']);
   assert.is(uefiAlone.code, 1);
-  assert.match(uefiAlone.stderr, /--uefi and --usb are for an ISO: a disk booted alone boots under OVMF/);
+  assert.match(uefiAlone.stderr, /--uefi, --secure-boot and --usb are for an ISO: a disk booted alone boots under OVMF/);
+  const secureBootAlone = await cairn(['iso', 'run', '--disk', join(dir, 'small.img'), '--secure-boot']);
+  assert.is(secureBootAlone.code, 1);
+  assert.match(secureBootAlone.stderr, /--uefi, --secure-boot and --usb are for an ISO/);
   const nothing = await cairn(['iso', 'run']);
   assert.is(nothing.code, 1);
   assert.match(nothing.stderr, /nothing to boot: give an ISO, or --disk with an installed disk image/);

@@ -7,13 +7,14 @@
  * (each 10-25 s under TCG): isolinux from a CD for both generations, systemd-boot from a USB stick for one two
  * steps below the default. The generations that come up are the example's (example-live.boot.test.ts).
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERIAL_CONSOLE_PARAMS } from '../../image-builder/vm/plan-boot-tests.js';
 import { buildBootableIso, makeQuietSystem, type QuietSystem } from '../support/boot-test-iso.js';
 import { cairn } from '../support/cli.js';
+import { junitCases, validateJunit } from '../support/junit.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 interface Context {
@@ -43,9 +44,10 @@ boots.after(async (context) => {
 
 const APPENDED = SERIAL_CONSOLE_PARAMS.join(' ');
 
-boots('SeaBIOS from a CD: the panicking generation fails with its panic, the one without a stage 2 fails for that; exit 1, consoles kept', async ({ dir, system, iso }) => {
+boots('SeaBIOS from a CD: the panicking generation fails with its panic, the one without a stage 2 fails for that; exit 1, consoles kept, a JUnit report', async ({ dir, system, iso }) => {
   const logs = join(dir, 'logs');
-  const result = await cairn(['iso', 'test', iso, '--firmware', 'bios', '--media', 'cd', '--generation', '1', '--generation', '2', '--logs', logs, '--json']);
+  const junit = join(dir, 'boots.xml');
+  const result = await cairn(['iso', 'test', iso, '--firmware', 'bios', '--media', 'cd', '--generation', '1', '--generation', '2', '--logs', logs, '--junit', junit, '--json']);
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stderr, /cairn: error: 2 of 2 boots failed/);
   const report = JSON.parse(result.stdout) as Results;
@@ -63,6 +65,14 @@ boots('SeaBIOS from a CD: the panicking generation fails with its panic, the one
   assert.match(bare!.reason!, /^the kernel ran \/init, but stage 2 did not start \(no "cairn stage 2: started"\) before /);
   assert.match(bare!.consoleTail!, /CAIRN-TEST-INIT cmdline=/, 'its /init did run');
   assert.equal((await readdir(logs)).sort(), ['generation-1-bios-cd.log', 'generation-2-bios-cd.log']);
+  // The JUnit report holds what CI shows: valid against the schema, one case per boot, the panic in the failure.
+  await validateJunit(junit);
+  const cases = junitCases(await readFile(junit, 'utf8'));
+  assert.equal(cases.map((c) => [c.classname, c.name, c.outcome]), [['bios.cd', 'generation 2', 'failure'], ['bios.cd', 'generation 1', 'failure']]);
+  assert.match(cases[0]!.message!, /^generation 2 under SeaBIOS from a CD: kernel panic: VFS: Unable to mount root fs/);
+  assert.match(cases[0]!.body!, /Kernel panic - not syncing/);
+  assert.match(cases[1]!.message!, /^generation 1 under SeaBIOS from a CD: the kernel ran \/init, but stage 2 did not start/);
+  assert.match(cases[1]!.body!, /CAIRN-TEST-INIT cmdline=/);
 });
 
 boots('OVMF from a USB stick: the oldest generation, two steps below the default, is chosen and reported in the table; exit 1', async ({ iso }) => {

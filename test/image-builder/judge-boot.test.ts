@@ -86,6 +86,16 @@ test('a kernel that prints nothing, or stops before its init, is a failure sayin
   assert.equal(judgeBoot(cut, {}, 'stopped').reason, 'the kernel started but ran no init process before the boot was stopped');
 });
 
+test("a quiet kernel (no \"Run /init as init process\") whose stage 2 gave a prompt is up: the marker is the init's own word", async () => {
+  const full = await consoleOf('live-isolinux-generation-2-up.txt');
+  const quiet = full.replace(/[^\n]*Run \S+ as init process[^\n]*\n/g, '');
+  assert.ok(quiet !== full, 'the fixture shows the init process');
+  const verdict = judgeBoot(quiet, {}, 'stopped');
+  assert.equal([verdict.up, verdict.initProcess, verdict.prompt], [true, undefined, 'shell']);
+  const beforeStage2 = quiet.slice(0, quiet.indexOf('cairn stage 2: started'));
+  assert.is(judgeBoot(beforeStage2, {}, 'timed-out').reason, 'the kernel started but ran no init process before the time ran out');
+});
+
 test('an entry without init= is judged by its init process and stage 2 alone', async () => {
   assert.is(judgeBoot(await consoleOf('live-isolinux-generation-2-up.txt'), {}, 'stopped').up, true);
 });

@@ -1,4 +1,4 @@
-import { access, mkdir, truncate, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,7 +12,11 @@ import { detectPlatformOnly } from '../../installer/hardware/detect-hardware.js'
 import { openHardwareSource as openRecording } from '../../installer/hardware/hardware-source.js';
 import { executeInstall } from '../../installer/engine/execute-install.js';
 import { planInstall } from '../../installer/engine/install-plan.js';
+import { ensureTestKernel } from '../../scripts/test-system.js';
+import { withoutCertificates } from '../../system/secure-boot/pe-image.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
+import { makeSignedSystem } from '../support/secure-boot-system.js';
+import { ensureSignedBootFiles } from '../support/signed-boot.js';
 import { makeExampleSystem } from '../support/example-system.js';
 import { removeTree, snapshotTree, temporaryDirectory } from '../support/tree.js';
 
@@ -41,17 +45,17 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** An install that must fail with exit 1 and a message, leaving no image and nothing changed in the source. */
-async function refused(context: Context, answers: string, extra: string[], pattern: RegExp, size = '2G'): Promise<string> {
+async function refused(context: Context, answers: string, extra: string[], pattern: RegExp, size = '2G', sourceRoot = context.sysroot): Promise<string> {
   const file = join(context.dir, `answers-${Math.random().toString(36).slice(2)}.yaml`);
   await writeFile(file, answers);
   const image = join(context.dir, 'target.img');
-  const before = await snapshotTree(context.sysroot);
-  const result = await cairn(['install', '--answers', file, '--target', image, '--size', size, '--source-root', context.sysroot, '--from', RECORDED_VM, '--log', join(context.dir, 'refused.log'), ...extra]);
+  const before = await snapshotTree(sourceRoot);
+  const result = await cairn(['install', '--answers', file, '--target', image, '--size', size, '--source-root', sourceRoot, '--from', RECORDED_VM, '--log', join(context.dir, 'refused.log'), ...extra]);
   assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
   assert.match(result.stderr, pattern);
   assert.not.match(result.stderr, /internal error/);
   assert.not.ok(await exists(image), 'no image was created');
-  assert.equal(await snapshotTree(context.sysroot), before, 'the source is untouched');
+  assert.equal(await snapshotTree(sourceRoot), before, 'the source is untouched');
   return result.stderr;
 }
 
@@ -60,6 +64,26 @@ bad('answers with unknown keys and wrong types: every problem at once, with key 
   assert.match(stderr, /hostname: unknown key; did you mean "hostName"\?/);
   assert.match(stderr, /swap: expected a size such as 2G, or none/);
   assert.match(stderr, /users\[0\]\.name: expected a user name/);
+});
+
+bad('secureBoot: without the signed packages (each named), with bootloader systemd-boot, with firmware bios, with a generation whose kernel is unsigned: refused, nothing written', async (context) => {
+  for (const path of ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/mmx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed']) {
+    assert.not.ok(await exists(path), `this test needs a host without ${path}`);
+  }
+  const missing = await refused(context, 'version: 1\nsecureBoot: true\nconfirm: true\n', [], /answers-\w+\.yaml: secureBoot: Secure Boot needs the distribution's signed boot chain, and 3 of its files were not found:/);
+  assert.match(missing, /shimx64\.efi\.signed \(shim, signed by Microsoft\): install the package shim-signed/);
+  assert.match(missing, /grubx64\.efi\.signed \(GRUB, signed by the distribution\): install the package grub-efi-amd64-signed/);
+  assert.match(missing, /mmx64\.efi\.signed \(the MOK manager, signed by the distribution\): install the package shim-helpers-amd64-signed/);
+  const signed = await ensureSignedBootFiles();
+  const files = `secureBoot: { shim: ${signed.shim}, grub: ${signed.grub}, mokManager: ${signed.mokManager} }`;
+  await refused(context, `version: 1\n${files}\nbootloader: systemd-boot\nconfirm: true\n`, [], /secureBoot: the Secure Boot chain is shim and the distribution-signed GRUB, and bootloader says systemd-boot, which the distribution does not sign; nothing was written/);
+  await refused(context, `version: 1\n${files}\nfirmware: bios\nconfirm: true\n`, [], /secureBoot: Secure Boot is checked by UEFI firmware, and the disk is to boot on BIOS only \(firmware: bios\); nothing was written/);
+  // A source whose newest generation runs an unsigned kernel: named, and the disk never written.
+  const unsigned = join(context.dir, 'vmlinuz-unsigned');
+  await writeFile(unsigned, withoutCertificates(new Uint8Array(await readFile(await ensureTestKernel()))));
+  const root = (await makeSignedSystem(context.dir, { name: 'unsigned-root', count: 1, kernel: unsigned })).root;
+  const stderr = await refused(context, `version: 1\n${files}\nconfirm: true\n`, [], /with Secure Boot on, shim and GRUB start only kernels signed by the certificate shim trusts:\n {2}generation 1: the kernel \S+\/bzImage carries no Authenticode signature/, '2G', root);
+  assert.match(stderr, /hint: use the distribution's signed kernel/);
 });
 
 bad('a disk that does not match the expectations is refused', async (context) => {

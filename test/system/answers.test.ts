@@ -30,6 +30,7 @@ test('only version is required; every other key has its documented default', () 
     confirm: false,
     finish: 'poweroff',
     interactive: [],
+    secureBoot: false,
   });
 });
 
