@@ -1,4 +1,4 @@
-import { access, chmod, mkdir, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,8 +8,7 @@ import { sha256File } from '../../system/store-hash.js';
 import { buildToplevel } from '../../system/toplevel.js';
 import { decodeMbr } from '../../partitioning/mbr.js';
 import { clusterOffset, openFatImage } from '../../image-builder/fat/index.js';
-import { buildIso, writeBootableSpec } from '../support/bootable-iso.js';
-import { cairn } from '../support/cli.js';
+import { assertBuildRefused, buildIso, writeBootableSpec } from '../support/bootable-iso.js';
 import { makeExampleSystem, type ExampleSystem } from '../support/example-system.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -100,39 +99,21 @@ iso('20 generations sharing kernel and initrd cost at most 1 MiB more than one',
   assert.is((stdout.match(/\/cairn\/var\/profiles\/system-\d+-link/g) ?? []).length, 20);
 });
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A build that must fail: exit 1, the message, and no ISO (nor its temporary file) left behind. */
-async function refused(dir: string, spec: string, pattern: RegExp): Promise<void> {
-  const output = join(dir, 'refused.iso');
-  const result = await cairn(['iso', 'build', spec, '-o', output]);
-  assert.is(result.code, 1, `exit code; stderr: ${result.stderr}`);
-  assert.match(result.stderr, pattern, result.stderr);
-  assert.not.match(result.stderr, /internal error/);
-  assert.not.ok(await exists(output));
-  assert.not.ok(await exists(`${output}.tmp`));
-}
-
 iso('bad input: no generations, a missing kernel, a missing loader, unknown generations, unsafe labels, an ESP file FAT cannot hold', async (context) => {
   const empty = join(context.dir, 'empty');
   await mkdir(empty);
-  await refused(context.dir, await writeBootableSpec(context.dir, empty), /the profile \/cairn\/var\/profiles\/system has no generations to put on the ISO/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, empty), /the profile \/cairn\/var\/profiles\/system has no generations to put on the ISO/);
 
-  await refused(context.dir, await writeBootableSpec(context.dir, context.system.root, { generations: '[2, 7]' }), /generations: 7 does not exist in \/cairn\/var\/profiles\/system \(it has 1, 2, 3\)/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, context.system.root, { generations: '[2, 7]' }), /generations: 7 does not exist in \/cairn\/var\/profiles\/system \(it has 1, 2, 3\)/);
 
-  await refused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { systemdBoot: /nonexistent/systemd-bootx64.efi }' }), /systemd-bootx64\.efi .* not found at \/nonexistent\/systemd-bootx64\.efi[\s\S]*systemd-boot-efi/);
-  await refused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { isolinux: /nonexistent }' }), /isolinux\.bin .* not found at \/nonexistent\/isolinux\.bin[\s\S]*install the package isolinux/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { systemdBoot: /nonexistent/systemd-bootx64.efi }' }), /systemd-bootx64\.efi .* not found at \/nonexistent\/systemd-bootx64\.efi[\s\S]*systemd-boot-efi/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { isolinux: /nonexistent }' }), /isolinux\.bin .* not found at \/nonexistent\/isolinux\.bin[\s\S]*install the package isolinux/);
 
   const broken = join(context.dir, 'broken');
   const location = { root: broken, store: '/cairn/store' };
   const built = await buildToplevel(location, { kernel: context.system.kernel, kernelParams: [], label: 'Café ✓' });
   await addGeneration(broken, await readProfile(broken, '/cairn/var/profiles/system'), built.toplevel, new Date(Date.UTC(2026, 0, 1)));
-  await refused(context.dir, await writeBootableSpec(context.dir, broken), /generation 1.*(U\+00E9|Café)/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, broken), /generation 1.*(U\+00E9|Café)/);
 
   const missingKernel = join(context.dir, 'missing-kernel');
   const other = await buildToplevel({ root: missingKernel, store: '/cairn/store' }, { kernel: join(context.dir, 'sysroot', built.kernel), kernelParams: [], label: 'Cairn' });
@@ -140,13 +121,13 @@ iso('bad input: no generations, a missing kernel, a missing loader, unknown gene
   const kernelDirectory = join(missingKernel, other.kernel, '..');
   await chmod(kernelDirectory, 0o755);
   await rm(join(missingKernel, other.kernel));
-  await refused(context.dir, await writeBootableSpec(context.dir, missingKernel), new RegExp(`generation 1: ${join(missingKernel, other.kernel).replace(/[.]/g, '\\.')} is missing`));
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, missingKernel), new RegExp(`generation 1: ${join(missingKernel, other.kernel).replace(/[.]/g, '\\.')} is missing`));
 
   // A kernel FAT cannot hold (4 GiB or more): a sparse file put in place of the store's kernel.
   await writeFile(join(missingKernel, other.kernel), 'k');
   await truncate(join(missingKernel, other.kernel), 2 ** 32 + 4096);
-  await refused(context.dir, await writeBootableSpec(context.dir, missingKernel), /is 4G; the UEFI boot image \(a FAT ESP\) holds files up to 4 GiB - 1 byte/);
-  await refused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { bios: false, uefi: false }' }), /bios and uefi are both false/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, missingKernel), /is 4G; the UEFI boot image \(a FAT ESP\) holds files up to 4 GiB - 1 byte/);
+  await assertBuildRefused(context.dir, await writeBootableSpec(context.dir, context.system.root, { boot: 'boot: { bios: false, uefi: false }' }), /bios and uefi are both false/);
 });
 
 iso.run();

@@ -5,7 +5,7 @@
  * package, the file, the key or the generation named.
  */
 import { existsSync } from 'node:fs';
-import { access, mkdir, open, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,7 +18,7 @@ import { run } from '../../lib/run.js';
 import { withoutCertificates } from '../../system/secure-boot/pe-image.js';
 import { sha256File } from '../../system/store-hash.js';
 import { ensureTestKernel } from '../../scripts/test-system.js';
-import { buildIso } from '../support/bootable-iso.js';
+import { assertBuildRefused, buildIso } from '../support/bootable-iso.js';
 import { cairn, cairnOk } from '../support/cli.js';
 import { makeSignedSystem, secureBootValue, writeSecureBootSpec, type SignedSystem } from '../support/secure-boot-system.js';
 import { ensureSignedBootFiles, type SignedBootFiles } from '../support/signed-boot.js';
@@ -175,25 +175,6 @@ sb('the same spec and date give the same bytes', async (context) => {
   assert.is(await sha256File(again), await sha256File(context.iso));
 });
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** A build that must fail: exit 1, the message, and no ISO (nor a temporary file) left behind. */
-async function refused(dir: string, spec: string, pattern: RegExp): Promise<string> {
-  const output = join(dir, 'refused.iso');
-  const result = await cairn(['iso', 'build', spec, '-o', output]);
-  assert.is(result.code, 1, `exit code; stderr: ${result.stderr}`);
-  assert.match(result.stderr, pattern, result.stderr);
-  assert.not.match(result.stderr, /internal error/);
-  assert.not.ok(await exists(output));
-  assert.equal((await readdir(dir)).filter((n) => n.startsWith('refused.iso')), [], 'no temporary image left');
-  return result.stderr;
-}
-
 sb('secureBoot: true without the signed packages names every missing file with its package', async (context) => {
   // This host has the files only in the test cache, never installed (installing them would touch its boot loader).
   for (const path of ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/mmx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed']) {
@@ -201,13 +182,13 @@ sb('secureBoot: true without the signed packages names every missing file with i
   }
   const dir = join(context.dir, 'missing');
   await mkdir(dir);
-  const stderr = await refused(dir, await writeSecureBootSpec(dir, context.system.root, 'true'), /sb\.yaml: boot\.secureBoot: Secure Boot needs the distribution's signed boot chain, and 3 of its files were not found:/);
+  const stderr = await assertBuildRefused(dir, await writeSecureBootSpec(dir, context.system.root, 'true'), /sb\.yaml: boot\.secureBoot: Secure Boot needs the distribution's signed boot chain, and 3 of its files were not found:/);
   assert.match(stderr, /shimx64\.efi\.signed \(shim, signed by Microsoft\): install the package shim-signed \(Fedora: shim-x64, Arch: shim-signed \(AUR\)\)/);
   assert.match(stderr, /gcdx64\.efi\.signed \(GRUB, signed by the distribution\): install the package grub-efi-amd64-signed \(Fedora: grub2-efi-x64-cdboot\)/);
   assert.match(stderr, /mmx64\.efi\.signed \(the MOK manager, signed by the distribution\): install the package shim-helpers-amd64-signed/);
   assert.match(stderr, /hint: install the packages, or unpack them without installing \(apt-get download shim-signed shim-helpers-amd64-signed grub-efi-amd64-signed/);
   // One named file that is not there, the others searched: only what is missing is listed.
-  const one = await refused(dir, await writeSecureBootSpec(dir, context.system.root, `{ shim: ${context.signed.shim}, grub: ${context.signed.grubCd}, mokManager: ./nowhere/mmx64.efi }`), /1 of|a file of it was not found/);
+  const one = await assertBuildRefused(dir, await writeSecureBootSpec(dir, context.system.root, `{ shim: ${context.signed.shim}, grub: ${context.signed.grubCd}, mokManager: ./nowhere/mmx64.efi }`), /1 of|a file of it was not found/);
   assert.match(one, new RegExp(`mokManager names ${dir.replace(/[/.]/g, '\\$&')}/nowhere/mmx64\\.efi, which is not a file`));
 });
 
@@ -215,12 +196,12 @@ sb('contradictions are refused with their key paths: Secure Boot with uefi false
   const dir = join(context.dir, 'contradictions');
   await mkdir(dir);
   const value = secureBootValue(context.signed);
-  const neither = await refused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  bios: false\n  uefi: false' }), /2 problems:/);
+  const neither = await assertBuildRefused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  bios: false\n  uefi: false' }), /2 problems:/);
   assert.match(neither, /sb\.yaml:\d+: boot: bios and uefi are both false: the ISO would not boot/);
   assert.match(neither, /sb\.yaml:\d+: boot\.secureBoot: Secure Boot is a UEFI feature, and uefi is false: set uefi: true, or leave secureBoot out/);
-  const biosOnly = await refused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  uefi: false' }), /1 problem:/);
+  const biosOnly = await assertBuildRefused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  uefi: false' }), /1 problem:/);
   assert.match(biosOnly, /boot\.secureBoot: Secure Boot is a UEFI feature, and uefi is false/);
-  const systemdBoot = await refused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  systemdBoot: /usr/lib/systemd/boot/efi/systemd-bootx64.efi' }), /1 problem:/);
+  const systemdBoot = await assertBuildRefused(dir, await writeSecureBootSpec(dir, context.system.root, value, { boot: '  systemdBoot: /usr/lib/systemd/boot/efi/systemd-bootx64.efi' }), /1 problem:/);
   assert.match(systemdBoot, /boot\.systemdBoot: a Secure Boot ISO boots shim and the distribution-signed GRUB, not systemd-boot/);
   // config validate says the same, reading the spec only.
   const validated = await cairn(['config', 'validate', '--kind', 'image', join(dir, 'sb.yaml')]);
@@ -237,7 +218,7 @@ sb('a generation whose kernel is unsigned, or changed after signing, is refused 
   const system = await makeSignedSystem(dir, { name: 'root', count: 1, kernel: unsigned });
   // A second generation on the signed kernel, so that only generation 2 is named.
   const second = await makeSignedSystem(dir, { name: 'root2', count: 2 });
-  const stderr = await refused(dir, await writeSecureBootSpec(dir, system.root, secureBootValue(context.signed)), /with Secure Boot on, shim and GRUB start only kernels signed by the certificate shim trusts:/);
+  const stderr = await assertBuildRefused(dir, await writeSecureBootSpec(dir, system.root, secureBootValue(context.signed)), /with Secure Boot on, shim and GRUB start only kernels signed by the certificate shim trusts:/);
   assert.match(stderr, /generation 1: the kernel .*-linux-6\.[^/]*\/bzImage carries no Authenticode signature/);
   assert.match(stderr, /hint: use the distribution's signed kernel/);
   assert.ok(second.toplevels.size === 2);
@@ -246,7 +227,7 @@ sb('a generation whose kernel is unsigned, or changed after signing, is refused 
   changed[changed.length - 70_000] = changed[changed.length - 70_000]! ^ 0xff;
   await writeFile(join(dir, 'vmlinuz-changed'), changed);
   const changedSystem = await makeSignedSystem(dir, { name: 'root3', count: 1, kernel: join(dir, 'vmlinuz-changed') });
-  await refused(dir, await writeSecureBootSpec(dir, changedSystem.root, secureBootValue(context.signed)), /generation 1: the kernel .* carries a signature that does not match its content \(changed after signing\)/);
+  await assertBuildRefused(dir, await writeSecureBootSpec(dir, changedSystem.root, secureBootValue(context.signed)), /generation 1: the kernel .* carries a signature that does not match its content \(changed after signing\)/);
 });
 
 sb('a GRUB or kernel signed by someone shim does not trust, an unsigned GRUB, a wrong file: refused, naming signer and trust', async (context) => {
@@ -261,17 +242,17 @@ sb('a GRUB or kernel signed by someone shim does not trust, an unsigned GRUB, a 
   const foreignGrub = join(dir, 'grub-foreign.efi');
   await run('osslsigncode', ['sign', '-certs', cert, '-key', key, '-in', unsignedGrub, '-out', foreignGrub]);
   const spec = (override: Parameters<typeof secureBootValue>[1]) => writeSecureBootSpec(dir, context.system.root, secureBootValue(context.signed, override));
-  await refused(dir, await spec({ grub: foreignGrub }), /grub-foreign\.efi is signed by Not Debian Signer \(issued by Not Debian Signer\), but shim \(.*shimx64\.efi\.signed\) trusts only Debian Secure Boot CA: shim would refuse to start it/);
-  await refused(dir, await spec({ grub: unsignedGrub }), /grub-unsigned\.efi carries no Authenticode signature: firmware with Secure Boot on would refuse it/);
-  await refused(dir, await spec({ shim: context.signed.grubCd }), /gcdx64\.efi\.signed is GRUB, not shim/);
-  await refused(dir, await spec({ mokManager: context.signed.shim }), /shimx64\.efi\.signed is shim, not the MOK manager/);
+  await assertBuildRefused(dir, await spec({ grub: foreignGrub }), /grub-foreign\.efi is signed by Not Debian Signer \(issued by Not Debian Signer\), but shim \(.*shimx64\.efi\.signed\) trusts only Debian Secure Boot CA: shim would refuse to start it/);
+  await assertBuildRefused(dir, await spec({ grub: unsignedGrub }), /grub-unsigned\.efi carries no Authenticode signature: firmware with Secure Boot on would refuse it/);
+  await assertBuildRefused(dir, await spec({ shim: context.signed.grubCd }), /gcdx64\.efi\.signed is GRUB, not shim/);
+  await assertBuildRefused(dir, await spec({ mokManager: context.signed.shim }), /shimx64\.efi\.signed is shim, not the MOK manager/);
   // A kernel signed by that signer: shim would not start it.
   const unsignedKernel = join(dir, 'vmlinuz-unsigned');
   await writeFile(unsignedKernel, withoutCertificates(new Uint8Array(await readFile(await ensureTestKernel()))));
   const foreignKernel = join(dir, 'vmlinuz-foreign');
   await run('osslsigncode', ['sign', '-certs', cert, '-key', key, '-in', unsignedKernel, '-out', foreignKernel]);
   const foreign = await makeSignedSystem(dir, { name: 'foreign', count: 1, kernel: foreignKernel });
-  await refused(dir, await writeSecureBootSpec(dir, foreign.root, secureBootValue(context.signed)), /generation 1: the kernel .*\/bzImage is signed by Not Debian Signer \(issued by Not Debian Signer\), which shim \(trusting Debian Secure Boot CA\) does not accept/);
+  await assertBuildRefused(dir, await writeSecureBootSpec(dir, foreign.root, secureBootValue(context.signed)), /generation 1: the kernel .*\/bzImage is signed by Not Debian Signer \(issued by Not Debian Signer\), which shim \(trusting Debian Secure Boot CA\) does not accept/);
 });
 
 sb.run();

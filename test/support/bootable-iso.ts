@@ -1,7 +1,8 @@
 /** Bootable ISOs of the example system for tests: a spec in a temporary folder, built by the CLI. */
-import { writeFile } from 'node:fs/promises';
+import { access, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cairnOk } from './cli.js';
+import * as assert from 'uvu/assert';
+import { cairn, cairnOk } from './cli.js';
 
 /** The date every test ISO is built with (SOURCE_DATE_EPOCH). */
 export const ISO_EPOCH = '1763640000';
@@ -36,4 +37,17 @@ export async function writeBootableSpec(dir: string, root: string, options: Spec
 export async function buildIso(spec: string, output: string, env: Record<string, string> = {}): Promise<string> {
   await cairnOk(['iso', 'build', spec, '-o', output], { env: { SOURCE_DATE_EPOCH: ISO_EPOCH, ...env } });
   return output;
+}
+
+/** A build that must fail: exit 1, the message, and no ISO (nor a temporary file) left in `dir`; returns stderr. */
+export async function assertBuildRefused(dir: string, spec: string, pattern: RegExp): Promise<string> {
+  const output = join(dir, 'refused.iso');
+  const result = await cairn(['iso', 'build', spec, '-o', output]);
+  assert.is(result.code, 1, `exit code; stderr: ${result.stderr}`);
+  assert.match(result.stderr, pattern, result.stderr);
+  assert.not.match(result.stderr, /internal error/);
+  const present = await access(output).then(() => true, () => false);
+  assert.not.ok(present, `${output} was left behind`);
+  assert.equal((await readdir(dir)).filter((n) => n.startsWith('refused.iso')), [], 'no temporary image left');
+  return result.stderr;
 }
