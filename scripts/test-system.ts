@@ -145,57 +145,13 @@ async function renameUnlessPresent(from: string, to: string): Promise<void> {
   }
 }
 
-/** What the test /init prints after mounting the root named by `root=UUID=...`. */
-const TEST_ROOT_MARKER = 'CAIRN-TEST-ROOT';
-/**
- * Matches the root line: the UUID asked for, the device it was found on, the host name in the mounted
- * root's /etc/cairn/configuration.yaml and that file's sha256; or, when the root could not be mounted, why.
- */
-export const TEST_ROOT_LINE = /CAIRN-TEST-ROOT (?:uuid=\[([^\]\n]*)\] device=\[([^\]\n]*)\] hostName=\[([^\]\n]*)\] configuration=\[([0-9a-f]*)\]|error=\[([^\]\n]*)\])/;
-
-/**
- * The kernel modules the test /init loads to mount an installed root: the Debian kernel builds virtio and
- * ext4 as modules (CONFIG_VIRTIO_BLK=m, CONFIG_EXT4_FS=m). Their dependencies are added from each module's
- * .modinfo, and crc32c_generic because ext4's metadata checksums ask the crypto API for crc32c.
- */
-const ROOT_MODULES = ['virtio_pci', 'virtio_blk', 'crc32c_generic', 'ext4'];
-
 const INIT_SCRIPT = `#!/bin/busybox sh
-# Cairn's test init: report the kernel command line on the first serial port; with root=UUID=..., load the
-# modules listed in /modules/order, find that filesystem, mount it read-only and report what the installer
-# wrote there (/etc/cairn/configuration.yaml); then power off.
+# Cairn's test init: report the kernel command line on the first serial port, then power off.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev 2>/dev/null
 say() { if ! echo "$1" > /dev/ttyS0 2>/dev/null; then echo "$1" > /dev/console; fi; }
 say "${TEST_INIT_MARKER} cmdline=[$(/bin/busybox cat /proc/cmdline)]"
-uuid=""
-for word in $(/bin/busybox cat /proc/cmdline); do
-  case "$word" in root=UUID=*) uuid="\${word#root=UUID=}" ;; esac
-done
-if [ -n "$uuid" ]; then
-  for module in $(/bin/busybox cat /modules/order); do /bin/busybox insmod "/modules/$module.ko" 2>/dev/null; done
-  device=""
-  tries=0
-  while [ -z "$device" ] && [ "$tries" -lt 300 ]; do
-    device=$(/bin/busybox findfs "UUID=$uuid" 2>/dev/null)
-    [ -n "$device" ] || /bin/busybox sleep 0.1
-    tries=$((tries + 1))
-  done
-  file=/root/etc/cairn/configuration.yaml
-  if [ -z "$device" ]; then
-    say "${TEST_ROOT_MARKER} error=[no filesystem has UUID $uuid]"
-  elif ! /bin/busybox mount -t ext4 -o ro "$device" /root; then
-    say "${TEST_ROOT_MARKER} error=[$device (UUID $uuid) cannot be mounted]"
-  elif [ ! -f "$file" ]; then
-    say "${TEST_ROOT_MARKER} error=[$device (UUID $uuid) has no /etc/cairn/configuration.yaml]"
-  else
-    host=$(/bin/busybox sed -n 's/^hostName: //p' "$file")
-    sum=$(/bin/busybox sha256sum "$file" | /bin/busybox cut -d ' ' -f 1)
-    say "${TEST_ROOT_MARKER} uuid=[$uuid] device=[$device] hostName=[$host] configuration=[$sum]"
-    /bin/busybox umount /root
-  fi
-fi
 /bin/busybox sync
 /bin/busybox poweroff -f
 `;
@@ -204,30 +160,27 @@ const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/usr/lib/initra
 
 /**
  * Path of the cached test initramfs (an uncompressed newc cpio archive), building it on first use. The file
- * is named by the hash of what goes in (the init, busybox, the modules), so a changed init gets a new file.
+ * is named by the hash of what goes in (the init, busybox), so a changed init gets a new file.
  */
 async function ensureTestInitramfs(): Promise<string> {
   const directory = join(cacheDirectory(), 'test-system');
   let busybox: string | undefined;
   for (const candidate of BUSYBOX_CANDIDATES) if (await exists(candidate)) busybox = busybox ?? candidate;
   if (busybox === undefined) throw new UserError('busybox not found: install the package busybox-static');
-  const modules = await rootModules();
-  const inputs = [INIT_SCRIPT, await sha256File(busybox), ...(await Promise.all(modules.map(async (m) => `${m.name} ${await sha256File(m.path)}`)))];
+  const inputs = [INIT_SCRIPT, await sha256File(busybox)];
   const initramfs = join(directory, `initramfs-${sha256Hex(inputs.join('\n')).slice(0, 16)}.cpio`);
   if (await exists(initramfs)) return initramfs;
   await mkdir(directory, { recursive: true });
   const work = await mkdtemp(join(directory, '.initramfs-'));
   try {
     const tree = join(work, 'tree');
-    for (const dir of ['bin', 'dev', 'modules', 'proc', 'root', 'sys']) await mkdir(join(tree, dir), { recursive: true });
+    for (const dir of ['bin', 'dev', 'proc', 'sys']) await mkdir(join(tree, dir), { recursive: true });
     await copyFile(busybox, join(tree, 'bin', 'busybox'));
     await chmod(join(tree, 'bin', 'busybox'), 0o755);
     await symlink('busybox', join(tree, 'bin', 'sh'));
     await writeFile(join(tree, 'init'), INIT_SCRIPT, { mode: 0o755 });
     await chmod(join(tree, 'init'), 0o755);
-    for (const module of modules) await copyFile(module.path, join(tree, 'modules', `${module.name}.ko`));
-    await writeFile(join(tree, 'modules', 'order'), `${modules.map((m) => m.name).join('\n')}\n`);
-    const members = ['.', 'bin', 'bin/busybox', 'bin/sh', 'dev', 'init', 'modules', ...modules.map((m) => `modules/${m.name}.ko`), 'modules/order', 'proc', 'root', 'sys'];
+    const members = ['.', 'bin', 'bin/busybox', 'bin/sh', 'dev', 'init', 'proc', 'sys'];
     for (const member of members) {
       if (member !== 'bin/sh') await utimes(join(tree, member), 1, 1);
     }
@@ -241,38 +194,6 @@ async function ensureTestInitramfs(): Promise<string> {
     await rm(work, { recursive: true, force: true });
   }
   return initramfs;
-}
-
-/** ROOT_MODULES and what they depend on (each module's .modinfo `depends=`), dependencies first. */
-async function rootModules(): Promise<{ name: string; path: string }[]> {
-  const { directory } = await ensureTestKernelModules();
-  const files = new Map<string, string>();
-  const visit = async (path: string): Promise<void> => {
-    for (const entry of await readdir(path, { withFileTypes: true })) {
-      if (entry.isDirectory()) await visit(join(path, entry.name));
-      else if (entry.name.endsWith('.ko')) files.set(entry.name.slice(0, -3).replaceAll('-', '_'), join(path, entry.name));
-    }
-  };
-  await visit(join(directory, 'kernel'));
-  const ordered: { name: string; path: string }[] = [];
-  const add = async (name: string, chain: readonly string[]): Promise<void> => {
-    if (ordered.some((m) => m.name === name)) return;
-    const path = files.get(name);
-    if (path === undefined) throw new UserError(`the test kernel has no module ${name} (needed by ${[...chain].reverse().join(' <- ') || 'the test init'})`, { hint: `remove ${directory} to unpack the kernel again` });
-    for (const dependency of moduleDependencies(await readFile(path))) await add(dependency, [...chain, name]);
-    ordered.push({ name, path });
-  };
-  for (const name of ROOT_MODULES) await add(name, []);
-  return ordered;
-}
-
-/** The `depends=` field of a module's .modinfo section (NUL-separated key=value strings). */
-function moduleDependencies(bytes: Buffer): string[] {
-  const at = bytes.indexOf('\0depends=');
-  if (at < 0) return [];
-  const start = at + '\0depends='.length;
-  const value = bytes.subarray(start, bytes.indexOf(0, start)).toString('latin1');
-  return value === '' ? [] : value.split(',').map((name) => name.replaceAll('-', '_'));
 }
 
 export async function ensureTestSystem(): Promise<{ kernel: string; initramfs: string }> {

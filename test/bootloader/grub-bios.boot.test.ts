@@ -2,10 +2,15 @@
  * `cairn boot` on a disk that boots on BIOS and UEFI: `boot install --firmware both --disk` puts GRUB for
  * BIOS in the disk's first sectors and both menus on the ESP; after `generation rollback` and `boot update`
  * both menus default to the previous generation; a `boot update` interrupted after any of its steps leaves
- * a disk that SeaBIOS still boots, into the default the ESP's grub.cfg names. The ESP is a directory written
- * into the disk's ESP partition before each boot (test/support/bios-esp-disk.ts); each boot is one VM (TCG).
+ * a disk that SeaBIOS still boots, into the default the ESP's grub.cfg names. The system is the example built
+ * for real (`cairn system build`), and a fourth generation built the same way with its own initramfs; the
+ * disk's root is filled from their store, and the ESP is a directory written into the disk's ESP partition
+ * before each boot (test/support/bios-esp-disk.ts). Each boot is one VM (TCG): the default and the rollback
+ * boot to the login prompt and the example's user logs in and reads which generation runs; the boots after
+ * each interrupted update stop at the line the generation's own stage 2 prints once stage 1 has mounted the
+ * root (its label), which is what proves the disk boots, and into which generation.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,108 +19,136 @@ import { inspectEsp } from '../../bootloader/esp-inspect.js';
 import { isTemporaryName } from '../../bootloader/esp-layout.js';
 import { updateEsp } from '../../bootloader/esp-update.js';
 import { parseGrubConfig } from '../../bootloader/grub.js';
-import { ensureTestSystem } from '../../scripts/test-system.js';
+import { run } from '../../lib/run.js';
+import { ensureTestKernelPackage } from '../../scripts/test-system.js';
 import { DEFAULT_PROFILE } from '../../system/profile.js';
 import { copySparse, partitionBiosEspDisk, writeEspTreeInto } from '../support/bios-esp-disk.js';
-import { cairnOk } from '../support/cli.js';
+import { builtExampleSystem, EXAMPLE_EPOCH, EXAMPLE_HOST, EXAMPLE_USER } from '../support/built-system.js';
+import { cairnOk, repoRoot } from '../support/cli.js';
 import { contentSnapshot, copyTree } from '../support/esp.js';
-import { bootDisk, type BootedSystem } from '../support/installed-boot.js';
+import { assertBootedGeneration, bootDisk, type BootedSystem, type BootOptions } from '../support/installed-boot.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
 interface Context {
   dir: string;
+  /** The machine's root that `cairn generation` and `cairn boot` work on: the example's three generations, then a fourth. */
   root: string;
   esp: string;
   image: string;
-  kernel: string;
-  initramfs: string;
+  rootUuid: string;
+  /** The specs of examples/system with this machine's kernel package, and generation-4.system.yaml. */
+  specs: string;
+  /** Parameters every entry gets besides the generation's own (as `cairn install` gives them). */
+  params: string[];
   toplevels: Map<number, string>;
+  labels: Map<number, string>;
 }
 
 const DAY = 86400;
+/** Generation 4: generation 3's spec with its own label and an uncompressed initramfs (another boot file). */
+const GENERATION_4 = { label: 'Cairn example 1.3', epoch: EXAMPLE_EPOCH + DAY };
 
-/**
- * Generation `n` of the test system (no_timer_check: on a loaded machine TCG's timer can lag the kernel's
- * IO-APIC check, which then panics); `pad` NUL bytes after the initramfs make its initrd a distinct boot file (the kernel skips NULs between archives). */
-async function addGeneration(context: Context, n: number, pad: number): Promise<void> {
-  let initrd = context.initramfs;
-  if (pad > 0) {
-    initrd = join(context.dir, `initrd-${n}`);
-    await writeFile(initrd, Buffer.concat([await readFile(context.initramfs), Buffer.alloc(pad)]));
+/** Writes the example's specs with the test kernel package into `specs`, and generation 4's beside them. */
+async function writeSpecs(specs: string): Promise<void> {
+  const deb = await ensureTestKernelPackage();
+  const examples = join(repoRoot, 'examples', 'system');
+  await mkdir(specs);
+  for (const name of await readdir(examples)) {
+    const text = (await readFile(join(examples, name), 'utf8')).replace(/package: \S+/, `package: ${deb}`);
+    await writeFile(join(specs, name), text);
+    if (name === 'generation-3.system.yaml') {
+      await writeFile(join(specs, 'generation-4.system.yaml'), `${text.replace(/^label: .*$/m, `label: ${GENERATION_4.label}`)}boot: { initrd: { compression: none } }\n`);
+    }
   }
-  const added = await cairnOk(
-    ['generation', 'add', '--root', context.root, '--kernel', context.kernel, '--initrd', initrd, '--param', 'console=ttyS0,115200', '--param', 'quiet', '--param', 'no_timer_check', '--param', `cairn.generation=${n}`, '--label', `Test system ${n}`, '--json'],
-    { env: { SOURCE_DATE_EPOCH: String(1795176000 + n * DAY) } },
-  );
-  const parsed = JSON.parse(added.stdout) as { number: number; toplevel: string };
-  assert.is(parsed.number, n);
-  context.toplevels.set(n, parsed.toplevel);
 }
 
-const ESP_OPTIONS = ['--allow-non-fat', '--serial', '--timeout', '2'];
+/** `cairn system build` of generation 4 into `root`; returns its toplevel. */
+async function buildGeneration4(context: Context, root: string): Promise<string> {
+  const built = await cairnOk(['system', 'build', join(context.specs, 'generation-4.system.yaml'), '--root', root, '--json'], { env: { SOURCE_DATE_EPOCH: String(GENERATION_4.epoch) } });
+  const parsed = JSON.parse(built.stdout) as { number: number; toplevel: string };
+  assert.is(parsed.number, 4);
+  return parsed.toplevel;
+}
 
-/** The generation a boot came up in: its init is that generation's, and so is its own parameter. */
-function bootedGeneration(context: Context, booted: BootedSystem): number {
-  const marks = booted.cmdline.filter((p) => p.startsWith('cairn.generation='));
-  assert.is(marks.length, 1, booted.cmdline.join(' '));
-  const n = Number(marks[0]!.slice('cairn.generation='.length));
-  assert.ok(booted.cmdline.includes(`init=${context.toplevels.get(n)}/init`), `generation ${n}'s init in ${booted.cmdline.join(' ')}`);
+/** Boots the disk, and with `login`, on to the login prompt as the example's user. */
+function boot(image: string, options: Omit<BootOptions, 'login'>, login: boolean): Promise<BootedSystem> {
+  return bootDisk(image, { ...options, ...(login ? { login: { user: EXAMPLE_USER.name, password: EXAMPLE_USER.password } } : {}) });
+}
+
+/** The generation a boot came up in (by the label its stage 2 printed), checked against what that generation is. */
+function bootedGeneration(context: Context, booted: BootedSystem, why: string): number {
+  const n = [...context.labels].find(([, label]) => label === booted.stage2.label)?.[0];
+  assert.ok(n !== undefined, `${why}: stage 2 of a known generation ran (${booted.stage2.label})`);
+  assertBootedGeneration(booted, { toplevel: context.toplevels.get(n)!, label: context.labels.get(n)!, hostName: EXAMPLE_HOST, rootUuid: context.rootUuid }, why);
   return n;
 }
 
-const boot = suite<Context>('GRUB for BIOS beside systemd-boot: boot install, rollback, interrupted updates');
+const test = suite<Context>('GRUB for BIOS beside systemd-boot: boot install, rollback, interrupted updates');
 
-boot.before(async (context) => {
-  const system = await ensureTestSystem();
-  context.kernel = system.kernel;
-  context.initramfs = system.initramfs;
+test.before(async (context) => {
+  const system = await builtExampleSystem();
   context.dir = await temporaryDirectory('cairn-grub-bios-');
   context.root = join(context.dir, 'root');
   context.esp = join(context.dir, 'esp');
   context.image = join(context.dir, 'disk.img');
-  context.toplevels = new Map();
-  await addGeneration(context, 1, 512);
-  await addGeneration(context, 2, 0);
-  await addGeneration(context, 3, 0);
+  context.specs = join(context.dir, 'specs');
+  context.toplevels = new Map(system.toplevels);
+  context.labels = new Map([...system.labels, [4, GENERATION_4.label]]);
+  await writeSpecs(context.specs);
+  await run('cp', ['-a', system.root, context.root]);
+  // The disk's root holds generation 4 from the start (the machine's profile gets it later): its store is
+  // the example's with generation 4 built into it.
+  const diskRoot = join(context.dir, 'disk-root');
+  await run('cp', ['-a', system.root, diskRoot]);
+  context.toplevels.set(4, await buildGeneration4(context, diskRoot));
+  context.rootUuid = await partitionBiosEspDisk(context.image, context.dir, diskRoot);
+  await removeTree(diskRoot);
+  // As `cairn install` gives them: the root, and no reboot loop on a panic; no_timer_check: on a loaded
+  // machine TCG's timer can lag the kernel's IO-APIC check, which then panics.
+  context.params = [`root=UUID=${context.rootUuid}`, 'panic=-1', 'no_timer_check'];
   await mkdir(context.esp);
-  await partitionBiosEspDisk(context.image, context.dir);
 });
 
-boot.after(async (context) => {
+test.after(async (context) => {
   await removeTree(context.dir);
 });
 
-boot('boot install --firmware both --disk: GRUB for BIOS in the disk, both menus on the ESP, and SeaBIOS boots the current generation', async (context) => {
-  const installed = await cairnOk(['boot', 'install', '--esp', context.esp, '--root', context.root, '--firmware', 'both', '--disk', context.image, ...ESP_OPTIONS]);
+function espOptions(context: Context): string[] {
+  return ['--allow-non-fat', '--serial', '--timeout', '2', ...context.params.flatMap((p) => ['--param', p])];
+}
+
+test('boot install --firmware both --disk: GRUB for BIOS in the disk, both menus on the ESP, and SeaBIOS boots the current generation to login', async (context) => {
+  const installed = await cairnOk(['boot', 'install', '--esp', context.esp, '--root', context.root, '--firmware', 'both', '--disk', context.image, ...espOptions(context)]);
   assert.match(installed.stdout, /\(systemd-boot for UEFI, GRUB for BIOS\): 3 entries, default Generation 3/);
-  assert.match(installed.stdout, /wrote GRUB for BIOS on image file .*disk\.img \(128M\): core\.img \(\d+ sectors\) in the BIOS boot partition \(partition 1\) at sector 2048, the menu read from the ESP \(partition 2, volume id [0-9A-F]{4}-[0-9A-F]{4}\)/);
+  assert.match(installed.stdout, /wrote GRUB for BIOS on image file .*disk\.img \(384M\): core\.img \(\d+ sectors\) in the BIOS boot partition \(partition 1\) at sector 2048, the menu read from the ESP \(partition 2, volume id [0-9A-F]{4}-[0-9A-F]{4}\)/);
   const listed = JSON.parse((await cairnOk(['boot', 'list', '--esp', context.esp, '--json'])).stdout) as { firmware: string; defaultId: string; biosMenu: { defaultId: string } };
   assert.equal([listed.firmware, listed.defaultId, listed.biosMenu.defaultId], ['both', 'cairn-generation-3', 'cairn-generation-3']);
   await writeEspTreeInto(context.image, context.esp);
-  const booted = await bootDisk(context.image, { firmware: 'bios', bus: 'ide' });
+  const booted = await boot(context.image, { firmware: 'bios', bus: 'ide' }, true);
   assert.ok(booted.console.includes('GNU GRUB'));
-  assert.is(bootedGeneration(context, booted), 3);
+  assert.is(bootedGeneration(context, booted, 'SeaBIOS'), 3);
 });
 
-boot('after generation rollback and boot update, both firmware menus default to the previous generation, and both boot it', async (context) => {
+test('after generation rollback and boot update, both firmware menus default to the previous generation, and both boot it to login', async (context) => {
   await cairnOk(['generation', 'rollback', '--root', context.root]);
-  const updated = JSON.parse((await cairnOk(['boot', 'update', '--esp', context.esp, '--root', context.root, ...ESP_OPTIONS, '--json'])).stdout) as { firmware: string; menus: string[]; default: string };
+  const updated = JSON.parse((await cairnOk(['boot', 'update', '--esp', context.esp, '--root', context.root, ...espOptions(context), '--json'])).stdout) as { firmware: string; menus: string[]; default: string };
   assert.equal([updated.firmware, updated.menus, updated.default], ['both', ['systemd-boot', 'grub'], 'cairn-generation-2'], 'the update keeps the BIOS menu in step without being told');
   const listed = JSON.parse((await cairnOk(['boot', 'list', '--esp', context.esp, '--json'])).stdout) as { defaultId: string; biosMenu: { defaultId: string } };
   assert.equal([listed.defaultId, listed.biosMenu.defaultId], ['cairn-generation-2', 'cairn-generation-2']);
   await writeEspTreeInto(context.image, context.esp);
-  assert.is(bootedGeneration(context, await bootDisk(context.image, { firmware: 'bios', bus: 'sata' })), 2, 'SeaBIOS');
-  assert.is(bootedGeneration(context, await bootDisk(context.image, { firmware: 'uefi' })), 2, 'OVMF');
+  assert.is(bootedGeneration(context, await boot(context.image, { firmware: 'bios', bus: 'sata' }, true), 'SeaBIOS'), 2, 'SeaBIOS');
+  assert.is(bootedGeneration(context, await boot(context.image, { firmware: 'uefi' }, true), 'OVMF'), 2, 'OVMF');
 });
 
-boot('a boot update interrupted after any step leaves a disk SeaBIOS boots, into the default its grub.cfg names', async (context) => {
+test('a boot update interrupted after any step leaves a disk SeaBIOS boots, into the default its grub.cfg names', async (context) => {
   const before = join(context.dir, 'esp-before');
   await copyTree(context.esp, before);
-  // The next state: generation 1 goes (its initrd with it) and generation 4 comes with its own initrd.
+  // The next state: generation 1 goes and generation 4 comes, with its own initramfs (the same build as on
+  // the disk: the same inputs make the same toplevel).
   await cairnOk(['generation', 'delete', '1', '--root', context.root]);
-  await addGeneration(context, 4, 1024);
+  assert.is(await buildGeneration4(context, context.root), context.toplevels.get(4));
   const update = (esp: string, afterStep?: (step: AppliedStep) => void) =>
-    updateEsp({ esp, root: context.root, profile: DEFAULT_PROFILE, allowNonFat: true, serial: true, timeout: 2, ...(afterStep === undefined ? {} : { afterStep }) });
+    updateEsp({ esp, root: context.root, profile: DEFAULT_PROFILE, allowNonFat: true, serial: true, timeout: 2, extraParams: context.params, ...(afterStep === undefined ? {} : { afterStep }) });
   const reference = join(context.dir, 'esp-reference');
   await copyTree(before, reference);
   const steps: AppliedStep[] = [];
@@ -146,7 +179,7 @@ boot('a boot update interrupted after any step leaves a disk SeaBIOS boots, into
       const disk = join(context.dir, `disk-${k}.img`);
       await copySparse(context.image, disk);
       await writeEspTreeInto(disk, esp);
-      const generation = bootedGeneration(context, await bootDisk(disk, { firmware: 'bios', bus: 'ide' }));
+      const generation = bootedGeneration(context, await boot(disk, { firmware: 'bios', bus: 'ide' }, false), `after step ${k}`);
       assert.is(`cairn-generation-${generation}`, grubDefault, `after step ${k}: SeaBIOS boots GRUB's default`);
       booted.set(state, generation);
       await removeTree(disk);
@@ -158,4 +191,4 @@ boot('a boot update interrupted after any step leaves a disk SeaBIOS boots, into
   assert.ok(new Set(booted.values()).size === 2, `states before and after grub.cfg's rename were booted (${[...booted.values()].join(', ')})`);
 });
 
-boot.run();
+test.run();

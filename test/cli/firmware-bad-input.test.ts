@@ -3,12 +3,14 @@
  * from `cairn install` and `cairn boot install|update` as processes: exit 1 (2 for a bad flag value), a
  * message naming the disk or layout and the change to make, and nothing written.
  */
+import { existsSync } from 'node:fs';
 import { access, mkdir, open, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run } from '../../lib/run.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
+import { canMountInNamespace } from '../support/grub-bios-setup.js';
 import { makeExampleSystem } from '../support/example-system.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -118,11 +120,11 @@ async function disk(context: Context, name: string, biosBootSectors: number): Pr
 }
 
 /** `cairn boot install` that must be refused with exit 1, leaving the ESP directory empty and the disk's first MiBs as they were. */
-async function bootInstallRefused(context: Context, args: readonly string[], image?: string): Promise<string> {
+async function bootInstallRefused(context: Context, args: readonly string[], image?: string, prefix?: readonly string[]): Promise<string> {
   const esp = join(context.dir, `esp-${++counter}`);
   await mkdir(esp);
   const before = image === undefined ? undefined : await readHead(image);
-  const result = await cairn(['boot', 'install', '--esp', esp, '--allow-non-fat', '--root', context.sysroot, ...args]);
+  const result = await cairn(['boot', 'install', '--esp', esp, '--allow-non-fat', '--root', context.sysroot, ...args], prefix === undefined ? {} : { prefix });
   assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
   assert.not.match(result.stderr, /internal error/);
   assert.equal(await readdir(esp), [], 'nothing was written to the ESP');
@@ -157,6 +159,21 @@ firmware('boot install --firmware bios without grub-pc-bin (an empty module dire
   const stderr = await bootInstallRefused(context, ['--firmware', 'bios', '--disk', image, '--grub-pc-modules', empty], image);
   assert.match(stderr, /holds no GRUB i386-pc modules \(normal\.mod is missing\)/);
   assert.match(stderr, /install the package grub-pc-bin/);
+});
+
+firmware('boot install --firmware bios where grub-pc-bin is not installed (its modules hidden in a mount namespace): refused, naming the package', async (context) => {
+  if (!(await canMountInNamespace())) {
+    console.log('  (no user and mount namespace here: grub-pc-bin cannot be hidden, and the default search is not tried)');
+    return;
+  }
+  const image = await disk(context, 'grub-pc-hidden.img', 2048);
+  // An empty tmpfs over every place Cairn looks for the i386-pc modules that this machine has.
+  const hide = ['/usr/lib/grub/i386-pc', '/usr/lib64/grub/i386-pc', '/usr/share/grub2/i386-pc'].filter((d) => existsSync(d));
+  assert.ok(hide.length > 0, 'grub-pc-bin is installed here (scripts/setup installs it)');
+  const prefix = ['unshare', '-rm', 'sh', '-c', `${hide.map((d) => `mount -t tmpfs hidden ${d}`).join(' && ')} && exec "$@"`, 'sh'];
+  const stderr = await bootInstallRefused(context, ['--firmware', 'bios', '--disk', image], image, prefix);
+  assert.match(stderr, /the GRUB i386-pc modules for BIOS boot \(boot\.img\) not found: .*grub-pc-bin/);
+  assert.match(stderr, /looked in \/usr\/lib\/grub\/i386-pc\/boot\.img/);
 });
 
 firmware('boot update --firmware bios --loader systemd-boot: refused', async (context) => {

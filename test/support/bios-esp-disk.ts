@@ -1,9 +1,10 @@
 /**
  * A disk image that holds an ESP tree the way an installed system's disk holds its mounted ESP, for booting
  * `cairn boot install|update` results under SeaBIOS and OVMF without loop devices: the disk is partitioned
- * once by `cairn partition apply` (a BIOS boot partition and a FAT ESP), and the ESP directory is written
- * into the ESP partition with Cairn's FAT writer under the ESP's own volume id (which GRUB for BIOS finds it
- * by), as often as the directory changes.
+ * once by `cairn partition apply` (a BIOS boot partition, a FAT ESP and an ext4 root filled from a directory
+ * that holds a built system's store), and the ESP directory is written into the ESP partition with Cairn's
+ * FAT writer under the ESP's own volume id (which GRUB for BIOS finds it by), as often as the directory
+ * changes.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,14 +19,20 @@ export const BIOS_ESP_LAYOUT = [
   'partitions:',
   '  - { name: bios-boot, type: bios-boot, size: 1M }',
   '  - { name: ESP, type: esp, size: 100M, format: vfat, label: ESP }',
+  '  - { name: root, type: root, size: 100%, format: ext4 }',
   '',
 ].join('\n');
 
-/** Partitions a new image file `image` (128 MiB) with a BIOS boot partition and an empty FAT ESP. */
-export async function partitionBiosEspDisk(image: string, work: string): Promise<void> {
+/**
+ * Partitions a new image file `image` (384 MiB) with a BIOS boot partition, an empty FAT ESP and an ext4 root
+ * filled from the directory `root`; returns the root filesystem's UUID.
+ */
+export async function partitionBiosEspDisk(image: string, work: string, root: string): Promise<string> {
   const layout = join(work, 'bios-esp.layout.yaml');
   await writeFile(layout, BIOS_ESP_LAYOUT);
-  await cairnOk(['partition', 'apply', layout, '--disk', image, '--size', '128M', '--seed', 'bios-esp-disk', '--yes']);
+  await cairnOk(['partition', 'apply', layout, '--disk', image, '--size', '384M', '--seed', 'bios-esp-disk', '--populate', `root=${root}`, '--yes']);
+  const partition = (await readSfdisk(image)).partitions.find((p) => p.name === 'root')!;
+  return (await probeFilesystem(image, partition.start * 512)).UUID!;
 }
 
 /** Replaces the content of the image's ESP with the directory `tree`, keeping the ESP's place and volume id. */

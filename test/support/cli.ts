@@ -14,10 +14,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `cairn ...args` (from source, through tsx) with stdin closed, NO_COLOR set and CI-style output. */
-export function cairn(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+/**
+ * Runs `cairn ...args` (from source, through tsx) with stdin closed, NO_COLOR set and CI-style output;
+ * `prefix`: a command that runs it (e.g. `unshare ... sh -c '...; exec "$@"' sh`).
+ */
+export function cairn(args: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string; prefix?: readonly string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, join(repoRoot, 'cli', 'main.ts'), ...args], {
+    const command = [...(options.prefix ?? []), process.execPath, '--import', tsxLoader, join(repoRoot, 'cli', 'main.ts'), ...args];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
