@@ -81,7 +81,8 @@ badAnswers('named by cairn.answers= on the medium: every problem on the console 
   assert.match(console, new RegExp(`${file}:2: hostname: unknown key; did you mean "hostName"\\?`));
   assert.match(console, new RegExp(`${file}:3: hostName: `));
   assert.match(console, new RegExp(`${file}:4: finish: expected one of poweroff, reboot, shell \\(got "halt"\\)`));
-  assert.not.match(console, /Answers from the medium|Installed generations/, 'no install started');
+  assert.match(console, new RegExp(`Answers from the medium: ${file}`), 'the file the parameter names is read');
+  assert.not.match(console, /Preparing the work directory|Installed generations/, 'no install started');
   assert.ok(await allZeros(disk), 'nothing was written to the target disk');
 });
 
