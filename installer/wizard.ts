@@ -25,6 +25,8 @@ export interface WizardState {
 export type WizardAction =
   | { readonly type: 'next'; readonly from: Step; readonly patch?: Partial<DraftAnswers> }
   | { readonly type: 'back'; readonly from: Step }
+  /** Back to an earlier step (the summary's way to the disk screen); nothing happens if it is not asked. */
+  | { readonly type: 'back-to'; readonly from: Step; readonly to: Step }
   | { readonly type: 'confirm' };
 
 /** The steps for a run that asks `sections` (all by default); hardware and summary are always shown. */
@@ -47,6 +49,10 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
       };
     case 'back':
       return { ...state, index: Math.max(0, state.index - 1) };
+    case 'back-to': {
+      const index = state.steps.indexOf(action.to);
+      return index < 0 || index > state.index ? state : { ...state, index };
+    }
     case 'confirm':
       return state.steps[state.index] === 'summary' ? { ...state, confirmed: true } : state;
   }

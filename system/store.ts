@@ -2,9 +2,16 @@
  * The store: `<store>/<hash>-<name>` entries whose hash is derived from their content. An entry is written
  * under a temporary name and renamed into place, then made read-only; an existing entry is never touched,
  * which is what makes identical content stored once.
+ *
+ * Each entry's references (the other entries its files name, found by scanning its contents once, when it
+ * is added, as Nix registers a path's references in its database) and its size are recorded beside it, in
+ * `<store>/.cairn-entries/<hash>-<name>.json` (ENTRY_RECORDS_DIRECTORY). The record is not part of the
+ * entry, so it changes no hash; it goes with the entry onto ISOs and installed disks, and garbage
+ * collection deletes it with the entry. Closures read the records and scan only an entry that has none (a
+ * store written before records, or a Nix store).
  */
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, cp, lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, utimes, lutimes, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import { fileReadError } from '../lib/user-file.js';
@@ -13,7 +20,11 @@ import { STORE_ENTRY_PATTERN, sha256File, sha256Hex, storeHash, type TreeNode } 
 
 export const DEFAULT_STORE = '/cairn/store';
 /** Store files carry this mtime (1 s after the epoch), as Nix's do: content, not time, identifies them. */
-const STORE_MTIME = 1;
+export const STORE_MTIME = 1;
+/** The folder of the store that holds each entry's record (its references and size), beside the entries. */
+export const ENTRY_RECORDS_DIRECTORY = '.cairn-entries';
+/** The block size an entry's size is counted in: a file or directory takes whole blocks on ext4 and btrfs. */
+export const RECORD_BLOCK_BYTES = 4096;
 
 /** Where a store is: the root directory it lives under, and its path as the system sees it. */
 export interface StoreLocation {
@@ -114,17 +125,22 @@ export async function addTreeEntry(location: StoreLocation, name: string, staged
 async function placeEntry(location: StoreLocation, entry: string, fill: (temporary: string) => Promise<void>): Promise<string> {
   const destination = hostPath(location.root, entry);
   await ensureStore(location);
-  if (await exists(destination)) return entry;
-  const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
-  await rm(temporary, { recursive: true, force: true });
-  try {
-    await fill(temporary);
-    await rename(temporary, destination);
-  } catch (error) {
-    await makeWritable(temporary);
+  if (!(await exists(destination))) {
+    const temporary = `${hostPath(location.root, location.store)}/.tmp-${process.pid}-${posix.basename(entry)}`;
     await rm(temporary, { recursive: true, force: true });
-    if (errnoCode(error) === 'ENOTEMPTY' || errnoCode(error) === 'EEXIST') return entry; // a concurrent writer won
-    throw error;
+    try {
+      await fill(temporary);
+      await rename(temporary, destination);
+    } catch (error) {
+      await makeWritable(temporary);
+      await rm(temporary, { recursive: true, force: true });
+      // A concurrent writer that won placed the same content (and records it the same way).
+      if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST') throw error;
+    }
+  }
+  // Once per entry: an entry of an older store gets its record when it is added again.
+  if ((await readEntryRecord(location, entry)) === undefined) {
+    await writeEntryRecord(location, entry, await describeEntry(location, entry, byHash(await listStore(location))));
   }
   return entry;
 }
@@ -234,36 +250,86 @@ export function entryOf(store: string, systemPath: string): string | undefined {
   return STORE_ENTRY_PATTERN.test(first) ? prefix + first : undefined;
 }
 
-/**
- * The closure of some store entries: the entries themselves and everything they refer to, found the way Nix
- * finds references: by scanning file contents and symlink targets for the hash part of other entries.
- */
-export async function storeClosure(location: StoreLocation, roots: readonly string[]): Promise<string[]> {
-  const all = await listStore(location);
-  const byHash = new Map(all.map((e) => [posix.basename(e).slice(0, 32), e]));
-  const closure = new Set<string>();
-  const queue = roots.map((r) => entryOf(location.store, r)).filter((e): e is string => e !== undefined);
-  while (queue.length > 0) {
-    const entry = queue.pop()!;
-    if (closure.has(entry)) continue;
-    closure.add(entry);
-    for (const hash of await referencedHashes(hostPath(location.root, entry))) {
-      const referenced = byHash.get(hash);
-      if (referenced !== undefined && !closure.has(referenced)) queue.push(referenced);
-    }
-  }
-  return [...closure].sort();
+/** What the store knows of an entry without reading it again: recorded when it is added (see the top of this file). */
+export interface EntryRecord {
+  /** The other entries it refers to (`<hash>-<name>`, sorted): store entries whose hash part its files or symlink targets contain. */
+  readonly references: readonly string[];
+  /** Its files, directories and symlinks, the entry itself included. */
+  readonly files: number;
+  /** What it takes on a filesystem of 4 KiB blocks: every file, symlink and directory in whole blocks (at least one). */
+  readonly diskBytes: number;
 }
 
-const HASH_IN_TEXT = /[0123456789abcdfghijklmnpqrsvwxyz]{32}-/g;
+/** Where the record of `entry` (a system path) is, as a system path. */
+export function entryRecordPath(location: StoreLocation, entry: string): string {
+  return posix.join(location.store, ENTRY_RECORDS_DIRECTORY, `${posix.basename(entry)}.json`);
+}
 
-async function referencedHashes(path: string): Promise<Set<string>> {
+/** A record's bytes: one line of JSON, keys in a fixed order, so the same entry gives the same bytes everywhere. */
+export function encodeEntryRecord(record: EntryRecord): string {
+  return `${JSON.stringify({ references: [...record.references].sort(), files: record.files, diskBytes: record.diskBytes })}\n`;
+}
+
+/** A record read back; undefined for anything that is not one (then the entry is scanned instead). */
+export function decodeEntryRecord(text: string): EntryRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { references, files, diskBytes } = value as Record<string, unknown>;
+  if (!Array.isArray(references) || !references.every((r) => typeof r === 'string' && STORE_ENTRY_PATTERN.test(r))) return undefined;
+  if (!Number.isSafeInteger(files) || !Number.isSafeInteger(diskBytes)) return undefined;
+  return { references: references as string[], files: files as number, diskBytes: diskBytes as number };
+}
+
+/** The recorded record of an entry, or undefined when it has none (or an unreadable one). */
+export async function readEntryRecord(location: StoreLocation, entry: string): Promise<EntryRecord | undefined> {
+  try {
+    return decodeEntryRecord(await readFile(hostPath(location.root, entryRecordPath(location, entry)), 'utf8'));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** Records an entry (read-only, the store's time), written under a temporary name and renamed into place. */
+export async function writeEntryRecord(location: StoreLocation, entry: string, record: EntryRecord): Promise<void> {
+  const path = hostPath(location.root, entryRecordPath(location, entry));
+  await mkdir(posix.dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  await writeFile(temporary, encodeEntryRecord(record), { mode: 0o444 });
+  await utimes(temporary, STORE_MTIME, STORE_MTIME);
+  await rename(temporary, path);
+}
+
+/** Store entries by their hash part. */
+function byHash(entries: readonly string[]): Map<string, string> {
+  return new Map(entries.map((e) => [posix.basename(e).slice(0, 32), e]));
+}
+
+/**
+ * Reads an entry whole, the way Nix finds references: its file contents and symlink targets scanned for
+ * the hash part of the store's other entries (`known`, by hash); and its size counted on the way.
+ */
+export async function describeEntry(location: StoreLocation, entry: string, known: ReadonlyMap<string, string>): Promise<EntryRecord> {
+  const own = posix.basename(entry).slice(0, 32);
   const found = new Set<string>();
   const scan = (text: string) => {
-    for (const match of text.matchAll(HASH_IN_TEXT)) found.add(match[0].slice(0, 32));
+    for (const match of text.matchAll(HASH_IN_TEXT)) {
+      const hash = match[0].slice(0, 32);
+      const referenced = known.get(hash);
+      if (hash !== own && referenced !== undefined) found.add(posix.basename(referenced));
+    }
   };
+  let files = 0;
+  let diskBytes = 0;
   const visit = async (current: string): Promise<void> => {
     const stat = await lstat(current);
+    files += 1;
+    diskBytes += stat.isDirectory() ? RECORD_BLOCK_BYTES : Math.ceil(Math.max(stat.size, 1) / RECORD_BLOCK_BYTES) * RECORD_BLOCK_BYTES;
     if (stat.isSymbolicLink()) scan(await readlink(current));
     else if (stat.isDirectory()) for (const name of await readdir(current)) await visit(posix.join(current, name));
     else if (stat.isFile()) {
@@ -275,9 +341,41 @@ async function referencedHashes(path: string): Promise<Set<string>> {
       }
     }
   };
-  await visit(path);
-  return found;
+  await visit(hostPath(location.root, entry));
+  return { references: [...found].sort(), files, diskBytes };
 }
+
+/**
+ * The closure of some store entries: the entries themselves and everything they refer to, with each one's
+ * record: read where the store has it, found by scanning the entry where it has none.
+ */
+export async function storeClosureRecords(location: StoreLocation, roots: readonly string[]): Promise<Map<string, EntryRecord>> {
+  const all = await listStore(location);
+  const present = new Set(all);
+  let known: Map<string, string> | undefined;
+  const closure = new Map<string, EntryRecord>();
+  const queue = roots.map((r) => entryOf(location.store, r)).filter((e): e is string => e !== undefined);
+  while (queue.length > 0) {
+    const entry = queue.pop()!;
+    if (closure.has(entry)) continue;
+    // A root that is not in the store is scanned, and so reported as missing (a record alone is no entry).
+    const recorded = present.has(entry) ? await readEntryRecord(location, entry) : undefined;
+    const record = recorded ?? (await describeEntry(location, entry, (known ??= byHash(all))));
+    closure.set(entry, record);
+    for (const name of record.references) {
+      const referenced = posix.join(location.store, name);
+      if (present.has(referenced) && !closure.has(referenced)) queue.push(referenced);
+    }
+  }
+  return new Map([...closure].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The closure of some store entries (system paths, sorted): the entries and everything they refer to. */
+export async function storeClosure(location: StoreLocation, roots: readonly string[]): Promise<string[]> {
+  return [...(await storeClosureRecords(location, roots)).keys()];
+}
+
+const HASH_IN_TEXT = /[0123456789abcdfghijklmnpqrsvwxyz]{32}-/g;
 
 /** Makes an entry writable again so that it can be deleted (store entries are read-only). */
 export async function makeWritable(path: string): Promise<void> {
@@ -292,11 +390,12 @@ export async function makeWritable(path: string): Promise<void> {
   for (const name of await readdir(path)) await makeWritable(posix.join(path, name));
 }
 
-/** Deletes store entries (garbage collection): each is removed whole. */
+/** Deletes store entries (garbage collection): each is removed whole, and its record with it. */
 export async function deleteEntries(location: StoreLocation, entries: readonly string[]): Promise<void> {
   for (const entry of entries) {
     const path = hostPath(location.root, entry);
     await makeWritable(path);
     await rm(path, { recursive: true, force: true });
+    await rm(hostPath(location.root, entryRecordPath(location, entry)), { force: true });
   }
 }

@@ -21,7 +21,7 @@ import type { ImageSpec, LoadedImageSpec } from '../../system/image-spec.js';
 import { selectGenerations } from '../../system/generation-selection.js';
 import { generationLink, readProfile, type Profile } from '../../system/profile.js';
 import { hostPath, resolveSystemPath } from '../../system/root-path.js';
-import { storeClosure } from '../../system/store.js';
+import { encodeEntryRecord, entryRecordPath, STORE_MTIME, storeClosureRecords } from '../../system/store.js';
 import { sha256Hex } from '../../system/store-hash.js';
 import type { ImageTree } from '../image-tree.js';
 import type { IsoExtensions } from '../layout/iso-layout.js';
@@ -115,8 +115,13 @@ export async function addBootableParts(
   const newestGeneration = Math.max(...selected.map((g) => Math.floor(g.date.getTime() / 1000)));
   const date = dates.given ?? new Date(Math.max(dates.newestSource ?? 0, newestGeneration) * 1000);
   const location = { root, store: spec.store };
-  const entries = await storeClosure(location, selected.map((g) => g.toplevel));
-  scanSources(tree, entries.map((entry) => ({ from: hostPath(root, entry), to: entry, key: `${file}: profile ${profilePath}` })), onProgress);
+  const closure = await storeClosureRecords(location, selected.map((g) => g.toplevel));
+  scanSources(tree, [...closure.keys()].map((entry) => ({ from: hostPath(root, entry), to: entry, key: `${file}: profile ${profilePath}` })), onProgress);
+  // Each entry's record goes with it (found by a scan where the source store has none), so that the
+  // installer reads the closure instead of scanning the medium.
+  for (const [entry, record] of closure) {
+    tree.add(entryRecordPath(location, entry), { kind: 'file', mode: 0o444, mtime: STORE_MTIME, content: { kind: 'bytes', bytes: new TextEncoder().encode(encodeEntryRecord(record)) }, origin: `${file}: profile ${profilePath} (the record of ${entry})` });
+  }
   for (const generation of selected) {
     tree.add(generationLink(profilePath, generation.number), { kind: 'symlink', target: generation.toplevel, mtime: Math.floor(generation.date.getTime() / 1000), origin: `${file}: generation ${generation.number}` });
   }

@@ -5,6 +5,9 @@
  */
 import type { OnProgress } from '../../lib/progress.js';
 import type { Layout } from '../../system/layout.js';
+import type { SpaceCheck } from './space-check.js';
+
+export type { SpaceCheck } from './space-check.js';
 
 /** Screens the user can be asked; `interactive:` in an answers file names a subset of them. */
 export const QUESTION_SECTIONS = ['welcome', 'keyboard', 'timezone', 'disk', 'layout', 'users', 'generations'] as const;
@@ -107,6 +110,11 @@ export interface InstallerEngine {
   guidedPartitions(answers: DraftAnswers, choice: LayoutChoice): readonly CustomPartition[];
   /** The summary's rows, what will be erased, and the name to type to confirm (pure). */
   summarise(answers: DraftAnswers): { choices: readonly (readonly [string, string])[]; erased: readonly string[]; confirmName: string };
+  /**
+   * Whether the chosen disk holds the chosen generations and the layout's other partitions, before anything
+   * is written: the sizes, and a refusal when it does not (reads the store's records of the closure).
+   */
+  checkSpace(answers: DraftAnswers): Promise<SpaceCheck>;
   /** The crypt(3) hash of a password (SHA-512 crypt in the app). */
   hashPassword(password: string): string | Promise<string>;
   /** Runs the install; resolves with lines for the done screen, rejects with an error carrying the log path. */

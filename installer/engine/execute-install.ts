@@ -22,12 +22,13 @@ import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
-import { storeClosure } from '../../system/store.js';
+import { storeClosureRecords, writeEntryRecord } from '../../system/store.js';
 import { fileKind, jsonSchemaOf } from '../../system/file-kinds.js';
 import { renderConfigFiles } from '../config/generate-config.js';
 import type { PlatformReport } from '../hardware/platform.js';
 import { openInstallLog } from './install-log.js';
 import type { InstallPlan } from './install-plan.js';
+import { checkRootSpace, spaceError } from './space-check.js';
 import { writeTargetEtc } from './target-etc.js';
 
 const TARGET_LOG_PATH = '/var/log/cairn/install.log';
@@ -162,9 +163,10 @@ async function copyGenerations(plan: InstallPlan, stagedRoot: string, onProgress
   const profile = await readProfile(plan.source.root, plan.source.profile);
   const chosen = profile.generations.filter((g) => plan.generations.includes(g.number));
   const location = { root: plan.source.root, store: plan.source.store };
-  const entries = await storeClosure(location, chosen.map((g) => g.toplevel));
-  let files = 0;
-  for (const entry of entries) files += await countFiles(hostPath(plan.source.root, entry));
+  // The medium records each entry's references and size: the closure is read, not scanned (store.ts).
+  const closure = await storeClosureRecords(location, chosen.map((g) => g.toplevel));
+  const entries = [...closure.keys()];
+  const files = [...closure.values()].reduce((sum, record) => sum + record.files, 0);
   onProgress({ kind: 'phase', phase: 'copy', title: `Copying ${entries.length} store entries of ${chosen.length} generations`, total: files, unit: 'files' });
   const counter = progressCounter(onProgress, 'copy', files, 'files', Math.max(1, Math.floor(files / 100)));
   await mkdir(hostPath(stagedRoot, plan.source.store), { recursive: true });
@@ -179,6 +181,7 @@ async function copyGenerations(plan: InstallPlan, stagedRoot: string, onProgress
         return true;
       },
     });
+    await writeEntryRecord({ root: stagedRoot, store: plan.source.store }, entry, closure.get(entry)!);
   }
   counter.finish();
   const profileDirectory = hostPath(stagedRoot, posix.dirname(plan.source.profile));
@@ -189,14 +192,6 @@ async function copyGenerations(plan: InstallPlan, stagedRoot: string, onProgress
     await lutimes(link, generation.date, generation.date);
   }
   await symlink(posix.basename(generationLink(plan.source.profile, plan.current)), hostPath(stagedRoot, plan.source.profile));
-}
-
-async function countFiles(path: string): Promise<number> {
-  const info = await lstat(path);
-  if (!info.isDirectory()) return 1;
-  let count = 1;
-  for (const name of await readdir(path)) count += await countFiles(join(path, name));
-  return count;
 }
 
 /** /etc/cairn (configuration, hardware configuration, answers, their schemas) and the mount points. */
@@ -218,16 +213,8 @@ async function writeSystemFiles(plan: InstallPlan, stagedRoot: string, platform:
 
 /** Refuses, before the disk is touched, a root or ESP partition too small for what goes on it. */
 async function checkSpace(plan: InstallPlan, stagedRoot: string, stagedEsp: string): Promise<void> {
-  const rootNeed = await treeBytes(stagedRoot, 4096);
-  // ext4 and btrfs keep a few percent for metadata, the journal and root's reserve.
-  const rootRoom = Math.floor(plan.root.sizeBytes * 0.9);
-  if (rootNeed > rootRoom) {
-    throw new DomainError('target-full', `the root partition (${formatSize(plan.root.sizeBytes)}) cannot hold the ${plan.generations.length} generations (${formatSize(rootNeed)} with their files); nothing was written`, {
-      hint: 'use a larger disk (or --size), fewer generations, or a layout with a larger root',
-      expected: rootNeed,
-      actual: rootRoom,
-    });
-  }
+  const root = checkRootSpace(plan, await treeBytes(stagedRoot, 4096));
+  if (root.refusal !== undefined) throw spaceError(root);
   if (plan.esp !== undefined) {
     const espNeed = await treeBytes(stagedEsp, 2048);
     const espRoom = Math.floor(plan.esp.sizeBytes * 0.95);

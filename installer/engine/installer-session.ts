@@ -29,6 +29,7 @@ import { sha512Crypt } from '../password-hash.js';
 import { availableKeyMaps, availableLocales, availableTimeZones } from './choice-lists.js';
 import type { DiskChoice, DraftAnswers, InstallerEngine, InstallerModel, LayoutChoice, QuestionSection } from './contract.js';
 import { executeInstall, type InstallResult } from './execute-install.js';
+import { measureInstall, spaceError } from './space-check.js';
 import { chooseGenerations, planInstall, type InstallPlan, type InstallUser } from './install-plan.js';
 import { answersDirectory, answersLayoutOf, choiceFromAnswers, guidedPartitions, resolveLayout, type LayoutContext } from './layout-choice.js';
 
@@ -178,11 +179,17 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
         confirmName: confirmNameOf(target),
       };
     },
+    async checkSpace(draft) {
+      return measureInstall((await planFor(draft)).plan, profile);
+    },
     hashPassword: (password) => sha512Crypt(password),
     plan: planFor,
     async run(draft, onProgress, signal) {
       const { plan, target } = await planFor(draft);
       if (options.dryRun) return { plan };
+      // What the summary screen refuses, refused the same way before an unattended install writes anything.
+      const space = await measureInstall(plan, profile);
+      if (space.refusal !== undefined) throw spaceError(space);
       return executeInstall(plan, { platform: report, target, workDirectory, logPath, onProgress, signal });
     },
     async install(draft, onProgress, signal) {

@@ -187,6 +187,12 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
       for (const [label, value] of summary.choices) prompt.say(`  ${label}: ${value}`);
       prompt.say('These will be ERASED:');
       for (const line of summary.erased) prompt.say(`  ${line}`);
+      const space = await engine.checkSpace(answers);
+      if (space.refusal !== undefined) {
+        prompt.say(`Cannot install: needed ${formatSize(space.neededBytes)}, the disk has ${formatSize(space.diskBytes)}. ${space.refusal}`);
+        for (;;) if ((await prompt.ask('Type < to go back and change the disk or the generations')) === BACK) return GO_BACK;
+      }
+      prompt.say(`  Space: ${formatSize(space.neededBytes)} needed, the disk has ${formatSize(space.diskBytes)}`);
       for (;;) {
         const reply = await prompt.ask(`Type the disk's name (${summary.confirmName}) to install, or < to go back`);
         if (reply === BACK) return GO_BACK;

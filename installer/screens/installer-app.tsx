@@ -80,6 +80,12 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
         (error: unknown) => dispatch({ type: 'previewed', work: work.id, preview: { rows: [], error: message(error) } }),
       );
       break;
+    case 'space':
+      engine.checkSpace(work.answers).then(
+        (space) => dispatch({ type: 'space-checked', work: work.id, space }),
+        (error: unknown) => dispatch({ type: 'space-checked', work: work.id, space: { neededBytes: 0, diskBytes: 0, rootNeedBytes: 0, refusal: `${message(error)}. Nothing was written.` } }),
+      );
+      break;
     case 'hash':
       // After this render: the hash (CPU work) does not hold up drawing the screen that asked for it.
       void new Promise((resolve) => setImmediate(resolve))
@@ -129,7 +135,18 @@ function InstallerView({ state, model, engine }: { readonly state: InstallerStat
       return <GenerationsScreen items={stepItems('generations', model)} list={screen.list} error={screen.error} step={step} />;
     case 'summary': {
       const summary = engine.summarise(answers);
-      return <SummaryScreen choices={summary.choices} erased={summary.erased} confirmName={summary.confirmName} field={screen.field} refused={screen.refused} step={step} />;
+      return (
+        <SummaryScreen
+          choices={summary.choices}
+          erased={summary.erased}
+          confirmName={summary.confirmName}
+          field={screen.field}
+          refused={screen.refused}
+          space={screen.space}
+          canChooseDisk={state.wizard.steps.includes('disk')}
+          step={step}
+        />
+      );
     }
   }
 }

@@ -5,14 +5,16 @@
  * screen's keys written at once ("box\ralice\rsecret1\rsecret1\r") give what typing them one at a time
  * gives: a key always goes to the field or list that is current after the keys before it.
  *
- * Work the reducer cannot do (planning a layout, hashing a password, the install) is asked for in `work`;
+ * Work the reducer cannot do (planning a layout, hashing a password, measuring what the chosen generations
+ * need on the disk, the install) is asked for in `work`;
  * the app runs it after the keys are folded and reports back with the work's id. While work runs, keys are
- * queued and folded when it is done, never dropped and never given to another field. Ctrl-C is never
+ * queued and folded when it is done, never given to another field; they are dropped only when the summary
+ * refuses the disk as too small (they were typed to confirm, which cannot happen). Ctrl-C is never
  * queued: it leaves the installer (nothing was written) or, during the install, asks it to stop at its next
  * safe point.
  */
 import type { ProgressEvent } from '../../lib/progress.js';
-import type { CustomPartition, DraftAnswers, InstallerEnding, InstallerModel, LayoutChoice, LayoutPreview, QuestionSection, UserAnswer } from '../engine/contract.js';
+import type { CustomPartition, DraftAnswers, InstallerEnding, InstallerModel, LayoutChoice, LayoutPreview, QuestionSection, SpaceCheck, UserAnswer } from '../engine/contract.js';
 import { currentStep, initialWizard, wizardReducer, type Step, type WizardState } from '../wizard.js';
 import type { DoneAction } from './done/index.js';
 import type { Key } from './keys/split-keys.js';
@@ -36,7 +38,8 @@ export type ScreenState =
   | { readonly step: 'layout'; readonly layout: LayoutState }
   | { readonly step: 'users'; readonly users: UsersState }
   | { readonly step: 'generations'; readonly list: ListState; readonly error: string | undefined }
-  | { readonly step: 'summary'; readonly field: FieldState; readonly refused: string | undefined };
+  /** `space` is undefined while it is measured; a disk too small is refused there, and Enter goes back to the disk screen. */
+  | { readonly step: 'summary'; readonly field: FieldState; readonly refused: string | undefined; readonly space: SpaceCheck | undefined };
 
 export type DoneOutcome = { readonly kind: 'installed'; readonly lines: readonly string[] } | { readonly kind: 'failed'; readonly message: string; readonly logPath: string };
 
@@ -49,6 +52,7 @@ export type Phase =
 export type Work =
   | { readonly id: number; readonly kind: 'preview'; readonly answers: DraftAnswers; readonly choice: LayoutChoice }
   | { readonly id: number; readonly kind: 'hash'; readonly password: string; readonly hostName: string; readonly userName: string; readonly others: readonly UserAnswer[] }
+  | { readonly id: number; readonly kind: 'space'; readonly answers: DraftAnswers }
   | { readonly id: number; readonly kind: 'install'; readonly answers: DraftAnswers };
 
 export type ExitAction = DoneAction | 'cancel';
@@ -68,6 +72,7 @@ export interface InstallerState {
 export type InstallerAction =
   | { readonly type: 'keys'; readonly keys: readonly Key[] }
   | { readonly type: 'previewed'; readonly work: number; readonly preview: LayoutPreview }
+  | { readonly type: 'space-checked'; readonly work: number; readonly space: SpaceCheck }
   | { readonly type: 'hashed'; readonly work: number; readonly hash: string }
   | { readonly type: 'hash-failed'; readonly work: number; readonly message: string }
   | { readonly type: 'progress'; readonly work: number; readonly event: ProgressEvent }
@@ -88,6 +93,12 @@ export function installerReducer(state: InstallerState, action: InstallerAction,
       if (state.work?.id !== action.work || state.phase.kind !== 'asking' || state.phase.screen.step !== 'layout') return state;
       const layout = { ...state.phase.screen.layout, preview: action.preview };
       return resume({ ...state, work: undefined, phase: { kind: 'asking', screen: { step: 'layout', layout } } }, context);
+    }
+    case 'space-checked': {
+      if (state.work?.id !== action.work || state.phase.kind !== 'asking' || state.phase.screen.step !== 'summary') return state;
+      const measured: InstallerState = { ...state, work: undefined, phase: { kind: 'asking', screen: { ...state.phase.screen, space: action.space } } };
+      // Keys typed ahead were meant for a confirmation that cannot happen: the refusal stays up until it is read.
+      return action.space.refusal === undefined ? resume(measured, context) : { ...measured, queue: [] };
     }
     case 'hashed': {
       const work = state.work;
@@ -266,13 +277,18 @@ function applyKey(state: InstallerState, key: Key, context: InstallerContext): I
     }
     case 'summary': {
       if (key.kind === 'escape') return back(state, context);
+      if (screen.space?.refusal !== undefined) {
+        // Nothing can be confirmed: Enter goes back to the disk screen (when it is asked), every other key is ignored.
+        if (key.kind !== 'enter') return state;
+        return enterStep({ ...state, wizard: wizardReducer(state.wizard, { type: 'back-to', from: 'summary', to: 'disk' }) }, context);
+      }
       const outcome = fieldKey(screen.field, key, CONFIRM_LIMIT);
       if (outcome.submitted === undefined) return withScreen({ ...screen, field: outcome.state });
       const typed = outcome.submitted.trim();
       const confirmName = context.confirmName(answers);
       if (typed !== confirmName) {
         const refused = typed === '' ? 'Nothing typed: nothing was written.' : `"${typed}" is not ${confirmName}: nothing was written.`;
-        return withScreen({ step: 'summary', field: initialField(), refused });
+        return withScreen({ ...screen, field: initialField(), refused });
       }
       const id = state.lastWork + 1;
       return {
@@ -319,8 +335,11 @@ function enterStep(state: InstallerState, context: InstallerContext): InstallerS
       return asking({ step, users: initialUsersState(answers.hostName, answers.users) });
     case 'generations':
       return asking({ step, list: initialListState(stepItems(step, model), VISIBLE_ROWS[step], undefined, answers.generations.map(String)), error: undefined });
-    case 'summary':
-      return asking({ step, field: initialField(), refused: undefined });
+    case 'summary': {
+      // What the chosen generations need on the chosen disk is measured first; keys wait for it.
+      const id = state.lastWork + 1;
+      return { ...asking({ step, field: initialField(), refused: undefined, space: undefined }), lastWork: id, work: { id, kind: 'space', answers } };
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeBootDocument, encodeBootDocument } from '../../system/bootspec.js';
+import { ENTRY_RECORDS_DIRECTORY } from '../../system/store.js';
 import { cairn, cairnOk } from '../support/cli.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -81,6 +82,13 @@ test('three generations, two sharing a kernel; list, rollback, byte-exact boot.j
   }
 });
 
+/** The entries of a root's store and the names in its records folder. */
+async function storeListing(root: string): Promise<{ entries: string[]; records: string[] }> {
+  const entries = (await readdir(join(root, 'cairn/store'))).filter((name) => !name.startsWith('.')).sort();
+  const records = (await readdir(join(root, 'cairn/store', ENTRY_RECORDS_DIRECTORY))).sort();
+  return { entries, records };
+}
+
 test('delete never removes the current generation; garbage is reported, and removed with --gc', async () => {
   const dir = await temporaryDirectory();
   try {
@@ -102,7 +110,9 @@ test('delete never removes the current generation; garbage is reported, and remo
     assert.equal(report.deleted, [1]);
     assert.is(report.garbage.length, 2, 'the toplevel and kernel of generation 1');
     assert.is(report.removed, false);
-    assert.is((await readdir(join(root, 'cairn/store'))).length, 6, 'reported, not removed');
+    const reported = await storeListing(root);
+    assert.is(reported.entries.length, 6, 'reported, not removed');
+    assert.equal(reported.records, reported.entries.map((e) => `${e}.json`), 'each entry recorded when it was added');
 
     // --keep counts the newest generations, and the current one stays even when it is older.
     await cairnOk(['generation', 'rollback', '--root', root]); // current is now 2
@@ -114,7 +124,9 @@ test('delete never removes the current generation; garbage is reported, and remo
     assert.match(kept.stdout, /removed 4 store entries/);
     const remaining = await list(root);
     assert.equal(remaining.generations.map((g) => [g.number, g.current]), [[4, true]]);
-    assert.is((await readdir(join(root, 'cairn/store'))).length, 2, 'only the toplevel and kernel of generation 4 are left');
+    const left = await storeListing(root);
+    assert.is(left.entries.length, 2, 'only the toplevel and kernel of generation 4 are left');
+    assert.equal(left.records, left.entries.map((e) => `${e}.json`), 'the records of the removed entries are removed with them');
   } finally {
     await removeTree(dir);
   }

@@ -14,6 +14,8 @@ import { executeInstall } from '../../installer/engine/execute-install.js';
 import { planInstall } from '../../installer/engine/install-plan.js';
 import { ensureTestKernel } from '../../scripts/test-system.js';
 import { withoutCertificates } from '../../system/secure-boot/pe-image.js';
+import { sha256File } from '../../system/store-hash.js';
+import { caught } from '../support/caught.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
 import { makeSignedSystem } from '../support/secure-boot-system.js';
 import { ensureSignedBootFiles } from '../support/signed-boot.js';
@@ -106,7 +108,7 @@ bad('a source profile without generations is refused', async (context) => {
   assert.not.ok(await exists(join(context.dir, 't.img')));
 });
 
-bad('a target too small for the generations is refused before the disk is written', async (context) => {
+bad('a target too small for the generations is refused before anything is written: a new image is not created, an existing one is left as it was', async (context) => {
   const big = join(context.dir, 'big-root');
   const kernel = join(context.dir, 'huge-kernel');
   await writeFile(kernel, 'kernel');
@@ -114,12 +116,30 @@ bad('a target too small for the generations is refused before the disk is writte
   await cairnOk(['generation', 'add', '--root', big, '--kernel', kernel]);
   const file = join(context.dir, 'full.yaml');
   await writeFile(file, 'version: 1\nconfirm: true\n');
+  const message = /cairn: error: image file .*small\.img \(700M\) is too small: the install needs \d[\d.]*M \(30\d(\.\d+)?M of files for generation 1, in a root of \d[\d.]*M, and \d[\d.]*M for the other partitions and the table\); the disk has 700M, its root partition 187M\. Nothing was written\./;
   const image = join(context.dir, 'small.img');
   const result = await cairn(['install', '--answers', file, '--target', image, '--size', '700M', '--source-root', big, '--from', RECORDED_VM, '--log', join(context.dir, 'full.log')]);
-  assert.is(result.code, 1);
-  assert.match(result.stderr, /the root partition \(187M\) cannot hold the 1 generations \(300M with their files\); nothing was written/);
-  assert.match(result.stderr, /log is at|read .*\.log/);
-  assert.not.ok(await exists(image));
+  assert.is(result.code, 1, result.stderr);
+  assert.match(result.stderr, message);
+  assert.not.ok(await exists(image), 'no image was created');
+  assert.not.ok(await exists(join(context.dir, 'full.log')), 'refused before the install started (its log)');
+
+  // An existing image file of that size: the same refusal, and its bytes unchanged.
+  await writeFile(image, 'an earlier image');
+  await truncate(image, 700 * 1024 * 1024);
+  const before = await sha256File(image);
+  const again = await cairn(['install', '--answers', file, '--target', image, '--source-root', big, '--from', RECORDED_VM, '--log', join(context.dir, 'full.log')]);
+  assert.is(again.code, 1, again.stderr);
+  assert.match(again.stderr, message);
+  assert.is(await sha256File(image), before, 'the image is left as it was');
+
+  // The executor checks the root again with the tree it staged, before the disk is written.
+  const platform = await detectPlatformOnly(await openRecording(RECORDED_VM));
+  const target = await resolveTarget(join(context.dir, 'executed.img'), { sizeBytes: 700 * 1024 * 1024 });
+  const plan = planInstall({ answers: decodeAnswers('version: 1\n', 'answers.yaml'), layout: guidedLayout({}), target, platform, firmware: 'uefi', source: { root: big, store: '/cairn/store', profile: await readProfile(big, '/cairn/var/profiles/system') }, users: [], seed: 'full' });
+  const error = await caught(() => executeInstall(plan, { platform, target, workDirectory: join(context.dir, 'work-full'), logPath: join(context.dir, 'executed.log') }));
+  assert.match(String(error), /is too small: the install needs .*its root partition 187M\. Nothing was written\./);
+  assert.not.ok(await exists(join(context.dir, 'executed.img')));
 });
 
 bad('without confirm and with no terminal to ask, nothing is written', async (context) => {

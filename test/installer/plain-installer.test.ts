@@ -30,6 +30,7 @@ function engine(installed: DraftAnswers[]): InstallerEngine {
     previewLayout: (_a, choice) => Promise.resolve(choice.kind === 'file' ? { rows: [], error: `${choice.path}: no such file` } : { rows: [`root ${choice.kind === 'guided' ? choice.filesystem : choice.kind}`] }),
     guidedPartitions: () => [],
     summarise: (a) => ({ choices: [['Disk', a.disk!], ['Time zone', a.timeZone]], erased: [`${a.disk} entirely`], confirmName: 'vda' }),
+    checkSpace: () => Promise.resolve({ neededBytes: 1024 ** 3, diskBytes: 20 * 1024 ** 3, rootNeedBytes: 1024 ** 3 }),
     hashPassword: (p) => `hash:${p}`,
     install: (a, onProgress) => {
       installed.push(a);

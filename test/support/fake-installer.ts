@@ -62,6 +62,8 @@ export interface FakeEngineOptions {
   readonly attemptGates?: Readonly<Record<number, Gate>>;
   /** Install attempts (1-based) that fail. */
   readonly failing?: readonly number[];
+  /** Disks (paths) too small for the install: the space check refuses them. */
+  readonly tooSmall?: readonly string[];
 }
 
 export interface FakeEngine extends InstallerEngine {
@@ -108,6 +110,12 @@ export function fakeEngine(options: FakeEngineOptions = {}): FakeEngine {
       erased: [`${answers.disk} (all of it)`],
       confirmName: (answers.disk ?? '?').replace('/dev/', ''),
     }),
+    checkSpace: (answers) => {
+      const diskBytes = answers.disk === '/dev/vdb' ? 40 * 1024 ** 3 : 20 * 1024 ** 3;
+      if (!(options.tooSmall ?? []).includes(answers.disk ?? '')) return Promise.resolve({ neededBytes: 1024 ** 3, diskBytes, rootNeedBytes: 1024 ** 3 });
+      const refusal = `${answers.disk} is too small: the install needs 64G (...); the disk has ${diskBytes / 1024 ** 3}G. Nothing was written.`;
+      return Promise.resolve({ neededBytes: 64 * 1024 ** 3, diskBytes, rootNeedBytes: 60 * 1024 ** 3, refusal });
+    },
     async hashPassword(password) {
       await options.hashGate?.wait();
       return `hash:${password}`;

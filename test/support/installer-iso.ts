@@ -20,14 +20,29 @@ export const BOOT_TIMEOUT_MS = 20 * 60_000;
 /** The user the tests create, and its password. */
 export const USER = { name: 'alice', password: 'wonderland' } as const;
 
-/** An installer ISO of `system` (its volume CAIRN_INSTALLER), with `answers` on the medium when given. */
-export async function installerIso(dir: string, system: BuiltSystem, name: string, answers?: string): Promise<string> {
+/**
+ * An installer ISO of `system` (its volume CAIRN_INSTALLER), with `answers` on the medium when given; `other`
+ * puts more files on the medium (its path there, its text; image.yaml `files:`), `kernelParams` go on every entry.
+ */
+export async function installerIso(
+  dir: string,
+  system: BuiltSystem,
+  name: string,
+  answers?: string,
+  more: { readonly other?: Readonly<Record<string, string>>; readonly kernelParams?: readonly string[] } = {},
+): Promise<string> {
   if (answers !== undefined) await writeFile(join(dir, `${name}-answers.yaml`), answers);
+  const files = Object.entries(more.other ?? {});
+  for (const [index, [, text]] of files.entries()) await writeFile(join(dir, `${name}-other-${index}`), text);
+  const extra = [
+    ...(answers === undefined ? [] : [`installer: { answers: ${name}-answers.yaml }`]),
+    ...(files.length === 0 ? [] : [`files: [${files.map(([to], index) => `{ from: ${name}-other-${index}, to: ${to} }`).join(', ')}]`]),
+  ];
   const spec = await writeBootableSpec(dir, system.root, {
     name: `${name}.yaml`,
     volumeId: 'CAIRN_INSTALLER',
-    boot: 'boot: { bios: true, uefi: true, timeout: 1, serial: true }',
-    ...(answers === undefined ? {} : { extra: `installer: { answers: ${name}-answers.yaml }` }),
+    boot: `boot: { bios: true, uefi: true, timeout: 1, serial: true, kernelParams: [${(more.kernelParams ?? []).join(', ')}] }`,
+    ...(extra.length === 0 ? {} : { extra: extra.join('\n') }),
   });
   return buildIso(spec, join(dir, `${name}.iso`));
 }

@@ -16,12 +16,13 @@ export const PINNED_EPOCH = 1763640000;
 /**
  * SHA-256 of the ISOs built from these inputs with `--date PINNED_EPOCH` (test/image-builder/pinned-bytes.test.ts
  * says which), as the writer made them before the plan became data: a rewrite must keep every byte. The bootable
- * ones changed once since, on purpose: every menu entry carries `cairn.live=<volume id>` and the consoles (issue 14).
+ * ones changed twice since, on purpose: every menu entry carries `cairn.live=<volume id>` and the consoles (issue 14);
+ * the store on the ISO carries each entry's record (`/cairn/store/.cairn-entries/<entry>.json`, issue 15).
  */
 export const PINNED = {
-  example: 'e94dc72cad0adb58a4844ccdf4827dcf9217b19dbc0c3f78b5dc4f7a0a9dd561',
-  bios: 'dc20131e283116cabc3a78ac29bd93f091dfe86c0a5cdf92ed991137bf21ffcf',
-  uefi: 'f2c2e0ff19c78f088df554ddf51a72375b70d6bae6783c0ce0774ac38b98f8c1',
+  example: '90793657336fa412e0bd3fcaa6ebef08f165a43947d1ad204a0d94d11db3416b',
+  bios: '26bbe8a6daf8851f34f5bc6f91ac817a540887eaf32507d527ac9dbf43adaaf2',
+  uefi: '96ada4c0ea13c541fd67c276229d722de8bdec8e67499dbeca2f65bc595782dd',
   data: '2f77f2e9455dcbf3080c256fb85ddcd3e1bc0bd1405bfa36aea9ed3eb2dc6e52',
 } as const;
 

@@ -4,12 +4,12 @@
  * input refused with the file, key or object named, before anything is written. The booting is in
  * stage-1.boot.test.ts, example-live.boot.test.ts and the installer's boot tests.
  */
-import { chmod, copyFile, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, runBinary } from '../../lib/run.js';
-import { storeClosure } from '../../system/store.js';
+import { describeEntry, ENTRY_RECORDS_DIRECTORY, listStore, readEntryRecord, storeClosure, storeClosureRecords } from '../../system/store.js';
 import { ensureTestKernel, ensureTestKernelPackage } from '../../scripts/test-system.js';
 import { builtExampleSystem, builtInstallerSystem, EXAMPLE_EPOCH, type BuiltSystem } from '../support/built-system.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
@@ -68,6 +68,28 @@ build("a generation's closure: kernel, initramfs, userland with the spec's progr
   // Generation 1 does not carry what generation 2 and 3 added.
   const sw1 = await readlink(inRoot(system, `${system.toplevels.get(1)!}/sw`));
   assert.not.ok((await readdir(inRoot(system, `${sw1}/bin`))).includes('lsblk'));
+});
+
+build('every store entry carries the record of its references and size, equal to what a scan finds; a copy of the store without records gives the same closures', async ({ dir, system }) => {
+  const location = { root: system.root, store: '/cairn/store' };
+  const entries = await listStore(location);
+  const known = new Map(entries.map((e) => [posix.basename(e).slice(0, 32), e]));
+  for (const entry of entries) {
+    const recorded = await readEntryRecord(location, entry);
+    assert.ok(recorded !== undefined, `${entry} has a record`);
+    assert.equal(recorded, await describeEntry(location, entry, known), entry);
+  }
+  const system3 = await storeClosureRecords(location, [system.toplevels.get(3)!]);
+  assert.ok([...system3.values()].some((r) => r.references.length > 0));
+  // An older store: the same entries, no records.
+  const older = join(dir, 'older-store');
+  await cp(system.root, older, { recursive: true, verbatimSymlinks: true, filter: (source) => posix.basename(source) !== ENTRY_RECORDS_DIRECTORY });
+  const olderLocation = { root: older, store: '/cairn/store' };
+  assert.is(await readEntryRecord(olderLocation, system.toplevels.get(3)!), undefined);
+  for (const toplevel of system.toplevels.values()) {
+    assert.equal(await storeClosureRecords(olderLocation, [toplevel]), await storeClosureRecords(location, [toplevel]));
+  }
+  await removeTree(older);
 });
 
 build('the initramfs, as cpio lists it: /init, busybox, blkid and e2fsck with their libraries, the storage and filesystem modules with modules.dep', async ({ system }) => {
