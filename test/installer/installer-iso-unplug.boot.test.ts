@@ -27,7 +27,7 @@ test('the target disk pulled out while the generations are copied: the error nam
       assert.not.match(await machine.monitor('drive_del disk0'), /error|not found/i, 'the monitor took the drive away');
       const at = machine.plainOutput.length;
       const stopped = await machine.waitFor(/cairn: error: the install stopped: (.*)\n\s*hint: read (\/tmp\/cairn-install-\S+\.log),/, { from: at, timeoutMs: INSTALL_TIMEOUT_MS });
-      assert.match(stopped[1]!, /\/dev\/vda, serial CAIRN-DISK0, 4G\) stopped answering while its partition table was written/, 'the error names the disk and the step');
+      assert.match(stopped[1]!, /^\/dev\/vda \(serial CAIRN-DISK0, 4G\) stopped answering while its partition table was written \(EIO: /, `the error names the disk and the step: ${stopped[1]}`);
       const offer = await machine.waitFor(/The Cairn installer stopped \(exit 1\)[^\n]*\n/, { from: at, timeoutMs: 120_000 });
       assert.match(offer[0], /Enter: retry; s: a shell; p: power off\.\n$/, 'retry, a shell or power off');
       assert.not.match(offer[0], /reboot/i, 'no reboot is offered after a failure');
