@@ -264,7 +264,7 @@ const DISK_GONE_CODES = new Set(['EIO', 'ENXIO', 'ENODEV', 'ENOMEDIUM']);
  * A write to a disk failed: when the disk stopped answering (its cable pulled, the device removed, the disk
  * dead), an error naming the disk and the step; anything else as it was.
  */
-export function diskFailure(disk: string, step: string, error: unknown): unknown {
+function diskFailure(disk: string, step: string, error: unknown): unknown {
   const code = errnoCode(error);
   if (code === undefined || !DISK_GONE_CODES.has(code)) return error;
   return new DomainError('disk-failed', `${disk} stopped answering while ${step} (${code}: it was removed, or it failed); what is on it now is unknown`, {
