@@ -65,9 +65,13 @@ async function rootState(esp: string): Promise<RootState> {
   return { names: names.join('\0'), atimeNs: info.atimeNs, mtimeNs: info.mtimeNs };
 }
 
-/** Puts the root's times back to the nanosecond (Node's utimes takes seconds as a double, which cannot hold them). */
+/**
+ * Puts the root's times back to the nanosecond (Node's utimes takes seconds as a double, which cannot hold
+ * them). Whole seconds are written without a fraction, which busybox's touch (an installed system's) refuses:
+ * a FAT ESP's root directory has no times of its own, so they are 0.
+ */
 async function restoreTimes(esp: string, state: RootState): Promise<void> {
-  const stamp = (ns: bigint) => `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
+  const stamp = (ns: bigint) => `@${ns / 1_000_000_000n}${ns % 1_000_000_000n === 0n ? '' : `.${String(ns % 1_000_000_000n).padStart(9, '0')}`}`;
   await run('touch', ['-a', '-d', stamp(state.atimeNs), '--', esp]);
   await run('touch', ['-m', '-d', stamp(state.mtimeNs), '--', esp]);
 }

@@ -76,7 +76,7 @@ export function findSystemdBoot(explicit?: string): string {
 }
 
 /** A GRUB platform's module directory; an explicit directory wins and must hold the platform's files. */
-async function findGrubModules(platform: GrubPlatform, explicit?: string): Promise<string> {
+export async function findGrubModules(platform: GrubPlatform, explicit?: string): Promise<string> {
   const directory = GRUB_MODULE_DIRECTORIES[platform];
   if (explicit !== undefined) {
     for (const name of GRUB_DIRECTORY_FILES[platform]) {

@@ -232,8 +232,10 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
     for (const offset of regions) await handle.write(zeros, 0, Math.min(zeros.length, disk.sizeBytes - offset), offset);
     await writeBlocks(handle, plan, options.bootCode);
     await handle.sync();
-  } finally {
     await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw diskFailure(describeDisk(disk), 'its partition table was written', error);
   }
   try {
     await run('blockdev', ['--rereadpt', disk.path]);
@@ -255,6 +257,22 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
   return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan, deviceOf) };
 }
 
+/** The errno codes of a disk that stopped answering: an I/O error, or a device that is gone. */
+const DISK_GONE_CODES = new Set(['EIO', 'ENXIO', 'ENODEV', 'ENOMEDIUM']);
+
+/**
+ * A write to a disk failed: when the disk stopped answering (its cable pulled, the device removed, the disk
+ * dead), an error naming the disk and the step; anything else as it was.
+ */
+function diskFailure(disk: string, step: string, error: unknown): unknown {
+  const code = errnoCode(error);
+  if (code === undefined || !DISK_GONE_CODES.has(code)) return error;
+  return new DomainError('disk-failed', `${disk} stopped answering while ${step} (${code}: it was removed, or it failed); what is on it now is unknown`, {
+    hint: 'check that the disk is attached (its cable, its slot), then try again; a disk that keeps failing needs replacing',
+    cause: error,
+  });
+}
+
 /**
  * Makes sure what was written reached the disk before anyone is told it is done: each partition's device
  * node and the disk's own are fsynced (on a block device that writes their dirty buffers and flushes the
@@ -263,11 +281,15 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
  */
 export async function flushDisk(disk: AppliedDisk): Promise<void> {
   for (const path of [...disk.partitions.flatMap((p) => (p.device === undefined ? [] : [p.device])), disk.path]) {
-    const handle = await open(path, 'r');
     try {
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(path, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw diskFailure(path, 'what was written was flushed to it', error);
     }
   }
 }

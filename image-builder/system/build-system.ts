@@ -28,7 +28,7 @@ import type { InitramfsEntry } from '../initrd/archive-plan.js';
 import { PROGRAM_SEARCH_PATH, findHostProgram } from '../initrd/host-files.js';
 import { kernelModuleEntries, normalizeModuleName, readModuleTree, resolveModuleClosure, type ModuleTree } from '../initrd/kernel-modules.js';
 import { writeInitramfs } from '../initrd/write-initramfs.js';
-import { findSystemdBoot } from '../../bootloader/loader-binaries.js';
+import { findGrubModules, findSystemdBoot } from '../../bootloader/loader-binaries.js';
 import { addCairnPackage } from './cairn-package.js';
 import { planDefaultEtc } from './default-etc.js';
 import { kernelFiles, type KernelFiles } from './kernel-source.js';
@@ -48,8 +48,11 @@ export const STAGE_1_MODULES = [
   'ext4', 'crc32c_generic', 'btrfs', 'vfat', 'nls_cp437', 'nls_ascii', 'nls_utf8', 'isofs',
 ] as const;
 
-/** Programs an installer system carries for `cairn install` (busybox has the rest: blockdev, sync, poweroff). */
-const INSTALLER_PROGRAMS = ['mke2fs', 'debugfs'] as const;
+/**
+ * Programs an installer system carries for `cairn install`, with the package each comes from (busybox has the
+ * rest: blockdev, sync, poweroff): mke2fs and debugfs for the root, grub-mkimage for GRUB's BIOS core.img.
+ */
+const INSTALLER_PROGRAMS = { mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', 'grub-mkimage': 'grub-common' } as const;
 
 /** Where a busybox is looked for when the spec names none (busybox-static on Debian). */
 const BUSYBOX_SEARCH = ['/bin', '/usr/bin', '/sbin', '/usr/sbin'] as const;
@@ -99,20 +102,24 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
   for (const name of definition.packages) {
     packages.push({ name: posix.basename(name), path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: packages`) });
   }
-  // What `cairn install` runs on the live system besides busybox (blockdev, sync): mke2fs and debugfs for the
-  // root, and systemd-boot's EFI binary where bootloader/loader-binaries.ts looks (/usr is the userland).
+  // What `cairn install` runs on the live system besides busybox (blockdev, sync): INSTALLER_PROGRAMS, and
+  // the boot loaders it sets up where bootloader/loader-binaries.ts looks (/usr is the userland):
+  // systemd-boot's EFI binary for UEFI, GRUB's i386-pc directory for BIOS (a live boot under a BIOS installs for it).
   const installerFiles: InitramfsEntry[] = [];
   if (definition.installer) {
-    for (const name of INSTALLER_PROGRAMS.filter((n) => !packages.some((p) => p.name === n))) {
-      packages.push({ name, path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: installer: true needs ${name} (e2fsprogs)`) });
+    for (const [name, providedBy] of Object.entries(INSTALLER_PROGRAMS).filter(([n]) => !packages.some((p) => p.name === n))) {
+      packages.push({ name, path: await findHostProgram(name, PROGRAM_SEARCH_PATH, `${where}: installer: true needs ${name} (${providedBy})`) });
     }
     let systemdBoot: string;
+    let grubPc: string;
     try {
       systemdBoot = findSystemdBoot();
+      grubPc = await findGrubModules('i386-pc');
     } catch (error) {
-      throw new UserError(`${where}: installer: true carries the boot loader the installer sets up: ${(error as Error).message}`, { hint: (error as UserError).hint ?? '' });
+      throw new UserError(`${where}: installer: true carries the boot loaders the installer sets up: ${(error as Error).message}`, { hint: (error as UserError).hint ?? '' });
     }
     installerFiles.push({ kind: 'file', path: '/lib/systemd/boot/efi/systemd-bootx64.efi', source: systemdBoot, mode: 0o644 });
+    for (const name of (await readdir(grubPc)).sort()) installerFiles.push({ kind: 'file', path: `/lib/grub/i386-pc/${name}`, source: join(grubPc, name), mode: 0o644 });
   }
   const blkid = await findHostProgram('blkid', PROGRAM_SEARCH_PATH, 'stage 1 needs blkid (util-linux) to find root=UUID=...');
   const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);

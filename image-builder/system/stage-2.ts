@@ -176,7 +176,8 @@ exec "$sw/bin/init"
  * The installer on one console (`<toplevel>/installer-console`), which stage 2's inittab starts on every
  * console of the kernel command line and again whenever it ends. It names the terminal (a serial line
  * reports no size: it gets the 80x24 every serial terminal has), runs `cairn install --live` (which reads
- * the answers on the medium), and when that ends offers it again, a shell, power off or reboot. With
+ * the answers on the medium), and when that ends offers it again, a shell, power off or reboot (not after a
+ * failure: then retry, a shell or power off). With
  * `--shell` (tty2) it is a root shell that says where the installer runs.
  */
 export function renderInstallerConsole(options: { readonly sw: string }): string {
@@ -204,12 +205,17 @@ set -- $(stty size 2>/dev/null)
 cairn install --live
 code=$?
 echo
-echo "The Cairn installer ended (exit $code). Enter: start it again; s: a shell; p: power off; r: reboot."
+if [ "$code" -eq 0 ]; then
+  echo "The Cairn installer ended. Enter: start it again; s: a shell; p: power off; r: reboot."
+else
+  # No reboot after a failure: the disk may be half written, and the medium would start the same install again.
+  echo "The Cairn installer stopped (exit $code): the error and the log's path are above. Enter: retry; s: a shell; p: power off."
+fi
 read -r answer
 case "$answer" in
   s*) sh -l ;;
   p*) poweroff; sleep 60 ;;
-  r*) reboot; sleep 60 ;;
+  r*) [ "$code" -eq 0 ] && { reboot; sleep 60; } ;;
 esac
 `;
 }

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -148,6 +148,19 @@ lock('a lock left by a process that no longer runs is taken over', async ({ dir,
   const result = await cairnOk(['boot', 'install', '--esp', esp, '--root', root, '--allow-non-fat', '--lock-wait', '0']);
   assert.match(result.stderr, new RegExp(`removed the lock of an update that is no longer running \\(pid ${pid} on `));
   assert.not.ok(await stat(join(esp, ESP_LOCK_NAME)).then(() => true, () => false));
+});
+
+lock('the root\'s times, whole seconds as a FAT root\'s are, are put back by busybox\'s touch too (an installed system has no other)', async ({ dir, root }) => {
+  const esp = join(dir, 'esp-busybox');
+  await mkdir(esp);
+  await cairnOk(['boot', 'install', '--esp', esp, '--root', root, '--allow-non-fat']);
+  await utimes(esp, 0, 1795176000);
+  const bin = join(dir, 'busybox-bin');
+  await mkdir(bin);
+  await symlink('/bin/busybox', join(bin, 'touch'));
+  await cairnOk(['boot', 'update', '--esp', esp, '--root', root, '--allow-non-fat'], { env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` } });
+  const after = await stat(esp);
+  assert.equal([after.atimeMs, after.mtimeMs], [0, 1795176000_000], 'the times the ESP root had');
 });
 
 lock.run();

@@ -3,15 +3,19 @@
  * The installer ISO unattended, in QEMU under TCG: answers on the medium (`installer.answers`, confirm:
  * true, finish: poweroff) install the example's installer system onto a real block device of the guest, an
  * NVMe disk, with no question, and the machine powers off by itself; the disk then boots alone under OVMF to
- * a login prompt naming the chosen host. Then the same disk, attached as SATA (AHCI), is installed again from
- * other answers: a clean reinstall, which boots with the new host name.
+ * a login prompt naming the chosen host, where the installed Cairn lists the generations and rewrites the
+ * boot menu (`boot update`), which still lists them. Then the same disk, attached as SATA (AHCI), is
+ * installed again from other answers by the ISO booted under SeaBIOS: a clean reinstall for BIOS (GRUB in a
+ * BIOS boot partition), which boots under SeaBIOS with the new host name.
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { GPT_TYPE_GUIDS } from '../../system/partition-types.js';
 import { builtLiveInstallerSystem, type BuiltSystem } from '../support/built-system.js';
-import { readExt4File } from '../support/disk-image.js';
+import { readExt4File, readSfdisk } from '../support/disk-image.js';
+import { extractWithMtools } from '../support/fat-tools.js';
 import { blankDisk, bootInstalled, installedRoot, installerIso, installUnattended, unattendedAnswers } from '../support/installer-iso.js';
 import { runOnSerial } from '../support/serial-shell.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
@@ -33,36 +37,55 @@ unattended.after(async (context) => {
 });
 
 unattended('onto an NVMe disk: no question, powers off by itself; the disk boots alone to a login prompt with the chosen host name', async ({ dir, system }) => {
-  const iso = await installerIso(dir, system, 'nvme', unattendedAnswers('nvme-box'));
+  // root gets a password too: `boot update` writes the ESP, which only root may.
+  const rootUser = { name: 'root', password: 'rootpass' } as const;
+  const iso = await installerIso(dir, system, 'nvme', unattendedAnswers('nvme-box', rootUser.password));
   const disk = await blankDisk(join(dir, 'nvme.img'));
   const console = await installUnattended(iso, disk, 'nvme');
   assert.match(console, /Installed generations 2, 1 onto \/dev\/nvme0n1 \(QEMU NVMe Ctrl, serial CAIRN-DISK0, 4G\)\./);
   const root = await installedRoot(disk);
   assert.match(await readExt4File(disk, root.offsetBytes, '/etc/cairn/configuration.yaml'), /^hostName: nvme-box$/m);
-  const { machine, host } = await bootInstalled(disk, 'nvme');
+  const menuBefore = await espEntries(disk, join(dir, 'esp-installed'));
+  assert.equal(Object.keys(menuBefore).length, 2, 'the installer wrote an entry per generation');
+  const { machine, host } = await bootInstalled(disk, 'nvme', { user: rootUser });
   try {
     assert.is(host, 'nvme-box', 'the installed system\'s login prompt names the host');
     assert.equal(await runOnSerial(machine, 'hostname'), { output: 'nvme-box\n', code: 0 });
     const cmdline = (await runOnSerial(machine, 'cat /proc/cmdline')).output;
     assert.ok(cmdline.split(/\s+/).includes(`root=UUID=${root.uuid}`), cmdline);
     assert.match((await runOnSerial(machine, 'cairn generation list')).output, /^\*\s+2\s+2025-11-20 12:00\s+Cairn example 1\.2/m, 'the installed system carries Cairn, which reads its generations');
+    // The README's update on an installed system: the ESP is mounted at /boot (fstab), the root named as the installer named it.
+    const update = await runOnSerial(machine, `cairn boot update --esp /boot --param root=UUID=${root.uuid}`);
+    assert.is(update.code, 0, update.output);
+    assert.match(update.output, /^updated \/boot \(systemd-boot\): 2 entries, default /m, update.output);
+    assert.match(update.output, /, removed 0$/m, update.output);
   } finally {
     await machine.stop();
   }
+  const menuAfter = await espEntries(disk, join(dir, 'esp-updated'));
+  assert.equal(Object.keys(menuAfter), Object.keys(menuBefore), 'the updated ESP still has an entry per generation');
+  for (const [name, text] of Object.entries(menuAfter)) assert.match(text, new RegExp(`^options .*root=UUID=${root.uuid}`, 'm'), `${name} still boots the installed root`);
   await copyFile(disk, join(dir, 'installed-once.img'));
 });
 
-unattended('a reinstall onto the disk of that install, attached as SATA: a clean install that boots with the new host name', async ({ dir, system }) => {
+unattended('a reinstall onto the disk of that install, attached as SATA, from the ISO under SeaBIOS: a clean install for BIOS that boots under SeaBIOS with the new host name', async ({ dir, system }) => {
   const iso = await installerIso(dir, system, 'sata', unattendedAnswers('sata-box'));
   const disk = join(dir, 'sata.img');
   await copyFile(join(dir, 'installed-once.img'), disk);
-  const console = await installUnattended(iso, disk, 'sata');
+  // Live under SeaBIOS, the install is for BIOS: GRUB's core.img in a BIOS boot partition, its menu on the ESP.
+  const console = await installUnattended(iso, disk, 'sata', 'bios');
   assert.match(console, /Installed generations 2, 1 onto \/dev\/sda \(QEMU HARDDISK, serial CAIRN-DISK0, 4G\)\./);
+  const table = await readSfdisk(disk);
+  assert.equal(
+    table.partitions.map((p) => p.type),
+    [GPT_TYPE_GUIDS['bios-boot'], GPT_TYPE_GUIDS.esp, GPT_TYPE_GUIDS.root],
+    'a BIOS boot partition, the ESP and the root, where the first install had no BIOS boot partition',
+  );
   const root = await installedRoot(disk);
   const configuration = await readExt4File(disk, root.offsetBytes, '/etc/cairn/configuration.yaml');
   assert.match(configuration, /^hostName: sata-box$/m);
   assert.not.match(configuration, /nvme-box/, 'nothing of the first install is left');
-  const { machine, host } = await bootInstalled(disk, 'sata');
+  const { machine, host } = await bootInstalled(disk, 'sata', { firmware: 'bios' });
   try {
     assert.is(host, 'sata-box');
     assert.equal(await runOnSerial(machine, 'hostname'), { output: 'sata-box\n', code: 0 });
@@ -70,5 +93,15 @@ unattended('a reinstall onto the disk of that install, attached as SATA: a clean
     await machine.stop();
   }
 });
+
+/** The systemd-boot entries on an installed disk's ESP (name -> text), read with mtools. */
+async function espEntries(disk: string, into: string): Promise<Record<string, string>> {
+  const esp = (await readSfdisk(disk)).partitions.find((p) => p.type === GPT_TYPE_GUIDS.esp)!;
+  await extractWithMtools(disk, into, esp.start * 512);
+  const directory = join(into, 'loader', 'entries');
+  const entries: Record<string, string> = {};
+  for (const name of (await readdir(directory)).sort()) entries[name] = await readFile(join(directory, name), 'utf8');
+  return entries;
+}
 
 unattended.run();

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { QemuMachine, type DiskBus } from '../../lib/qemu.js';
+import { QemuMachine, type DiskBus, type Firmware } from '../../lib/qemu.js';
 import { buildIso, writeBootableSpec } from './bootable-iso.js';
 import type { BuiltSystem } from './built-system.js';
 import { probeFilesystem, readSfdisk } from './disk-image.js';
@@ -47,9 +47,10 @@ export async function installerIso(
   return buildIso(spec, join(dir, `${name}.iso`));
 }
 
-/** Answers for an unattended install that powers off when done. */
-export function unattendedAnswers(hostName: string): string {
-  return ['version: 1', `hostName: ${hostName}`, `users: [{ name: ${USER.name}, password: ${USER.password} }]`, 'confirm: true', 'finish: poweroff', ''].join('\n');
+/** Answers for an unattended install that powers off when done: USER, and `root` too when given its password. */
+export function unattendedAnswers(hostName: string, rootPassword?: string): string {
+  const users = [`{ name: ${USER.name}, password: ${USER.password} }`, ...(rootPassword === undefined ? [] : [`{ name: root, password: ${rootPassword} }`])];
+  return ['version: 1', `hostName: ${hostName}`, `users: [${users.join(', ')}]`, 'confirm: true', 'finish: poweroff', ''].join('\n');
 }
 
 /** A blank disk file (sparse), 4 GiB unless told. */
@@ -89,9 +90,12 @@ export async function poweredOff(machine: QemuMachine): Promise<void> {
   }
 }
 
-/** Boots from `iso` with `disk` attached, lets the answers on the medium install, and returns the console once the guest powered off. */
-export async function installUnattended(iso: string, disk: string, bus: DiskBus): Promise<string> {
-  const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'cdrom', path: iso }, disks: [{ path: disk, bus }], memoryMiB: 1536 });
+/**
+ * Boots from `iso` (under OVMF unless told) with `disk` attached, lets the answers on the medium install, and
+ * returns the console once the guest powered off.
+ */
+export async function installUnattended(iso: string, disk: string, bus: DiskBus, firmware: Firmware = 'uefi'): Promise<string> {
+  const machine = await QemuMachine.start({ firmware, media: { kind: 'cdrom', path: iso }, disks: [{ path: disk, bus }], memoryMiB: 1536 });
   try {
     await machine.waitFor(/Answers from the medium: \/run\/cairn\/medium\/cairn\/answers\.yaml/, { timeoutMs: BOOT_TIMEOUT_MS });
     await machine.waitFor(/Powering off\./, { timeoutMs: INSTALL_TIMEOUT_MS });
@@ -102,11 +106,19 @@ export async function installUnattended(iso: string, disk: string, bus: DiskBus)
   }
 }
 
-/** Boots an installed disk alone under OVMF and logs in as USER; the caller stops the machine. */
-export async function bootInstalled(disk: string, bus: DiskBus): Promise<{ machine: QemuMachine; host: string }> {
-  const machine = await QemuMachine.start({ firmware: 'uefi', disks: [{ path: disk, bus, bootIndex: 0 }], memoryMiB: 1024 });
+/**
+ * Boots an installed disk alone (under OVMF unless told) and logs in (as USER unless told); the caller stops
+ * the machine.
+ */
+export async function bootInstalled(
+  disk: string,
+  bus: DiskBus,
+  options: { readonly firmware?: Firmware; readonly user?: { readonly name: string; readonly password: string } } = {},
+): Promise<{ machine: QemuMachine; host: string }> {
+  const machine = await QemuMachine.start({ firmware: options.firmware ?? 'uefi', disks: [{ path: disk, bus, bootIndex: 0 }], memoryMiB: 1024 });
+  const user = options.user ?? USER;
   try {
-    return { machine, host: await loginOnSerial(machine, USER.name, USER.password, { timeoutMs: BOOT_TIMEOUT_MS }) };
+    return { machine, host: await loginOnSerial(machine, user.name, user.password, { timeoutMs: BOOT_TIMEOUT_MS }) };
   } catch (error) {
     await machine.stop();
     throw error;

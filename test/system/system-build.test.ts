@@ -146,6 +146,13 @@ build('installer: true carries the Node.js running the build and Cairn as npm in
   const { stdout: needed } = await run('ldd', [process.execPath]);
   const libraries = await readdir(inRoot(system, `${sw}/lib/x86_64-linux-gnu`));
   for (const match of needed.matchAll(/=> \S*\/(lib[^/\s]+\.so[^\s]*)/g)) assert.ok(libraries.includes(match[1]!), `node needs ${match[1]}`);
+  // GRUB for BIOS, which a live boot under a BIOS installs: grub-mkimage with its libraries, and GRUB's
+  // i386-pc directory where the installer looks for it (/usr/lib/grub/i386-pc: /usr is the userland).
+  assert.ok((await readdir(inRoot(system, `${sw}/bin`))).includes('grub-mkimage'));
+  const { stdout: grubNeeded } = await run('ldd', ['/usr/bin/grub-mkimage']);
+  for (const match of grubNeeded.matchAll(/=> \S*\/(lib[^/\s]+\.so[^\s]*)/g)) assert.ok(libraries.includes(match[1]!), `grub-mkimage needs ${match[1]}`);
+  assert.equal(await readFile(inRoot(system, `${sw}/lib/grub/i386-pc/boot.img`)), await readFile('/usr/lib/grub/i386-pc/boot.img'));
+  assert.is((await readdir(inRoot(system, `${sw}/lib/grub/i386-pc`))).length, (await readdir('/usr/lib/grub/i386-pc')).length, 'the whole directory');
 });
 
 async function refused(context: Context, spec: string, pattern: RegExp): Promise<void> {
