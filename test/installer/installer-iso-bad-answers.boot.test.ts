@@ -71,7 +71,7 @@ badAnswers('named by cairn.answers= on the medium: every problem on the console 
   let console: string;
   try {
     // Printed by the installer-console script Cairn wrote, once `cairn install --live` has ended.
-    await machine.waitFor(/The Cairn installer ended \(exit 1\)/, { timeoutMs: BOOT_TIMEOUT_MS });
+    await machine.waitFor(/The Cairn installer stopped \(exit 1\)/, { timeoutMs: BOOT_TIMEOUT_MS });
     console = machine.plainOutput;
   } finally {
     await machine.stop();
