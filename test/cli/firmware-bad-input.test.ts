@@ -4,7 +4,7 @@
  * message naming the disk or layout and the change to make, and nothing written.
  */
 import { existsSync } from 'node:fs';
-import { access, mkdir, open, readdir, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,7 +12,7 @@ import { run } from '../../lib/run.js';
 import { cairn, cairnOk, repoRoot } from '../support/cli.js';
 import { canMountInNamespace } from '../support/grub-bios-setup.js';
 import { makeExampleSystem } from '../support/example-system.js';
-import { removeTree, temporaryDirectory } from '../support/tree.js';
+import { pathExists, removeTree, temporaryDirectory } from '../support/tree.js';
 
 interface Context {
   dir: string;
@@ -33,12 +33,6 @@ firmware.after(async (context) => {
   await removeTree(context.dir);
 });
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 let counter = 0;
 
@@ -54,7 +48,7 @@ async function installRefused(context: Context, answers: string, extra: readonly
   const result = await cairn(['install', '--answers', await answersFile(context, answers), '--target', image, '--size', size, '--source-root', context.sysroot, '--log', join(context.dir, 'refused.log'), ...extra]);
   assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
   assert.not.match(result.stderr, /internal error/);
-  assert.not.ok(await exists(image), 'no image was created');
+  assert.not.ok(await pathExists(image), 'no image was created');
   return result.stderr;
 }
 
@@ -69,7 +63,7 @@ firmware('the plan of an image for both firmwares: a BIOS boot partition, the ES
   assert.not.match(uefi.stdout, /bios-boot/);
   const bios = await cairnOk(['install', '--answers', await answersFile(context, 'version: 1\n'), '--target', image, '--size', '4G', '--source-root', context.sysroot, '--from', RECORDED_BIOS, '--dry-run']);
   assert.match(bios.stdout, /Boot loader: GRUB \(BIOS\), core\.img in the BIOS boot partition \(1\)/, 'a BIOS recording: GRUB for BIOS');
-  assert.not.ok(await exists(image), '--dry-run writes nothing');
+  assert.not.ok(await pathExists(image), '--dry-run writes nothing');
 });
 
 firmware('install --firmware bios with a layout that has no BIOS boot partition: refused, naming the change', async (context) => {

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -20,7 +20,7 @@ import { cairn, cairnOk, repoRoot } from '../support/cli.js';
 import { makeSignedSystem } from '../support/secure-boot-system.js';
 import { ensureSignedBootFiles } from '../support/signed-boot.js';
 import { makeExampleSystem } from '../support/example-system.js';
-import { removeTree, snapshotTree, temporaryDirectory } from '../support/tree.js';
+import { pathExists, removeTree, snapshotTree, temporaryDirectory } from '../support/tree.js';
 
 interface Context {
   dir: string;
@@ -39,12 +39,6 @@ bad.after(async (context) => {
   await removeTree(context.dir);
 });
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 /** An install that must fail with exit 1 and a message, leaving no image and nothing changed in the source. */
 async function refused(context: Context, answers: string, extra: string[], pattern: RegExp, size = '2G', sourceRoot = context.sysroot): Promise<string> {
@@ -56,7 +50,7 @@ async function refused(context: Context, answers: string, extra: string[], patte
   assert.is(result.code, 1, `exit code (stderr: ${result.stderr})`);
   assert.match(result.stderr, pattern);
   assert.not.match(result.stderr, /internal error/);
-  assert.not.ok(await exists(image), 'no image was created');
+  assert.not.ok(await pathExists(image), 'no image was created');
   assert.equal(await snapshotTree(sourceRoot), before, 'the source is untouched');
   return result.stderr;
 }
@@ -70,7 +64,7 @@ bad('answers with unknown keys and wrong types: every problem at once, with key 
 
 bad('secureBoot: without the signed packages (each named), with bootloader systemd-boot, with firmware bios, with a generation whose kernel is unsigned: refused, nothing written', async (context) => {
   for (const path of ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/mmx64.efi.signed', '/usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed']) {
-    assert.not.ok(await exists(path), `this test needs a host without ${path}`);
+    assert.not.ok(await pathExists(path), `this test needs a host without ${path}`);
   }
   const missing = await refused(context, 'version: 1\nsecureBoot: true\nconfirm: true\n', [], /answers-\w+\.yaml: secureBoot: Secure Boot needs the distribution's signed boot chain, and 3 of its files were not found:/);
   assert.match(missing, /shimx64\.efi\.signed \(shim, signed by Microsoft\): install the package shim-signed/);
@@ -105,7 +99,7 @@ bad('a source profile without generations is refused', async (context) => {
   const result = await cairn(['install', '--answers', file, '--target', join(context.dir, 't.img'), '--size', '2G', '--source-root', empty, '--from', RECORDED_VM, '--log', join(context.dir, 'empty.log')]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /the source profile \/cairn\/var\/profiles\/system under .*empty-root has no generations to install/);
-  assert.not.ok(await exists(join(context.dir, 't.img')));
+  assert.not.ok(await pathExists(join(context.dir, 't.img')));
 });
 
 bad('a target too small for the generations is refused before anything is written: a new image is not created, an existing one is left as it was', async (context) => {
@@ -121,8 +115,8 @@ bad('a target too small for the generations is refused before anything is writte
   const result = await cairn(['install', '--answers', file, '--target', image, '--size', '700M', '--source-root', big, '--from', RECORDED_VM, '--log', join(context.dir, 'full.log')]);
   assert.is(result.code, 1, result.stderr);
   assert.match(result.stderr, message);
-  assert.not.ok(await exists(image), 'no image was created');
-  assert.not.ok(await exists(join(context.dir, 'full.log')), 'refused before the install started (its log)');
+  assert.not.ok(await pathExists(image), 'no image was created');
+  assert.not.ok(await pathExists(join(context.dir, 'full.log')), 'refused before the install started (its log)');
 
   // An existing image file of that size: the same refusal, and its bytes unchanged.
   await writeFile(image, 'an earlier image');
@@ -139,7 +133,7 @@ bad('a target too small for the generations is refused before anything is writte
   const plan = planInstall({ answers: decodeAnswers('version: 1\n', 'answers.yaml'), layout: guidedLayout({}), target, platform, firmware: 'uefi', source: { root: big, store: '/cairn/store', profile: await readProfile(big, '/cairn/var/profiles/system') }, users: [], seed: 'full' });
   const error = await caught(() => executeInstall(plan, { platform, target, workDirectory: join(context.dir, 'work-full'), logPath: join(context.dir, 'executed.log') }));
   assert.match(String(error), /is too small: the install needs .*its root partition 187M\. Nothing was written\./);
-  assert.not.ok(await exists(join(context.dir, 'executed.img')));
+  assert.not.ok(await pathExists(join(context.dir, 'executed.img')));
 });
 
 bad('without confirm and with no terminal to ask, nothing is written', async (context) => {
@@ -175,8 +169,8 @@ bad('Ctrl-C during the install stops at the next safe point, says what was done,
     assert.instance(error, CancelledError);
     assert.match((error as Error).message, /stopped after copying the generations; the target .*stopped\.img was not written/);
   }
-  assert.not.ok(await exists(image));
-  assert.not.ok(await exists(join(context.dir, 'work')), 'the work directory is cleaned up');
+  assert.not.ok(await pathExists(image));
+  assert.not.ok(await pathExists(join(context.dir, 'work')), 'the work directory is cleaned up');
   assert.ok(events.every((e) => e.kind !== 'phase' || !['check', 'table', 'filesystems'].includes(e.phase)), 'no disk phase started');
   const log = await (await import('node:fs/promises')).readFile(logPath, 'utf8');
   assert.match(log, /FAILED: stopped after copying the generations/);

@@ -1,8 +1,9 @@
 /** Bootable ISOs of the example system for tests: a spec in a temporary folder, built by the CLI. */
-import { access, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { cairn, cairnOk } from './cli.js';
+import { pathExists } from './tree.js';
 
 /** The date every test ISO is built with (SOURCE_DATE_EPOCH). */
 export const ISO_EPOCH = '1763640000';
@@ -46,8 +47,7 @@ export async function assertBuildRefused(dir: string, spec: string, pattern: Reg
   assert.is(result.code, 1, `exit code; stderr: ${result.stderr}`);
   assert.match(result.stderr, pattern, result.stderr);
   assert.not.match(result.stderr, /internal error/);
-  const present = await access(output).then(() => true, () => false);
-  assert.not.ok(present, `${output} was left behind`);
+  assert.not.ok(await pathExists(output), `${output} was left behind`);
   assert.equal((await readdir(dir)).filter((n) => n.startsWith('refused.iso')), [], 'no temporary image left');
   return result.stderr;
 }

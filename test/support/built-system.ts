@@ -12,7 +12,7 @@ import { cacheDirectory, ensureTestKernelPackage } from '../../scripts/test-syst
 import { readKernelRelease } from '../../system/kernel-image.js';
 import { readProfile } from '../../system/profile.js';
 import { cairnOk, repoRoot } from './cli.js';
-import { removeTree, temporaryDirectory } from './tree.js';
+import { pathExists, removeTree, temporaryDirectory } from './tree.js';
 
 /** The example's date (2025-11-20 12:00 UTC); generation N is dated 3 - N days earlier. */
 export const EXAMPLE_EPOCH = 1763640000;
@@ -71,7 +71,7 @@ async function builtSystem(variant: string, specs: readonly string[], edit: (tex
   const key = `${variant}-${await inputsKey(deb, examples, edit(''), packed)}`;
   const systems = join(cacheDirectory(), 'systems');
   const root = join(systems, key, 'sysroot');
-  if (!(await exists(root))) {
+  if (!(await pathExists(root))) {
     await mkdir(systems, { recursive: true });
     const work = await temporaryDirectory('cairn-built-system-');
     try {
@@ -85,7 +85,7 @@ async function builtSystem(variant: string, specs: readonly string[], edit: (tex
         await cairnOk(['system', 'build', join(work, spec), '--root', sysroot], { env: { SOURCE_DATE_EPOCH: String(EXAMPLE_EPOCH - (specs.length - 1 - index) * 86400) } });
       }
       await rename(join(work, key), join(systems, key)).catch(async (error: unknown) => {
-        if (!(await exists(root))) throw error; // another test file built it first
+        if (!(await pathExists(root))) throw error; // another test file built it first
       });
     } finally {
       await removeTree(work);
@@ -127,6 +127,3 @@ async function sourceFiles(directory: string, extension: string): Promise<string
   return found;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}

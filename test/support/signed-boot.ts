@@ -4,7 +4,8 @@
  * test kernel is): no maintainer script runs, the host's boot loader is left alone, no root is needed.
  * Cached under $CAIRN_CACHE/secure-boot (or .cache/secure-boot); only the first run downloads.
  */
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { pathExists } from './tree.js';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../lib/run.js';
 import { cacheDirectory } from '../../scripts/test-system.js';
@@ -37,7 +38,7 @@ function filesUnder(root: string): SignedBootFiles {
 export async function ensureSignedBootFiles(): Promise<SignedBootFiles> {
   const root = join(cacheDirectory(), 'secure-boot');
   const files = filesUnder(root);
-  if (await exists(files.grub)) return files;
+  if (await pathExists(files.grub)) return files;
   await mkdir(cacheDirectory(), { recursive: true });
   const work = await mkdtemp(join(cacheDirectory(), '.secure-boot-'));
   try {
@@ -49,7 +50,7 @@ export async function ensureSignedBootFiles(): Promise<SignedBootFiles> {
       await rename(join(work, 'root'), root);
     } catch (error) {
       // Another test file unpacked them meanwhile: use theirs.
-      if (!(await exists(files.grub))) throw error;
+      if (!(await pathExists(files.grub))) throw error;
     }
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -57,11 +58,3 @@ export async function ensureSignedBootFiles(): Promise<SignedBootFiles> {
   return files;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

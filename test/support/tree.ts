@@ -1,8 +1,16 @@
 /** Temporary directories and whole-tree snapshots, to prove that a failed command changed nothing. */
 import { createHash } from 'node:crypto';
-import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Whether something is at `path` (a link is followed). */
+export async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 export async function temporaryDirectory(prefix = 'cairn-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
