@@ -371,7 +371,7 @@ unlock() {
     tries=$((tries - 1))
     case "$rc:$out" in
       3:*|*"Not enough available memory"*)
-        fail "too little memory to derive the key of $1 ($2): its key slot asks for more memory than this machine has free (cryptsetup: $(echo "$out" | tail -n 1)); boot with more memory, or add a key slot with a lower --pbkdf-memory on a machine that can open it"
+        fail "too little memory to derive the key of $1 ($2): its key slot asks for more memory than this machine has free (cryptsetup: $(echo "$out" | grep -v '^Warning' | tail -n 1)); boot with more memory, or add a key slot with a lower --pbkdf-memory on a machine that can open it"
         return 1 ;;
       2:*)
         if [ $tries -gt 0 ]; then

@@ -9,7 +9,7 @@
  * second, short boot: a key slot that asks for more memory than the machine has is reported as too little
  * memory for the key derivation, not as a wrong passphrase.
  */
-import { truncate } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -73,6 +73,7 @@ async function answer(machine: QemuMachine, passphrase: string, from: number): P
 
 luks('three wrong passphrases are refused with the tries left, then a shell; leaving it asks again, and the right one boots the root from /dev/mapper', async (context) => {
   const disk = join(context.dir, 'luks-root.img');
+  await writeFile(disk, '');
   await truncate(disk, 160 * 1024 * 1024);
   // The filesystem ends 32 MiB before the file does: the room reencrypt needs for the header it puts first.
   await run('mke2fs', ['-q', '-t', 'ext4', '-L', 'cairn-root', '-U', ROOT_UUID, '-E', 'root_owner=0:0', '-d', context.system.root, disk, '128M']);
@@ -110,6 +111,7 @@ luks('three wrong passphrases are refused with the tries left, then a shell; lea
 
 luks('a key slot asking for more memory than the machine has: reported as too little memory for the key derivation, then a shell', async (context) => {
   const disk = join(context.dir, 'hungry.img');
+  await writeFile(disk, '');
   await truncate(disk, 20 * 1024 * 1024);
   await run('cryptsetup', ['luksFormat', '--uuid', HUNGRY_UUID, ...luksOptions(1024 * 1024), disk], { input: PASSPHRASE });
   const machine = await boot(context, disk, `cairn.luks=UUID=${HUNGRY_UUID} root=UUID=${ROOT_UUID} cairn.timeout=5`, 256);
