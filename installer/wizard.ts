@@ -44,7 +44,7 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     case 'next':
       return {
         ...state,
-        answers: { ...state.answers, ...action.patch },
+        answers: withoutUndefined({ ...state.answers, ...action.patch }),
         index: Math.min(state.index + 1, state.steps.length - 1),
       };
     case 'back':
@@ -60,4 +60,9 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 
 export function currentStep(state: WizardState): Step {
   return state.steps[state.index]!;
+}
+
+/** A patch's `key: undefined` removes the answer (encryption turned off), so answers never hold undefined keys. */
+function withoutUndefined(answers: DraftAnswers): DraftAnswers {
+  return Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined)) as unknown as DraftAnswers;
 }
