@@ -44,7 +44,7 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     case 'next':
       return {
         ...state,
-        answers: withoutUndefined({ ...state.answers, ...action.patch }),
+        answers: mergeAnswers(state.answers, action.patch ?? {}),
         index: Math.min(state.index + 1, state.steps.length - 1),
       };
     case 'back':
@@ -62,7 +62,9 @@ export function currentStep(state: WizardState): Step {
   return state.steps[state.index]!;
 }
 
-/** A patch's `key: undefined` removes the answer (encryption turned off), so answers never hold undefined keys. */
-function withoutUndefined(answers: DraftAnswers): DraftAnswers {
-  return Object.fromEntries(Object.entries(answers).filter(([, value]) => value !== undefined)) as unknown as DraftAnswers;
+/** The answers with a step's patch; `key: undefined` removes an answer (encryption turned off). */
+export function mergeAnswers(answers: DraftAnswers, patch: Partial<DraftAnswers>): DraftAnswers {
+  const encryption = 'encryption' in patch ? patch.encryption : answers.encryption;
+  const { encryption: _previous, ...rest } = { ...answers, ...patch };
+  return encryption === undefined ? rest : { ...rest, encryption };
 }

@@ -48,13 +48,18 @@ export function luksFormatArguments(format: LuksFormat, device: string): string[
  */
 export async function formatAndOpenLuks(format: LuksFormat, device: string, passphrase: Uint8Array, log: (line: string) => void): Promise<string> {
   await run('modprobe', ['dm_crypt']).catch(() => undefined);
-  const formatArgs = luksFormatArguments(format, device);
-  log(`cryptsetup ${formatArgs.join(' ')} (passphrase on stdin)`);
-  await run('cryptsetup', formatArgs, { input: passphrase });
+  await formatLuks(format, device, passphrase, log);
   const openArgs = ['open', '--type', 'luks2', '--key-file=-', device, format.mapperName];
   log(`cryptsetup ${openArgs.join(' ')} (passphrase on stdin)`);
   await run('cryptsetup', openArgs, { input: passphrase });
   return `/dev/mapper/${format.mapperName}`;
+}
+
+/** Writes the LUKS2 header (luksFormat); works on a plain file too, without root. */
+export async function formatLuks(format: LuksFormat, device: string, passphrase: Uint8Array, log: (line: string) => void): Promise<void> {
+  const args = luksFormatArguments(format, device);
+  log(`cryptsetup ${args.join(' ')} (passphrase on stdin)`);
+  await run('cryptsetup', args, { input: passphrase });
 }
 
 /** Closes an opened container (after the filesystem in it is flushed); a container already closed is fine. */

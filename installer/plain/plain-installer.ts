@@ -6,9 +6,9 @@
 import { CancelledError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { formatSize, parseSize } from '../../lib/size.js';
-import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
+import type { DraftAnswers, EncryptionAnswer, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
 import { hostNameProblem, userNameProblem } from '../screens/users/state.js';
-import { wizardSteps, type Step } from '../wizard.js';
+import { mergeAnswers, wizardSteps, type Step } from '../wizard.js';
 import { BACK, LinePrompter } from './line-prompter.js';
 
 export interface PlainInstallerOptions {
@@ -43,7 +43,7 @@ export async function runPlainInstaller(options: PlainInstallerOptions): Promise
         index = Math.max(0, index - 1);
         continue;
       }
-      answers = { ...answers, ...outcome };
+      answers = mergeAnswers(answers, outcome);
       index++;
     }
     prompt.say('Installing.');
@@ -124,7 +124,9 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           prompt.say(`This layout cannot be used: ${preview.error}`);
           continue;
         }
-        return { layout };
+        const encryption = await askEncryption(prompt, answers.encryption);
+        if (encryption === BACK) continue;
+        return { layout, encryption };
       }
     }
     case 'users': {
@@ -239,5 +241,35 @@ function reportProgress(prompt: LinePrompter, event: ProgressEvent): void {
       break;
     case 'log':
       break;
+  }
+}
+
+/**
+ * Whether to encrypt the root filesystem and, if so, its passphrase typed twice (not echoed); an empty one
+ * and two that differ are asked again. Undefined: not encrypted.
+ */
+async function askEncryption(prompt: LinePrompter, current: EncryptionAnswer | undefined): Promise<EncryptionAnswer | undefined | typeof BACK> {
+  for (;;) {
+    const reply = await prompt.ask('Encrypt the root filesystem (LUKS2, aes-xts-plain64, argon2id)? yes or no', current === undefined ? 'no' : 'yes');
+    if (reply === BACK) return BACK;
+    if (reply === 'no') return undefined;
+    if (reply !== 'yes') {
+      prompt.say('Type yes or no.');
+      continue;
+    }
+    for (;;) {
+      const passphrase = await prompt.askSecret(current === undefined ? 'Passphrase (asked at every boot)' : 'Passphrase (Enter keeps the one given before)');
+      if (passphrase === '' && current !== undefined) return current;
+      if (passphrase === '') {
+        prompt.say('the passphrase is empty: type one');
+        continue;
+      }
+      const again = await prompt.askSecret('Repeat the passphrase');
+      if (again !== passphrase) {
+        prompt.say('the two passphrases differ; try again');
+        continue;
+      }
+      return { passphrase };
+    }
   }
 }
