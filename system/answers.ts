@@ -52,7 +52,7 @@ export const KEY_DERIVATION_MIN_ITERATIONS = 4;
 
 const encryptionSchema = z
   .strictObject({
-    passphrase: z.string().min(1, { message: 'the passphrase is empty: give one (or passphraseFile)' }).optional().describe('the passphrase in plain text (kept in memory only, never written anywhere; prefer passphraseFile)'),
+    passphrase: z.string().min(1).optional().describe('the passphrase in plain text (kept in memory only, never written anywhere; prefer passphraseFile)'),
     passphraseFile: z.string().min(1).optional().describe('a file holding the passphrase (relative to this file); its content without one trailing newline'),
     keyDerivation: z
       .strictObject({
