@@ -151,17 +151,9 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           continue;
         }
         const keep = existing !== undefined && existing.name === name;
-        const password = await prompt.askSecret(keep ? 'Password (Enter keeps the one given before)' : 'Password');
-        if (password === '' && keep) return { hostName, users: [existing, ...answers.users.slice(1)] };
-        if (password === '') {
-          prompt.say('give a password');
-          continue;
-        }
-        const again = await prompt.askSecret('Repeat the password');
-        if (again !== password) {
-          prompt.say('the two passwords differ; try again');
-          continue;
-        }
+        const password = await askSecretTwice(prompt, { label: 'Password', noun: 'password', keep, empty: 'give a password' });
+        if (password === KEEP) return { hostName, users: [existing!, ...answers.users.slice(1)] };
+        if (password === undefined) continue;
         return { hostName, users: [{ name, passwordHash: await engine.hashPassword(password) }, ...answers.users.slice(1)] };
       }
     }
@@ -258,18 +250,32 @@ async function askEncryption(prompt: LinePrompter, current: EncryptionAnswer | u
       continue;
     }
     for (;;) {
-      const passphrase = await prompt.askSecret(current === undefined ? 'Passphrase (asked at every boot)' : 'Passphrase (Enter keeps the one given before)');
-      if (passphrase === '' && current !== undefined) return current;
-      if (passphrase === '') {
-        prompt.say('the passphrase is empty: type one');
-        continue;
-      }
-      const again = await prompt.askSecret('Repeat the passphrase');
-      if (again !== passphrase) {
-        prompt.say('the two passphrases differ; try again');
-        continue;
-      }
-      return { passphrase };
+      const passphrase = await askSecretTwice(prompt, { label: 'Passphrase (asked at every boot)', noun: 'passphrase', keep: current !== undefined, empty: 'the passphrase is empty: type one' });
+      if (passphrase === KEEP) return current;
+      if (passphrase !== undefined) return { passphrase };
     }
   }
+}
+
+const KEEP = Symbol('keep');
+
+/**
+ * A secret typed twice, not echoed: the secret; KEEP for Enter when one was given before; undefined (after
+ * saying why) for an empty one or two that differ, to be asked again.
+ */
+async function askSecretTwice(
+  prompt: LinePrompter,
+  question: { readonly label: string; readonly noun: string; readonly keep: boolean; readonly empty: string },
+): Promise<string | typeof KEEP | undefined> {
+  const secret = await prompt.askSecret(question.keep ? `${question.label.replace(/ \(.*\)$/, '')} (Enter keeps the one given before)` : question.label);
+  if (secret === '' && question.keep) return KEEP;
+  if (secret === '') {
+    prompt.say(question.empty);
+    return undefined;
+  }
+  if ((await prompt.askSecret(`Repeat the ${question.noun}`)) !== secret) {
+    prompt.say(`the two ${question.noun}s differ; try again`);
+    return undefined;
+  }
+  return secret;
 }
