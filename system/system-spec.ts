@@ -96,7 +96,7 @@ export const systemSpecSchema = z
           .describe('booted live from the ISO: shell (default, a root shell on every console), login (a login prompt), or installer (the Cairn installer on every console and a shell on tty2; needs installer: true)'),
       })
       .optional(),
-    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, and the tools the installer runs (mke2fs, debugfs, systemd-boot), so cairn runs on it'),
+    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, and the tools the installer runs (mke2fs, debugfs, cryptsetup with dm-crypt loaded, systemd-boot, GRUB for BIOS), so cairn runs on it'),
   })
   .superRefine((spec, context) => {
     if (spec.live?.console === 'installer' && !spec.installer) {

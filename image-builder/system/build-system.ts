@@ -67,9 +67,10 @@ const CRYPTSETUP_DLOPEN = ['libgcc_s.so.1'] as const;
 
 /**
  * Programs an installer system carries for `cairn install`, with the package each comes from (busybox has the
- * rest: blockdev, sync, poweroff): mke2fs and debugfs for the root, grub-mkimage for GRUB's BIOS core.img.
+ * rest: blockdev, sync, poweroff): mke2fs and debugfs for the root, grub-mkimage for GRUB's BIOS core.img,
+ * cryptsetup for an encrypted root (with the libraries it loads by dlopen, and LUKS_MODULES loaded by stage 2).
  */
-const INSTALLER_PROGRAMS = { mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', 'grub-mkimage': 'grub-common' } as const;
+const INSTALLER_PROGRAMS = { mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', 'grub-mkimage': 'grub-common', cryptsetup: 'cryptsetup-bin' } as const;
 
 /** Where a busybox is looked for when the spec names none (busybox-static on Debian). */
 const BUSYBOX_SEARCH = ['/bin', '/usr/bin', '/sbin', '/usr/sbin'] as const;
@@ -154,7 +155,9 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
   const modules = await readModuleTree(kernel.modules);
   const luksNames: string[] = definition.luks ? [...LUKS_MODULES, ...LUKS_OPTIONAL_MODULES.filter((m) => modules.modules.has(m))] : [];
   const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules, ...luksNames].map(normalizeModuleName))];
-  const allNames = [...new Set([...stage1Names, ...definition.kernelModules.map(normalizeModuleName)])];
+  // An installer system's stage 2 loads dm-crypt and its crypto, so that cryptsetup can encrypt a root.
+  const stage2Names = [...new Set([...definition.kernelModules, ...(definition.installer ? LUKS_MODULES : [])].map(normalizeModuleName))];
+  const allNames = [...new Set([...stage1Names, ...stage2Names])];
   const loadable = (names: readonly string[]) => names.filter((n) => !modules.builtin.has(n));
   const stage1Modules = await kernelModuleEntries(modules, await moduleClosure(modules, stage1Names, where));
   // The userland's modules: stage 1's and stage 2's (one depmod when they are the same).
@@ -169,7 +172,7 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
   const stage1Tree = await planProgramTree(stage1Programs, { applets, tree: 'initramfs', libraries: cryptsetup === undefined ? [] : CRYPTSETUP_DLOPEN });
   // node's libraries are resolved with the userland's; node itself becomes a store entry of its own.
   const node: HostProgram[] = definition.installer ? [{ name: 'node', path: process.execPath }] : [];
-  const userlandTree = await planProgramTree([{ name: 'busybox', path: busybox }, ...packages, ...node], { applets, tree: 'usr' });
+  const userlandTree = await planProgramTree([{ name: 'busybox', path: busybox }, ...packages, ...node], { applets, tree: 'usr', libraries: definition.installer ? CRYPTSETUP_DLOPEN : [] });
   const zoneinfo = await zoneinfoEntries();
   const timeZone = zoneinfo.some((e) => e.path === `/share/zoneinfo/${definition.timeZone}`) ? definition.timeZone : undefined;
   if (timeZone === undefined) onProgress({ kind: 'warning', message: `no zone file for ${definition.timeZone} in ${ZONEINFO}: the system keeps UTC` });
@@ -189,7 +192,7 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
     userland: {
       tree: [...userlandTree.entries.filter((e) => e.path !== '/bin/node'), ...zoneinfo, ...installerFiles],
       modules: allModules,
-      load: loadable(definition.kernelModules.map(normalizeModuleName)),
+      load: loadable(stage2Names),
     },
   };
 }
