@@ -302,7 +302,7 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     '# without being told to (set it to true, or pass --yes, for an unattended run).',
     ...(request.encryption === undefined
       ? []
-      : ['# The root was encrypted; its passphrase was removed from this copy and is written nowhere: to reuse this file,', '# put the passphrase in a file and name it in encryption.passphraseFile.']),
+      : ['# The root is encrypted; its passphrase was removed from this copy and is written nowhere: to reuse this file,', '# put the passphrase in a file and name it in encryption.passphraseFile.']),
     stringify(document, { lineWidth: 0 }).trimEnd(),
     '',
   ].join('\n');
