@@ -199,7 +199,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
  * generation whose stage 1 cannot open LUKS, a key derivation needing more memory than the machine can give.
  */
 function planEncryption(request: InstallRequest, partitions: PartitionPlan, root: PlannedPartition, generations: readonly number[]): EncryptionPlan {
-  const where = `${request.answersName ?? 'the answers'}: encryption`;
+  const where = request.answersName === undefined ? 'encryption' : `${request.answersName}: encryption`;
   if (request.target.kind === 'image') {
     throw new DomainError('encrypted-image', `${where}: ${request.target.path} is an image file, and Cairn encrypts only disks: LUKS2 needs device-mapper (root) to write the ciphertext, and Cairn does not encrypt image files rootless yet; nothing was written`, {
       hint: 'make encrypted installs from the installer ISO onto a disk, or leave encryption out for an image file',
