@@ -213,7 +213,7 @@ terminal('tmux: the root encrypted on the partitions screen (passphrase typed tw
     await tty.keys('Enter');
     await tty.waitFor(/Generations to install/);
     await tty.keys('Enter');
-    const summary = await tty.waitFor(/encryption: \S+disk\.img is an image\s+file, and Cairn encrypts only disks/);
+    const summary = await tty.waitFor(/encryption: \S+disk\.img is an image\s+file,\s+and\s+Cairn\s+encrypts\s+only\s+disks/);
     assert.match(summary, /Encryption\s+root encrypted \(LUKS2, aes-xts-plain64, argon2id\)/);
     assert.not.match(summary, /sesame/);
     assert.not.match(summary, STRAY_OUTPUT);
