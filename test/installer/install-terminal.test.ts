@@ -97,6 +97,21 @@ terminal.after(async (context) => {
   await removeTree(context.dir);
 });
 
+/** From the users screen's user name to the summary: alice with PASSWORD typed twice, all generations. */
+async function userAndGenerations(tty: TmuxTerminal): Promise<void> {
+  await tty.waitFor(/User name:/);
+  await tty.type('alice');
+  await tty.keys('Enter');
+  await tty.waitFor(/Password:/);
+  await tty.type(PASSWORD);
+  await tty.keys('Enter');
+  await tty.waitFor(/Repeat password:/);
+  await tty.type(PASSWORD);
+  await tty.keys('Enter');
+  await tty.waitFor(/Generations to install/);
+  await tty.keys('Enter');
+}
+
 async function startInTmux(dir: string, name: string): Promise<TmuxTerminal> {
   await mkdir(join(dir, name));
   const command = shellWords([process.execPath, '--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...installArguments(dir, name)]);
@@ -134,17 +149,7 @@ terminal('tmux, one key at a time: the screens give the same disk and configurat
     await tty.keys('BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace');
     await tty.type('box');
     await tty.keys('Enter');
-    await tty.waitFor(/User name:/);
-    await tty.type('alice');
-    await tty.keys('Enter');
-    await tty.waitFor(/Password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Repeat password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Generations to install/);
-    await tty.keys('Enter');
+    await userAndGenerations(tty);
     const summary = await tty.waitFor(/These will be ERASED/);
     assert.match(summary, /Time zone\s+Europe\/Berlin/);
     assert.match(summary, /Host name\s+box/);
@@ -202,17 +207,7 @@ terminal('tmux: the root encrypted on the partitions screen (passphrase typed tw
     await tty.keys('Enter'); // use this layout
     await tty.waitFor(/Host name and user/);
     await tty.keys('Enter');
-    await tty.waitFor(/User name:/);
-    await tty.type('alice');
-    await tty.keys('Enter');
-    await tty.waitFor(/Password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Repeat password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Generations to install/);
-    await tty.keys('Enter');
+    await userAndGenerations(tty);
     const summary = await tty.waitFor(/encryption: \S+disk\.img is an image\s+file,\s+and\s+Cairn\s+encrypts\s+only\s+disks/);
     assert.match(summary, /Encryption\s+root encrypted \(LUKS2, aes-xts-plain64, argon2id\)/);
     assert.not.match(summary, /sesame/);
