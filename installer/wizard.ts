@@ -62,7 +62,7 @@ export function currentStep(state: WizardState): Step {
   return state.steps[state.index]!;
 }
 
-/** The answers with a step's patch; `key: undefined` removes an answer (encryption turned off). */
+/** The answers with a step's patch; `encryption: undefined` in a patch removes it (encryption turned off). */
 export function mergeAnswers(answers: DraftAnswers, patch: Partial<DraftAnswers>): DraftAnswers {
   const encryption = 'encryption' in patch ? patch.encryption : answers.encryption;
   const { encryption: _previous, ...rest } = { ...answers, ...patch };

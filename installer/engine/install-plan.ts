@@ -199,7 +199,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
  * generation whose stage 1 cannot open LUKS, a key derivation needing more memory than the machine can give.
  */
 function planEncryption(request: InstallRequest, partitions: PartitionPlan, root: PlannedPartition, generations: readonly number[]): EncryptionPlan {
-  const where = `${request.answersName ?? 'the answers'}: encryption`;
+  const where = request.answersName === undefined ? 'encryption' : `${request.answersName}: encryption`;
   if (request.target.kind === 'image') {
     throw new DomainError('encrypted-image', `${where}: ${request.target.path} is an image file, and Cairn encrypts only disks: LUKS2 needs device-mapper (root) to write the ciphertext, and Cairn does not encrypt image files rootless yet; nothing was written`, {
       hint: 'make encrypted installs from the installer ISO onto a disk, or leave encryption out for an image file',
@@ -302,7 +302,7 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     '# without being told to (set it to true, or pass --yes, for an unattended run).',
     ...(request.encryption === undefined
       ? []
-      : ['# The root was encrypted; its passphrase was removed from this copy and is written nowhere: to reuse this file,', '# put the passphrase in a file and name it in encryption.passphraseFile.']),
+      : ['# The root is encrypted; its passphrase was removed from this copy and is written nowhere: to reuse this file,', '# put the passphrase in a file and name it in encryption.passphraseFile.']),
     stringify(document, { lineWidth: 0 }).trimEnd(),
     '',
   ].join('\n');

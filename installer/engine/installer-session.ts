@@ -147,7 +147,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       seed: answers.seed ?? defaultSeed(target.identity),
       ...(draft.encryption === undefined ? {} : { encryption: answers.encryption?.keyDerivation === undefined ? {} : { keyDerivation: answers.encryption.keyDerivation } }),
       ...(report.memory.totalBytes === null ? {} : { memoryBytes: report.memory.totalBytes }),
-      answersName,
+      ...(options.answersFile === undefined ? {} : { answersName: options.answersFile }),
     });
     // cryptsetup is named now, before a summary is shown or anything is written.
     if (plan.encryption !== undefined) requireTools(['cryptsetup']);
@@ -197,7 +197,8 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       // What the summary screen refuses, refused the same way before an unattended install writes anything.
       const space = await measureInstall(plan, profile);
       if (space.refusal !== undefined) throw spaceError(space);
-      const passphrase = draft.encryption === undefined ? undefined : new Uint8Array(Buffer.from(draft.encryption.passphrase, 'utf8'));
+      // One copy of the bytes, zeroed by executeInstall when it is done (the string itself cannot be wiped).
+      const passphrase = draft.encryption === undefined ? undefined : Buffer.from(draft.encryption.passphrase, 'utf8');
       return executeInstall(plan, { platform: report, target, workDirectory, logPath, onProgress, signal, ...(passphrase === undefined ? {} : { passphrase }) });
     },
     async install(draft, onProgress, signal) {

@@ -171,6 +171,8 @@ encryption('bad input, each refused before anything is written: empty passphrase
   const file = await answersFile(context, 'version: 1\nencryption: { passphrase: x, keyDerivation: { memory: 4065928, iterations: 4 } }\n');
   const ok = await cairn(['install', '--answers', file, ...ON_RECORDED_DISK, '--source-root', context.luks, '--dry-run']);
   assert.is(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Root: ext4 \S+ UUID \S+, inside LUKS2 UUID (\S+) \(aes-xts-plain64, 512-bit key, argon2id 4065928 KiB, 4 iterations\), opened as \/dev\/mapper\/luks-\1/);
+  assert.match(ok.stdout, /kernel parameters added: cairn\.luks=UUID=\S+ root=UUID=/);
 });
 
 encryption('cryptsetup missing from the system: named, with its package, before anything is written', async (context) => {
