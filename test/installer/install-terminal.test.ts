@@ -210,6 +210,10 @@ terminal('tmux: the root encrypted on the partitions screen (passphrase typed tw
     await userAndGenerations(tty);
     const summary = await tty.waitFor(/encryption: \S+disk\.img is an image\s+file,\s+and\s+Cairn\s+encrypts\s+only\s+disks/);
     assert.match(summary, /Encryption\s+root encrypted \(LUKS2, aes-xts-plain64, argon2id\)/);
+    // No sizes were measured for a plan that could not be made: none are shown, and "nothing was written" is said once.
+    assert.match(summary, /Cannot install:\s*\n/);
+    assert.not.match(summary, /needed 0B/);
+    assert.is(summary.match(/nothing\s+was\s+written/gi)?.length, 1, summary);
     assert.not.match(summary, /sesame/);
     assert.not.match(summary, STRAY_OUTPUT);
     await tty.keys('C-c');
