@@ -5,7 +5,17 @@
  * anything is written. The passphrase reaches cryptsetup on stdin only (`--key-file=-`, read to its end,
  * so it is given without a newline: the same bytes a person types at the prompt at boot), never in argv.
  */
+import { existsSync } from 'node:fs';
 import { run } from '../lib/run.js';
+
+/**
+ * cryptsetup's environment for open and close. libdevmapper waits for udev to confirm each /dev/mapper node;
+ * where no udev runs (the live installer system, like stage 1) that wait never ends, so there it is told to
+ * make the nodes itself (DM_DISABLE_UDEV). udev runs when its control socket is there.
+ */
+function deviceMapperEnv(): Record<string, string> {
+  return existsSync('/run/udev/control') ? {} : { DM_DISABLE_UDEV: '1' };
+}
 
 /** The container to make: the cipher and key derivation are fixed by the caller (system/answers.ts LUKS_FORMAT). */
 export interface LuksFormat {
@@ -51,7 +61,7 @@ export async function formatAndOpenLuks(format: LuksFormat, device: string, pass
   await formatLuks(format, device, passphrase, log);
   const openArgs = ['open', '--type', 'luks2', '--key-file=-', device, format.mapperName];
   log(`cryptsetup ${openArgs.join(' ')} (passphrase on stdin)`);
-  await run('cryptsetup', openArgs, { input: passphrase });
+  await run('cryptsetup', openArgs, { input: passphrase, env: deviceMapperEnv() });
   return `/dev/mapper/${format.mapperName}`;
 }
 
@@ -64,5 +74,5 @@ export async function formatLuks(format: LuksFormat, device: string, passphrase:
 
 /** Closes an opened container (after the filesystem in it is flushed); a container already closed is fine. */
 export async function closeLuks(mapperName: string): Promise<void> {
-  await run('cryptsetup', ['close', mapperName], { okCodes: [0, 4] });
+  await run('cryptsetup', ['close', mapperName], { okCodes: [0, 4], env: deviceMapperEnv() });
 }

@@ -47,9 +47,12 @@ test('installed over the serial console from a USB stick, which is refused and u
       // The guided layout, once planned for the disk: an ESP and an ext4 root filling the rest of its 4 GiB.
       at = await awaitScreen(machine, /Partitions[^]*1 ESP +512M +vfat[^]*2 root +3\.5G +ext4/, at);
       // End: the last item, "Encrypt the root filesystem (no)"; then yes, the passphrase twice, and "Use this layout".
-      await typeKeys(machine, '\u001b[F\r');
+      // An escape sequence goes in one write, as a terminal sends a key (typed apart, a lone Esc is the Escape key).
+      machine.send('\u001b[F');
+      await typeKeys(machine, '\r');
       at = await awaitScreen(machine, /Encrypt the root filesystem\?/, at);
-      await typeKeys(machine, '\u001b[B\r');
+      machine.send('\u001b[B');
+      await typeKeys(machine, '\r');
       at = await awaitScreen(machine, /Passphrase of the encrypted root/, at);
       await typeKeys(machine, `${PASSPHRASE}\r`);
       at = await awaitScreen(machine, /Type the passphrase again/, at);
@@ -64,7 +67,8 @@ test('installed over the serial console from a USB stick, which is refused and u
       at = await awaitScreen(machine, /Summary/, at);
       await typeKeys(machine, 'vda\r');
       at = await awaitScreen(machine, /Done[^]*Power off/, at, INSTALL_TIMEOUT_MS);
-      await typeKeys(machine, '\u001b[B\r'); // Down to "Power off", Enter
+      machine.send('\u001b[B'); // Down to "Power off"
+      await typeKeys(machine, '\r');
       await poweredOff(machine);
       assert.not.ok(machine.plainOutput.includes(PASSPHRASE), 'the passphrase was never drawn');
     } finally {
