@@ -1,8 +1,8 @@
 // run-tests: time limit 60 minutes
 /**
  * The installer ISO unattended, in QEMU under TCG: answers on the medium (`installer.answers`, confirm:
- * true, finish: poweroff) install the example's installer system onto a real block device of the guest, an
- * NVMe disk, with no question, its root encrypted (LUKS2, the passphrase in the answers, a low key-derivation
+ * true, finish: poweroff) install the example's installer system onto a real block device of the guest, a
+ * virtio disk, with no question, its root encrypted (LUKS2, the passphrase in the answers, a low key-derivation
  * memory cost for the VM), and the machine powers off by itself. The disk's LUKS header is read back with
  * cryptsetup, and neither the disk nor the install log holds the passphrase. The disk then boots alone under
  * OVMF: stage 1 asks for the passphrase on the serial console, opens the root, and the login prompt names the
@@ -42,14 +42,14 @@ unattended.after(async (context) => {
 /** The root's passphrase in the answers: distinctive, so that a search of the disk cannot find it by chance. */
 const PASSPHRASE = 'cairn-luks-Quartz-7319-wombat';
 
-unattended('onto an NVMe disk, the root encrypted: no question, powers off by itself; the passphrase nowhere on the disk; the disk boots alone with the passphrase typed at stage 1 to a login prompt with the chosen host name', async ({ dir, system }) => {
+unattended('onto a virtio disk, the root encrypted: no question, powers off by itself; the passphrase nowhere on the disk; the disk boots alone with the passphrase typed at stage 1 to a login prompt with the chosen host name', async ({ dir, system }) => {
   // root gets a password too: `boot update` writes the ESP, which only root may.
   const rootUser = { name: 'root', password: 'rootpass' } as const;
   const encryption = [`encryption: { passphrase: ${PASSPHRASE}, keyDerivation: { memory: 65536, iterations: 4 } }`];
-  const iso = await installerIso(dir, system, 'nvme', unattendedAnswers('nvme-box', rootUser.password, encryption));
-  const disk = await blankDisk(join(dir, 'nvme.img'));
-  const console = await installUnattended(iso, disk, 'nvme');
-  assert.match(console, /Installed generations 2, 1 onto \/dev\/nvme0n1 \(QEMU NVMe Ctrl, serial CAIRN-DISK0, 4G\)\./);
+  const iso = await installerIso(dir, system, 'virtio', unattendedAnswers('virtio-box', rootUser.password, encryption));
+  const disk = await blankDisk(join(dir, 'virtio.img'));
+  const console = await installUnattended(iso, disk, 'virtio');
+  assert.match(console, /Installed generations 2, 1 onto \/dev\/vda \(.*serial CAIRN-DISK0, 4G\)\./);
   assert.not.ok(console.includes(PASSPHRASE), 'the passphrase is not on the console');
   const luks = await installedLuksRoot(disk);
   const header = await luksDumpAt(disk, luks.offsetBytes, join(dir, 'luks-header'));
@@ -62,17 +62,17 @@ unattended('onto an NVMe disk, the root encrypted: no question, powers off by it
   assert.not.ok(await fileContains(disk, PASSPHRASE), 'the passphrase is nowhere on the disk');
   const menuBefore = await espEntries(disk, join(dir, 'esp-installed'));
   assert.equal(Object.keys(menuBefore).length, 2, 'the installer wrote an entry per generation');
-  const { machine, host } = await bootInstalled(disk, 'nvme', { user: rootUser, passphrase: PASSPHRASE });
+  const { machine, host } = await bootInstalled(disk, 'virtio', { user: rootUser, passphrase: PASSPHRASE });
   let rootParam: string;
   try {
-    assert.is(host, 'nvme-box', 'the installed system\'s login prompt names the host');
-    assert.equal(await runOnSerial(machine, 'hostname'), { output: 'nvme-box\n', code: 0 });
+    assert.is(host, 'virtio-box', 'the installed system\'s login prompt names the host');
+    assert.equal(await runOnSerial(machine, 'hostname'), { output: 'virtio-box\n', code: 0 });
     const cmdline = (await runOnSerial(machine, 'cat /proc/cmdline')).output.split(/\s+/);
     assert.ok(cmdline.includes(`cairn.luks=UUID=${luks.uuid}`), cmdline.join(' '));
     rootParam = cmdline.find((param) => param.startsWith('root=UUID='))!;
     assert.ok(rootParam !== undefined, cmdline.join(' '));
     assert.match((await runOnSerial(machine, 'grep " / " /proc/mounts')).output, new RegExp(`^/dev/mapper/luks-${luks.uuid} / ext4 rw`), 'the root is mounted from the opened LUKS device');
-    assert.match((await runOnSerial(machine, 'cat /etc/cairn/configuration.yaml')).output, /^hostName: nvme-box$/m);
+    assert.match((await runOnSerial(machine, 'cat /etc/cairn/configuration.yaml')).output, /^hostName: virtio-box$/m);
     const hardware = (await runOnSerial(machine, 'cat /etc/cairn/hardware-configuration.yaml')).output;
     assert.match(hardware, new RegExp(`luks-${luks.uuid}:\\s*\\n\\s+device: /dev/disk/by-uuid/${luks.uuid}`), hardware);
     assert.match((await runOnSerial(machine, 'cat /etc/crypttab')).output, new RegExp(`^luks-${luks.uuid}\\s+UUID=${luks.uuid}\\s+none\\s+luks`, 'm'));
@@ -110,7 +110,7 @@ unattended('a reinstall onto the disk of that install, attached as SATA, from th
   const root = await installedRoot(disk);
   const configuration = await readExt4File(disk, root.offsetBytes, '/etc/cairn/configuration.yaml');
   assert.match(configuration, /^hostName: sata-box$/m);
-  assert.not.match(configuration, /nvme-box/, 'nothing of the first install is left');
+  assert.not.match(configuration, /virtio-box/, 'nothing of the first install is left');
   const { machine, host } = await bootInstalled(disk, 'sata', { firmware: 'bios' });
   try {
     assert.is(host, 'sata-box');
