@@ -44,7 +44,7 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     case 'next':
       return {
         ...state,
-        answers: { ...state.answers, ...action.patch },
+        answers: mergeAnswers(state.answers, action.patch ?? {}),
         index: Math.min(state.index + 1, state.steps.length - 1),
       };
     case 'back':
@@ -60,4 +60,11 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
 
 export function currentStep(state: WizardState): Step {
   return state.steps[state.index]!;
+}
+
+/** The answers with a step's patch; `encryption: undefined` in a patch removes it (encryption turned off). */
+export function mergeAnswers(answers: DraftAnswers, patch: Partial<DraftAnswers>): DraftAnswers {
+  const encryption = 'encryption' in patch ? patch.encryption : answers.encryption;
+  const { encryption: _previous, ...rest } = { ...answers, ...patch };
+  return encryption === undefined ? rest : { ...rest, encryption };
 }

@@ -34,6 +34,8 @@ const TOOL_PACKAGES: Readonly<Record<string, PackageNames>> = {
   umount: { debian: 'mount', fedora: 'util-linux', arch: 'util-linux' },
   free: { debian: 'procps', fedora: 'procps-ng', arch: 'procps-ng' },
   blkid: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
+  cryptsetup: { debian: 'cryptsetup-bin', fedora: 'cryptsetup', arch: 'cryptsetup' },
+  modprobe: { debian: 'kmod', fedora: 'kmod', arch: 'kmod' },
   blockdev: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   setpriv: { debian: 'util-linux', fedora: 'util-linux', arch: 'util-linux' },
   sfdisk: { debian: 'fdisk', fedora: 'util-linux', arch: 'util-linux' },

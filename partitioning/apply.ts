@@ -21,6 +21,7 @@ import { checkReadableDirectory } from './populate-source.js';
 import { describeDisk, findDisk, partitionDeviceName, readDiskInventory, type DiskInventory } from './disks.js';
 import { POPULATABLE_FORMATS, checkFilesystemsPossible, createFilesystem, toolsForFormats, type FilesystemPlace } from './filesystems.js';
 import type { SectorBlock } from './gpt.js';
+import { closeLuks, formatAndOpenLuks, type LuksFormat } from './luks.js';
 import { encodePlanTable } from './plan-table.js';
 import type { PartitionPlan, PlannedFilesystem } from './plan.js';
 import type { TargetPins } from './safety.js';
@@ -41,6 +42,19 @@ export interface ApplyOptions {
    * partition, then its boot sector over sector 0, which must keep the table: bootloader/grub-pc).
    */
   readonly bootCode?: readonly SectorBlock[];
+  /**
+   * A partition made a LUKS2 container, its filesystem made (and filled) inside it; block devices only.
+   * It is left open (AppliedPartition.mapper) so the caller can finish writing; closeEncrypted() closes it.
+   */
+  readonly encrypt?: EncryptRequest;
+}
+
+export interface EncryptRequest {
+  /** The partition's name in the plan. */
+  readonly partition: string;
+  readonly format: LuksFormat;
+  /** Given to cryptsetup on stdin only. */
+  readonly passphrase: Uint8Array;
 }
 
 export interface AppliedPartition {
@@ -53,6 +67,8 @@ export interface AppliedPartition {
   readonly mountPoint?: string;
   /** On a block device: the partition's device node. */
   readonly device?: string;
+  /** An encrypted partition: the opened container its filesystem is in (/dev/mapper/...), until closeEncrypted(). */
+  readonly mapper?: string;
 }
 
 export interface AppliedDisk {
@@ -77,9 +93,16 @@ async function checkRequest(plan: PartitionPlan, target: Target, options: ApplyO
     await checkReadableDirectory(directory);
   }
   checkFilesystemsPossible(plan);
+  const encrypt = options.encrypt;
+  if (encrypt !== undefined) {
+    if (target.kind === 'image') throw encryptedImageError(target.path);
+    const partition = plan.partitions.find((p) => p.name === encrypt.partition);
+    if (partition?.filesystem === undefined) throw new UserError(`cannot encrypt partition "${encrypt.partition}": the plan has no partition of that name with a filesystem`);
+  }
   const formats = plan.partitions.flatMap((p) => (p.filesystem === undefined ? [] : [p.filesystem.format]));
   const tools = toolsForFormats(formats, { populate: Object.keys(populate).length > 0, image: target.kind === 'image' });
   if (target.kind === 'block') tools.push('blockdev');
+  if (encrypt !== undefined) tools.push('cryptsetup');
   requireTools(tools);
 }
 
@@ -247,14 +270,67 @@ async function applyToBlockDevice(plan: PartitionPlan, target: Extract<Target, {
   }
   const deviceOf = (number: number) => `/dev/${partitionDeviceName(disk.name, number)}`;
   for (const p of plan.partitions) await waitForDevice(deviceOf(p.number));
-  await createFilesystems(plan, options, onProgress, (i) => ({
-    kind: 'device',
-    device: deviceOf(plan.partitions[i]!.number),
-    offsetBytes: plan.partitions[i]!.offsetBytes,
-    sizeBytes: plan.partitions[i]!.sizeBytes,
-    sectorSize: plan.disk.sectorSize,
-  }));
-  return { path: target.path, table: plan.table, diskId: plan.diskId, partitions: appliedPartitions(plan, deviceOf) };
+  const encrypted = await openEncrypted(plan, options, onProgress, deviceOf);
+  try {
+    await createFilesystems(plan, options, onProgress, (i) => {
+      const partition = plan.partitions[i]!;
+      const inside = partition.name === encrypted?.partition ? encrypted : undefined;
+      return {
+        kind: 'device',
+        device: inside?.mapper ?? deviceOf(partition.number),
+        offsetBytes: partition.offsetBytes,
+        sizeBytes: inside?.sizeBytes ?? partition.sizeBytes,
+        sectorSize: plan.disk.sectorSize,
+      };
+    });
+  } catch (error) {
+    if (encrypted !== undefined) await closeLuks(encrypted.mapperName).catch(() => undefined);
+    throw error;
+  }
+  const partitions = appliedPartitions(plan, deviceOf).map((p) => (p.name === encrypted?.partition ? { ...p, mapper: encrypted.mapper } : p));
+  return { path: target.path, table: plan.table, diskId: plan.diskId, partitions };
+}
+
+/** The refusal of an encrypted image file (checked by the install plan first; here for any other caller). */
+export function encryptedImageError(path: string): DomainError {
+  return new DomainError('encrypted-image', `${path} is an image file, and Cairn encrypts only disks: LUKS2 needs device-mapper (root) to write the ciphertext, and Cairn does not encrypt image files rootless yet; nothing was written`, {
+    hint: 'make encrypted installs from the installer ISO onto a disk, or leave encryption out for an image file',
+  });
+}
+
+/** Formats and opens the partition to encrypt; its filesystem then goes into the opened container. */
+async function openEncrypted(
+  plan: PartitionPlan,
+  options: ApplyOptions,
+  onProgress: OnProgress,
+  deviceOf: (number: number) => string,
+): Promise<{ partition: string; mapperName: string; mapper: string; sizeBytes: number } | undefined> {
+  const encrypt = options.encrypt;
+  if (encrypt === undefined) return undefined;
+  const partition = plan.partitions.find((p) => p.name === encrypt.partition)!;
+  const device = deviceOf(partition.number);
+  checkCancelled(options.signal, `encrypting partition ${partition.number} (${partition.name})`);
+  onProgress({ kind: 'phase', phase: 'encrypt', title: `Encrypting partition ${partition.number} (${partition.name}): LUKS2, ${encrypt.format.cipher}, ${encrypt.format.pbkdf}` });
+  // Whatever an earlier, failed run left open under this name goes first (it holds the partition).
+  await closeLuks(encrypt.format.mapperName).catch(() => undefined);
+  let mapper: string;
+  try {
+    mapper = await formatAndOpenLuks(encrypt.format, device, encrypt.passphrase, (message) => onProgress({ kind: 'log', message }));
+  } catch (error) {
+    await closeLuks(encrypt.format.mapperName).catch(() => undefined);
+    throw error;
+  }
+  await waitForDevice(mapper);
+  const sizeBytes = Number((await run('blockdev', ['--getsize64', mapper])).stdout.trim());
+  onProgress({ kind: 'log', message: `${device}: LUKS2 UUID ${encrypt.format.uuid}, open as ${mapper} (${formatSize(sizeBytes)})` });
+  return { partition: partition.name, mapperName: encrypt.format.mapperName, mapper, sizeBytes };
+}
+
+/** Closes the encrypted containers applyPlan left open (after flushDisk). */
+export async function closeEncrypted(disk: AppliedDisk): Promise<void> {
+  for (const partition of disk.partitions) {
+    if (partition.mapper !== undefined) await closeLuks(partition.mapper.slice('/dev/mapper/'.length));
+  }
 }
 
 /** The errno codes of a disk that stopped answering: an I/O error, or a device that is gone. */
@@ -280,7 +356,8 @@ function diskFailure(disk: string, step: string, error: unknown): unknown {
  * the disk alone would not do.
  */
 export async function flushDisk(disk: AppliedDisk): Promise<void> {
-  for (const path of [...disk.partitions.flatMap((p) => (p.device === undefined ? [] : [p.device])), disk.path]) {
+  const nodes = disk.partitions.flatMap((p) => [...(p.mapper === undefined ? [] : [p.mapper]), ...(p.device === undefined ? [] : [p.device])]);
+  for (const path of [...nodes, disk.path]) {
     try {
       const handle = await open(path, 'r');
       try {

@@ -10,6 +10,7 @@
  *   users: [{ name: alice, passwordHash: "$6$..." }]
  *   confirm: true
  *   finish: poweroff          # the live installer, after an unattended install: poweroff, reboot or shell
+ *   encryption: { passphraseFile: secret.txt }   # the root filesystem in LUKS2 (or { passphrase: ... })
  */
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -42,6 +43,27 @@ const userSchema = z
   })
   .refine((u) => !(u.password !== undefined && u.passwordHash !== undefined), { message: 'give password or passwordHash, not both' })
   .describe('a user account');
+
+/** LUKS2 as Cairn makes it (README: "Encrypted root"); fixed, so every encrypted install is the same kind. */
+export const LUKS_FORMAT = { type: 'luks2', cipher: 'aes-xts-plain64', keySizeBits: 512, pbkdf: 'argon2id' } as const;
+/** cryptsetup's bounds for argon2id: memory in KiB (at most 4 GiB), at least 4 iterations. */
+export const KEY_DERIVATION_MEMORY_KIB = { min: 32, max: 4 * 1024 * 1024 } as const;
+export const KEY_DERIVATION_MIN_ITERATIONS = 4;
+
+const encryptionSchema = z
+  .strictObject({
+    passphrase: z.string().min(1).optional().describe('the passphrase in plain text (kept in memory only, never written anywhere; prefer passphraseFile)'),
+    passphraseFile: z.string().min(1).optional().describe('a file holding the passphrase (relative to this file); its content without one trailing newline'),
+    keyDerivation: z
+      .strictObject({
+        memory: z.number().int().min(KEY_DERIVATION_MEMORY_KIB.min).max(KEY_DERIVATION_MEMORY_KIB.max).describe('argon2id memory cost in KiB (unlocking needs this much RAM; e.g. 65536 for test VMs)'),
+        iterations: z.number().int().min(KEY_DERIVATION_MIN_ITERATIONS).describe('argon2id iterations (at least 4)'),
+      })
+      .optional()
+      .describe("argon2id cost; default: cryptsetup's own benchmark (about 2 s, up to 1 GiB, at most half the machine's memory)"),
+  })
+  .refine((e) => (e.passphrase === undefined) !== (e.passphraseFile === undefined), { message: 'give passphrase or passphraseFile (one of them)' })
+  .describe('encrypt the root filesystem: LUKS2, aes-xts-plain64 with a 512-bit key, argon2id; the ESP stays plain');
 
 const sizeOrNone = z
   .string()
@@ -87,6 +109,7 @@ export const answersSchema = z
       .enum(FINISH_ACTIONS)
       .default('poweroff')
       .describe('what the live installer does after an unattended install: poweroff (default: a medium left in cannot start the install again), reboot, or shell; ignored elsewhere'),
+    encryption: encryptionSchema.optional(),
     interactive: z.array(z.enum(ANSWER_SECTIONS)).default([]).describe(`sections still asked on a terminal: ${ANSWER_SECTIONS.join(', ')}`),
   })
   .describe('Cairn installer answers');
@@ -96,7 +119,22 @@ export type Answers = Omit<z.output<typeof answersSchema>, 'layout'> & {
   readonly layout: 'guided' | { readonly file: string } | { readonly inline: Layout };
   /** `secureBoot`'s signed files resolved against the answers file's folder; undefined when Secure Boot is off. */
   readonly signedChain?: SignedChainPaths;
+  /** `encryption` with passphraseFile resolved against the answers file's folder. */
+  readonly encryption?: EncryptionAnswers;
 };
+
+export interface EncryptionAnswers {
+  readonly passphrase?: string;
+  /** An absolute path (resolved against the answers file's folder). */
+  readonly passphraseFile?: string;
+  readonly keyDerivation?: KeyDerivation;
+}
+
+/** argon2id's cost, as cryptsetup takes it (`--pbkdf-memory` KiB, `--pbkdf-force-iterations`). */
+export interface KeyDerivation {
+  readonly memory: number;
+  readonly iterations: number;
+}
 
 /** Validates parsed answers; every problem at once, inline layout problems under `layout.`. */
 function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): Answers {
@@ -118,7 +156,10 @@ function validateAnswers(source: Pick<LoadedYaml, 'file' | 'data' | 'locate'>): 
   const data = result.data;
   const layout = inline !== undefined ? { inline } : data.layout === 'guided' ? 'guided' : { file: data.layout as string };
   const signedChain = signedChainPathsOf(data.secureBoot, dirname(resolve(source.file)));
-  return { ...data, layout, ...(signedChain === undefined ? {} : { signedChain }) };
+  const { encryption: given, ...rest } = data;
+  const encryption =
+    given?.passphraseFile === undefined ? given : { ...given, passphraseFile: resolve(dirname(resolve(source.file)), given.passphraseFile) };
+  return { ...rest, layout, ...(signedChain === undefined ? {} : { signedChain }), ...(encryption === undefined ? {} : { encryption }) };
 }
 
 export function decodeAnswers(text: string, file: string): Answers {

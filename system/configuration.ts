@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { validate } from '../lib/schema.js';
 import { parseYaml } from '../lib/yaml.js';
-import { absolutePath } from './hardware-configuration.js';
+import { absolutePath, luksDevicesSchema } from './hardware-configuration.js';
 
 export const BOOT_LOADERS = ['systemd-boot', 'grub'] as const;
 export type BootLoader = (typeof BOOT_LOADERS)[number];
@@ -39,6 +39,27 @@ export const LOCALE = /^(C|POSIX|C\.UTF-8|[a-z]{2,3}(_[A-Z]{2})?(\.[A-Za-z0-9-]+
 export const KEY_MAP = /^[A-Za-z0-9_.-]+$/;
 export const KERNEL_PARAM = /^[^\s"'\\]+$/;
 
+/**
+ * `boot.initrd.luks`, as in NixOS: whether a generation's stage 1 can open LUKS devices. Naming a device turns
+ * it on; `enable: true` turns it on with none named (the generations an installer medium carries are built
+ * before the disk is known). Stage 1 opens the devices the kernel command line names (`cairn.luks=UUID=...`).
+ */
+export const initrdLuksSchema = z
+  .strictObject({
+    enable: z.boolean().optional().describe('true: stage 1 carries cryptsetup and the dm-crypt modules and opens the LUKS devices cairn.luks= names, even with no device named here'),
+    devices: luksDevicesSchema.optional().describe('LUKS devices by device-mapper name, e.g. { luks-<uuid>: { device: /dev/disk/by-uuid/<uuid> } }; naming one turns LUKS support on'),
+  })
+  .describe('LUKS2 support in stage 1');
+
+export type InitrdLuks = z.output<typeof initrdLuksSchema>;
+
+/** Whether a `boot.initrd.luks` value asks for LUKS support in stage 1 (undefined: it says nothing). */
+export function luksRequested(luks: InitrdLuks | undefined): boolean | undefined {
+  if (luks === undefined) return undefined;
+  if (Object.keys(luks.devices ?? {}).length > 0) return true;
+  return luks.enable;
+}
+
 export const configurationSchema = z
   .strictObject({
     version: z.literal(1),
@@ -55,6 +76,7 @@ export const configurationSchema = z
       kernelParams: z
         .array(z.string().regex(KERNEL_PARAM).describe('a kernel parameter without spaces, quotes or backslashes'))
         .default([]),
+      initrd: z.strictObject({ luks: initrdLuksSchema.optional() }).optional(),
     }),
     users: z.array(userSchema).default([]),
     packages: z.array(z.string().regex(/^[A-Za-z0-9_.+-]+$/).describe('a package name')).default([]),

@@ -38,6 +38,9 @@ function keyedBy<V extends z.ZodType>(pattern: RegExp, expected: string, value: 
   });
 }
 
+/** LUKS devices by their device-mapper name, as NixOS's boot.initrd.luks.devices (configuration.yaml and system specs share it). */
+export const luksDevicesSchema = keyedBy(/^[A-Za-z0-9_.+:-]+$/, 'a device-mapper name (letters, digits, _ . + : -)', z.strictObject({ device: absolutePath }));
+
 const fileSystemSchema = z
   .strictObject({
     device: z.string().min(1).describe('the device, by a stable name: /dev/disk/by-uuid/..., /dev/disk/by-label/..., /dev/mapper/...; or a source such as tmpfs'),
@@ -58,11 +61,7 @@ export const hardwareConfigurationSchema = z
       initrd: z.strictObject({
         availableKernelModules: z.array(kernelModuleName).default([]),
         kernelModules: z.array(kernelModuleName).default([]),
-        luks: z
-          .strictObject({
-            devices: keyedBy(/^[A-Za-z0-9_.+:-]+$/, 'a device-mapper name (letters, digits, _ . + : -)', z.strictObject({ device: absolutePath })),
-          })
-          .optional(),
+        luks: z.strictObject({ devices: luksDevicesSchema }).optional(),
       }),
       kernelModules: z.array(kernelModuleName).default([]),
       swraid: z

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { UserError, ValidationError } from '../lib/errors.js';
 import { validate } from '../lib/schema.js';
 import { loadYamlFile, parseYaml, type LoadedYaml } from '../lib/yaml.js';
-import { BOOT_LOADERS, HOST_NAME, KERNEL_PARAM, KEY_MAP, LOCALE, TIME_ZONE, configurationSchema, userSchema, type UserAccount } from './configuration.js';
+import { BOOT_LOADERS, HOST_NAME, KERNEL_PARAM, KEY_MAP, LOCALE, TIME_ZONE, configurationSchema, initrdLuksSchema, luksRequested, userSchema, type UserAccount } from './configuration.js';
 import { hardwareConfigurationSchema, kernelModuleName } from './hardware-configuration.js';
 import { hostPath as hostFile } from './initrd-spec.js';
 
@@ -83,6 +83,7 @@ export const systemSpecSchema = z
             availableKernelModules: z.array(kernelModuleName).optional().describe('modules stage 1 carries and loads, besides the storage and filesystem modules it always has'),
             kernelModules: z.array(kernelModuleName).optional().describe('modules stage 1 carries and loads'),
             compression: z.enum(INITRD_COMPRESSIONS).default('gzip').describe('gzip (default) or none'),
+            luks: initrdLuksSchema.optional(),
           })
           .optional(),
       })
@@ -95,7 +96,7 @@ export const systemSpecSchema = z
           .describe('booted live from the ISO: shell (default, a root shell on every console), login (a login prompt), or installer (the Cairn installer on every console and a shell on tty2; needs installer: true)'),
       })
       .optional(),
-    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, and the tools the installer runs (mke2fs, debugfs, systemd-boot), so cairn runs on it'),
+    installer: z.boolean().default(false).describe('true: the system also carries Node.js and Cairn itself, and the tools the installer runs (mke2fs, debugfs, cryptsetup with dm-crypt loaded, systemd-boot, GRUB for BIOS), so cairn runs on it'),
   })
   .superRefine((spec, context) => {
     if (spec.live?.console === 'installer' && !spec.installer) {
@@ -129,6 +130,11 @@ export interface SystemDefinition {
   /** Carried and loaded by stage 1, besides its built-in storage and filesystem modules. */
   readonly initrdModules: readonly string[];
   readonly compression: (typeof INITRD_COMPRESSIONS)[number];
+  /**
+   * Stage 1 carries cryptsetup and the dm-crypt modules and opens the LUKS devices `cairn.luks=` names:
+   * `boot.initrd.luks` enabled or naming a device, in the spec or in any file it imports.
+   */
+  readonly luks: boolean;
   readonly liveConsole: LiveConsole;
   readonly installer: boolean;
 }
@@ -151,6 +157,8 @@ interface Contribution {
   kernelParams?: readonly string[];
   kernelModules?: readonly string[];
   initrdModules?: readonly string[];
+  /** True when the file turns LUKS support on (no file turns off what another turned on). */
+  luks?: boolean;
 }
 
 /** Reads a system spec and everything it imports, and merges them. */
@@ -168,6 +176,7 @@ export async function loadSystemDefinition(file: string): Promise<SystemDefiniti
     ...(spec.boot?.kernelParams === undefined ? {} : { kernelParams: spec.boot.kernelParams }),
     ...(spec.boot?.kernelModules === undefined ? {} : { kernelModules: spec.boot.kernelModules }),
     initrdModules: [...(spec.boot?.initrd?.availableKernelModules ?? []), ...(spec.boot?.initrd?.kernelModules ?? [])],
+    luks: luksRequested(spec.boot?.initrd?.luks),
   };
   const merged = mergeContributions([...imported, own]);
   return {
@@ -189,6 +198,7 @@ export async function loadSystemDefinition(file: string): Promise<SystemDefiniti
     kernelModules: merged.kernelModules ?? [],
     initrdModules: merged.initrdModules ?? [],
     compression: spec.boot?.initrd?.compression ?? 'gzip',
+    luks: merged.luks ?? false,
     liveConsole: spec.live?.console ?? 'shell',
     installer: spec.installer,
   };
@@ -211,7 +221,11 @@ async function readImport(path: string, where: string, files: string[], chain: r
   const data = loaded.data as Record<string, unknown>;
   if (typeof data === 'object' && data !== null && 'firmware' in data) {
     const hardware = validate(hardwareConfigurationSchema, loaded);
-    return { kernelModules: hardware.boot.kernelModules, initrdModules: [...hardware.boot.initrd.availableKernelModules, ...hardware.boot.initrd.kernelModules] };
+    return {
+      kernelModules: hardware.boot.kernelModules,
+      initrdModules: [...hardware.boot.initrd.availableKernelModules, ...hardware.boot.initrd.kernelModules],
+      luks: luksRequested(hardware.boot.initrd.luks),
+    };
   }
   if (typeof data === 'object' && data !== null && 'kernel' in data) {
     throw new UserError(`${where}: ${path} is a system spec; a system spec imports configuration.yaml and hardware-configuration.yaml files only`, { hint: 'build that spec on its own, or move its keys into this one' });
@@ -231,6 +245,7 @@ async function readImport(path: string, where: string, files: string[], chain: r
       users: configuration.users,
       packages: configuration.packages,
       kernelParams: configuration.boot.kernelParams,
+      luks: luksRequested(configuration.boot.initrd?.luks),
     },
   ]);
 }
@@ -240,6 +255,7 @@ function mergeContributions(contributions: readonly Contribution[]): Contributio
   const merged: Contribution = {};
   for (const next of contributions) {
     for (const key of ['hostName', 'timeZone', 'locale', 'keyMap'] as const) if (next[key] !== undefined) merged[key] = next[key];
+    if (next.luks === true) merged.luks = true;
     for (const key of ['packages', 'kernelParams', 'kernelModules', 'initrdModules'] as const) {
       if (next[key] !== undefined) merged[key] = [...new Set([...(merged[key] ?? []), ...next[key]])];
     }

@@ -183,6 +183,13 @@ async function runScreens(session: InstallerSession, answersFile: string | undef
   if (!outcome.installed) throw new UserError('the install did not complete; see the log named above', { hint: 'run cairn install again: it starts over cleanly' });
 }
 
+function describeEncryption(plan: InstallPlan): string {
+  const luks = plan.encryption;
+  if (luks === undefined) return '';
+  const cost = luks.keyDerivation === undefined ? "cost by cryptsetup's benchmark" : `${luks.keyDerivation.memory} KiB, ${luks.keyDerivation.iterations} iterations`;
+  return `, inside LUKS2 UUID ${luks.uuid} (${luks.cipher}, ${luks.keySizeBits}-bit key, ${luks.pbkdf} ${cost}), opened as /dev/mapper/${luks.mapperName}`;
+}
+
 function describePlan(plan: InstallPlan): string {
   const lines = [
     `Install onto ${plan.target.description}${plan.target.creates ? ' (created)' : ''}`,
@@ -192,7 +199,7 @@ function describePlan(plan: InstallPlan): string {
     '',
     `Generations: ${plan.generations.join(', ')} (current ${plan.current}) from ${plan.source.profile} under ${plan.source.root}`,
     `Boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}${plan.secureBoot === undefined ? '' : " behind shim (Secure Boot: the distribution's signed chain)"}${plan.biosBoot === undefined ? '' : `, core.img in ${plan.biosBoot.place.kind === 'bios-boot-partition' ? `the BIOS boot partition (${plan.biosBoot.place.partition})` : 'the gap after the MBR'}`}; kernel parameters added: ${plan.kernelParams.join(' ')}`,
-    `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}`,
+    `Root: ${plan.root.filesystem!.format} ${formatSize(plan.root.sizeBytes)} UUID ${plan.root.filesystem!.uuid}${describeEncryption(plan)}`,
     `Host ${plan.choices.hostName}, ${plan.choices.locale}, keymap ${plan.choices.keyMap}, ${plan.choices.timeZone}; users: ${(plan.choices.users ?? []).map((u) => u.name).join(', ') || 'none'}`,
     '',
     'answers.yaml written to the target:',

@@ -4,7 +4,8 @@
  *
  *   <hash>-linux-<release>/bzImage               the kernel
  *   <hash>-linux-<release>-modules/lib/modules/  the modules of stage 1 and 2, with modules.dep (depmod)
- *   <hash>-initrd/initrd                          stage 1: busybox, blkid, e2fsck, modules, /init (stage-1.ts)
+ *   <hash>-initrd/initrd                          stage 1: busybox, blkid, e2fsck, modules, /init (stage-1.ts);
+ *                                                 with boot.initrd.luks also cryptsetup and dm-crypt
  *   <hash>-cairn-sw/                              the userland, the root's /usr: busybox, the spec's programs
  *                                                 and their libraries, zone files, lib/modules
  *   <hash>-cairn-etc/                             the default /etc (default-etc.ts)
@@ -20,6 +21,7 @@ import { join, posix } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { ignoreProgress, type OnProgress } from '../../lib/progress.js';
 import { ZONEINFO, type EtcFile } from '../../system/etc-files.js';
+import { encodeInitrdFeatures, INITRD_FEATURES_KEY, type InitrdFeatures } from '../../system/initrd-features.js';
 import { hostPath } from '../../system/root-path.js';
 import { addEntry, addTreeEntry, ensureStore, type EntryContent, type StoreLocation } from '../../system/store.js';
 import type { SystemDefinition } from '../../system/system-spec.js';
@@ -49,10 +51,26 @@ export const STAGE_1_MODULES = [
 ] as const;
 
 /**
- * Programs an installer system carries for `cairn install`, with the package each comes from (busybox has the
- * rest: blockdev, sync, poweroff): mke2fs and debugfs for the root, grub-mkimage for GRUB's BIOS core.img.
+ * What a stage 1 with LUKS support (`boot.initrd.luks`) loads before it opens a device: device-mapper and
+ * dm-crypt, the XTS mode of LUKS2's default cipher (aes-xts-plain64; ecb is its inner mode, AES and SHA-256
+ * are built into Debian's kernels), and the kernel crypto API for programs, through which cryptsetup decrypts
+ * the key slots. `LUKS_OPTIONAL_MODULES` load only on CPUs that have the instructions (not under QEMU's TCG).
  */
-const INSTALLER_PROGRAMS = { mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', 'grub-mkimage': 'grub-common' } as const;
+export const LUKS_MODULES = ['dm_mod', 'dm_crypt', 'xts', 'ecb', 'af_alg', 'algif_skcipher', 'algif_hash'] as const;
+export const LUKS_OPTIONAL_MODULES = ['aesni_intel', 'sha256_ssse3'] as const;
+
+/**
+ * Libraries cryptsetup loads with dlopen: glibc's pthread_exit loads libgcc_s.so.1 to unwind, and libargon2
+ * ends its threads (one per lane of the key derivation) with pthread_exit.
+ */
+const CRYPTSETUP_DLOPEN = ['libgcc_s.so.1'] as const;
+
+/**
+ * Programs an installer system carries for `cairn install`, with the package each comes from (busybox has the
+ * rest: blockdev, sync, poweroff): mke2fs and debugfs for the root, grub-mkimage for GRUB's BIOS core.img,
+ * cryptsetup for an encrypted root (with the libraries it loads by dlopen, and LUKS_MODULES loaded by stage 2).
+ */
+const INSTALLER_PROGRAMS = { mke2fs: 'e2fsprogs', debugfs: 'e2fsprogs', 'grub-mkimage': 'grub-common', cryptsetup: 'cryptsetup-bin' } as const;
 
 /** Where a busybox is looked for when the spec names none (busybox-static on Debian). */
 const BUSYBOX_SEARCH = ['/bin', '/usr/bin', '/sbin', '/usr/sbin'] as const;
@@ -78,7 +96,14 @@ export interface SystemBuildPlan {
   /** The time zone, when this machine has its zone file (else the system keeps UTC). */
   readonly timeZone: string | undefined;
   /** Stage 1's tree (programs and libraries) and the modules it loads, in order. */
-  readonly stage1: { readonly tree: readonly InitramfsEntry[]; readonly modules: readonly InitramfsEntry[]; readonly load: readonly string[]; readonly e2fsck: boolean };
+  readonly stage1: {
+    readonly tree: readonly InitramfsEntry[];
+    readonly modules: readonly InitramfsEntry[];
+    readonly load: readonly string[];
+    readonly e2fsck: boolean;
+    /** With LUKS support: the modules loaded before the first device is opened (the optional ones apart). */
+    readonly luks?: { readonly load: readonly string[]; readonly optional: readonly string[] };
+  };
   /** The userland's tree (without node, which is a store entry of its own) and the modules stage 2 loads. */
   readonly userland: { readonly tree: readonly InitramfsEntry[]; readonly modules: readonly InitramfsEntry[]; readonly load: readonly string[] };
 }
@@ -125,19 +150,29 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
   const e2fsck = await findHostProgram('e2fsck', PROGRAM_SEARCH_PATH).catch(() => undefined);
   if (e2fsck === undefined) onProgress({ kind: 'warning', message: 'e2fsck (e2fsprogs) is not on this machine: stage 1 will mount ext4 roots unchecked' });
 
+  const cryptsetup = definition.luks ? await findHostProgram('cryptsetup', PROGRAM_SEARCH_PATH, `${where}: boot.initrd.luks needs cryptsetup (cryptsetup-bin) in stage 1`) : undefined;
+
   const modules = await readModuleTree(kernel.modules);
-  const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules].map(normalizeModuleName))];
-  const allNames = [...new Set([...stage1Names, ...definition.kernelModules.map(normalizeModuleName)])];
+  const luksNames: string[] = definition.luks ? [...LUKS_MODULES, ...LUKS_OPTIONAL_MODULES.filter((m) => modules.modules.has(m))] : [];
+  const stage1Names = [...new Set([...STAGE_1_MODULES, ...definition.initrdModules, ...luksNames].map(normalizeModuleName))];
+  // An installer system's stage 2 loads dm-crypt and its crypto, so that cryptsetup can encrypt a root.
+  const stage2Names = [...new Set([...definition.kernelModules, ...(definition.installer ? LUKS_MODULES : [])].map(normalizeModuleName))];
+  const allNames = [...new Set([...stage1Names, ...stage2Names])];
   const loadable = (names: readonly string[]) => names.filter((n) => !modules.builtin.has(n));
   const stage1Modules = await kernelModuleEntries(modules, await moduleClosure(modules, stage1Names, where));
   // The userland's modules: stage 1's and stage 2's (one depmod when they are the same).
   const allModules = allNames.length === stage1Names.length ? stage1Modules : await kernelModuleEntries(modules, await moduleClosure(modules, allNames, where));
 
-  const stage1Programs: HostProgram[] = [{ name: 'busybox', path: busybox }, { name: 'blkid', path: blkid }, ...(e2fsck === undefined ? [] : [{ name: 'e2fsck', path: e2fsck }])];
-  const stage1Tree = await planProgramTree(stage1Programs, { applets, tree: 'initramfs' });
+  const stage1Programs: HostProgram[] = [
+    { name: 'busybox', path: busybox },
+    { name: 'blkid', path: blkid },
+    ...(e2fsck === undefined ? [] : [{ name: 'e2fsck', path: e2fsck }]),
+    ...(cryptsetup === undefined ? [] : [{ name: 'cryptsetup', path: cryptsetup }]),
+  ];
+  const stage1Tree = await planProgramTree(stage1Programs, { applets, tree: 'initramfs', libraries: cryptsetup === undefined ? [] : CRYPTSETUP_DLOPEN });
   // node's libraries are resolved with the userland's; node itself becomes a store entry of its own.
   const node: HostProgram[] = definition.installer ? [{ name: 'node', path: process.execPath }] : [];
-  const userlandTree = await planProgramTree([{ name: 'busybox', path: busybox }, ...packages, ...node], { applets, tree: 'usr' });
+  const userlandTree = await planProgramTree([{ name: 'busybox', path: busybox }, ...packages, ...node], { applets, tree: 'usr', libraries: definition.installer ? CRYPTSETUP_DLOPEN : [] });
   const zoneinfo = await zoneinfoEntries();
   const timeZone = zoneinfo.some((e) => e.path === `/share/zoneinfo/${definition.timeZone}`) ? definition.timeZone : undefined;
   if (timeZone === undefined) onProgress({ kind: 'warning', message: `no zone file for ${definition.timeZone} in ${ZONEINFO}: the system keeps UTC` });
@@ -146,11 +181,18 @@ export async function planSystem(definition: SystemDefinition, onProgress: OnPro
     label: definition.label ?? `Cairn ${definition.hostName} (Linux ${kernel.release})`,
     kernel,
     timeZone,
-    stage1: { tree: stage1Tree.entries, modules: stage1Modules, load: loadable(stage1Names), e2fsck: e2fsck !== undefined },
+    stage1: {
+      tree: stage1Tree.entries,
+      modules: stage1Modules,
+      // Stage 1 loads dm-crypt and its crypto only when the command line names a LUKS device.
+      load: loadable(stage1Names.filter((n) => !luksNames.includes(n))),
+      e2fsck: e2fsck !== undefined,
+      ...(definition.luks ? { luks: { load: loadable(LUKS_MODULES), optional: loadable(luksNames.filter((n) => !(LUKS_MODULES as readonly string[]).includes(n))) } } : {}),
+    },
     userland: {
       tree: [...userlandTree.entries.filter((e) => e.path !== '/bin/node'), ...zoneinfo, ...installerFiles],
       modules: allModules,
-      load: loadable(definition.kernelModules.map(normalizeModuleName)),
+      load: loadable(stage2Names),
     },
   };
 }
@@ -188,6 +230,7 @@ export async function writeSystem(plan: SystemBuildPlan, options: BuildSystemOpt
       modules: plan.stage1.load,
       blkid: '/bin/blkid',
       ...(plan.stage1.e2fsck ? { e2fsck: '/bin/e2fsck' } : {}),
+      ...(plan.stage1.luks === undefined ? {} : { luks: { cryptsetup: '/bin/cryptsetup', modules: plan.stage1.luks.load, optionalModules: plan.stage1.luks.optional } }),
     });
     const initrd = join(staging, 'initrd');
     await writeInitramfs(
@@ -210,6 +253,7 @@ export async function writeSystem(plan: SystemBuildPlan, options: BuildSystemOpt
       initrd,
       kernelParams: definition.kernelParams,
       label,
+      extensions: initrdExtensions({ luks: plan.stage1.luks !== undefined }),
       files: {
         init: (self) => ({ type: 'text', executable: true, text: stage2(self) }),
         ...(definition.liveConsole === 'installer' ? { [INSTALLER_CONSOLE]: { type: 'text', executable: true, text: renderInstallerConsole({ sw }) } as const } : {}),
@@ -222,6 +266,12 @@ export async function writeSystem(plan: SystemBuildPlan, options: BuildSystemOpt
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** boot.json's record of what stage 1 can do (nothing for a plain stage 1, so its boot.json keeps its bytes). */
+function initrdExtensions(features: InitrdFeatures): Record<string, unknown> {
+  const value = encodeInitrdFeatures(features);
+  return value === undefined ? {} : { [INITRD_FEATURES_KEY]: value };
 }
 
 async function moduleClosure(tree: ModuleTree, names: readonly string[], where: string) {

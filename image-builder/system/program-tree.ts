@@ -37,7 +37,10 @@ export async function busyboxApplets(busybox: string): Promise<string[]> {
 }
 
 /** The tree of `programs` (busybox among them, named `busybox`, with its `applets`) and all they load. */
-export async function planProgramTree(programs: readonly HostProgram[], options: { readonly applets: readonly string[]; readonly tree: 'initramfs' | 'usr' }): Promise<ProgramTree> {
+export async function planProgramTree(
+  programs: readonly HostProgram[],
+  options: { readonly applets: readonly string[]; readonly tree: 'initramfs' | 'usr'; /** Libraries the programs load with dlopen (searched like the loader does). */ readonly libraries?: readonly string[] },
+): Promise<ProgramTree> {
   const links: InitramfsEntry[] =
     options.tree === 'usr'
       ? [{ kind: 'symlink', path: '/usr', target: '.' }, { kind: 'symlink', path: '/sbin', target: 'bin' }]
@@ -46,7 +49,7 @@ export async function planProgramTree(programs: readonly HostProgram[], options:
   const applets: InitramfsEntry[] = named.has('busybox') ? options.applets.filter((a) => !named.has(a)).map((a) => ({ kind: 'symlink', path: `/bin/${a}`, target: 'busybox' })) : [];
   const collected = await collectInitrdEntries({
     programs: programs.map((p) => ({ from: p.path, to: `/bin/${p.name}` })),
-    libraries: [],
+    libraries: options.libraries ?? [],
     libraryPath: [],
     entries: [...links, ...applets],
   });

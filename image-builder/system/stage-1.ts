@@ -11,6 +11,13 @@
  *   written with the ISO is mounted as a whole), mounts it read-only at /run/cairn/medium, makes a tmpfs the
  *   root with the store (and the profiles) bound from the medium, and switches to it, running `init=`.
  *
+ * With LUKS support (`luks` given: the generation asked for `boot.initrd.luks`), before looking for the root it
+ * opens every LUKS2 device `cairn.luks=UUID=<uuid of the LUKS header>` names (repeatable) as
+ * /dev/mapper/luks-<uuid>: it waits for the device like for the root, asks for its passphrase on every active
+ * console (the first console to answer wins; typed without echo) and pipes it to `cryptsetup open
+ * --key-file=-` (from the shell's printf builtin: never on a command line or in a file). Three tries; a wrong
+ * passphrase says how many are left; too little memory for the key derivation is said as such.
+ *
  * On any failure it prints what it looked for and what it found (the block devices with their filesystems,
  * labels and UUIDs, the modules that did not load) on every console, then opens a shell on each; leaving
  * the shell on the main console tries again. It never returns, so the kernel never panics for want of init.
@@ -22,6 +29,10 @@ export const DEFAULT_DEVICE_TIMEOUT = 60;
 /** The kernel parameter naming the live medium's volume id. */
 export const LIVE_PARAM = 'cairn.live';
 export const TIMEOUT_PARAM = 'cairn.timeout';
+/** The kernel parameter naming a LUKS device stage 1 opens: `cairn.luks=UUID=<uuid of the LUKS header>`. */
+export const LUKS_PARAM = 'cairn.luks';
+/** Passphrases stage 1 accepts for a LUKS device before it gives up (and opens the shells). */
+export const LUKS_TRIES = 3;
 /** Every line stage 1 prints starts with this. */
 export const STAGE_1_PREFIX = 'cairn stage 1:';
 
@@ -36,22 +47,34 @@ export interface Stage1Options {
   readonly e2fsck?: string;
   /** Where blkid is in the initramfs. */
   readonly blkid: string;
+  /** LUKS support: where cryptsetup is, and the modules loaded before the first device is opened. */
+  readonly luks?: Stage1Luks;
+}
+
+export interface Stage1Luks {
+  /** Where cryptsetup is in the initramfs. */
+  readonly cryptsetup: string;
+  /** dm-crypt and the crypto it needs, loaded in order (a failure is reported). */
+  readonly modules: readonly string[];
+  /** Faster implementations that only some CPUs have (AES-NI...), loaded when they can be. */
+  readonly optionalModules: readonly string[];
 }
 
 export function renderStage1Init(options: Stage1Options): string {
   const e2fsck = options.e2fsck ?? '';
+  const luks = options.luks === undefined ? undefined : renderLuks(options.luks);
   return `#!/bin/sh
 # Cairn stage 1, the /init of this generation's initramfs, written by \`cairn system build\`.
 # Kernel parameters: root=UUID=...|LABEL=...|PARTUUID=...|PARTLABEL=...|/dev/... (installed), or
 # ${LIVE_PARAM}=<volume id> (live, from the ISO); init= (required), rootfstype=, rootflags=, ro, rw,
-# ${TIMEOUT_PARAM}=<seconds to wait for the device> (default ${DEFAULT_DEVICE_TIMEOUT}).
+# ${TIMEOUT_PARAM}=<seconds to wait for the device> (default ${DEFAULT_DEVICE_TIMEOUT}).${luks?.header ?? ''}
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 store=${shellQuote(options.store)}
 profiles=${shellQuote(options.profiles)}
 modules=${shellQuote(options.modules.join(' '))}
 e2fsck=${shellQuote(e2fsck)}
 blkid=${shellQuote(options.blkid)}
-medium=${LIVE_MEDIUM_MOUNT}
+medium=${LIVE_MEDIUM_MOUNT}${luks?.variables ?? ''}
 
 mkdir -p /dev /proc /sys /run /newroot /etc
 mount -t devtmpfs -o mode=0755,nosuid devtmpfs /dev 2>/dev/null
@@ -81,7 +104,7 @@ load_modules() {
 }
 
 parse_cmdline() {
-  root= fstype= flags= mode=rw init= live= timeout=${DEFAULT_DEVICE_TIMEOUT}
+  root= fstype= flags= mode=rw init= live= timeout=${DEFAULT_DEVICE_TIMEOUT}${luks?.reset ?? ''}
   set -f
   for p in $(cat /proc/cmdline); do
     case "$p" in
@@ -93,7 +116,7 @@ parse_cmdline() {
       init=*) init=\${p#init=} ;;
       ${LIVE_PARAM}=*) live=\${p#${LIVE_PARAM}=} ;;
       ${TIMEOUT_PARAM}=*) timeout=\${p#${TIMEOUT_PARAM}=} ;;
-    esac
+${luks?.parse ?? ''}    esac
   done
   set +f
   case "$timeout" in ''|*[!0-9]*) timeout=${DEFAULT_DEVICE_TIMEOUT} ;; esac
@@ -173,10 +196,10 @@ fail() {
   say "$*"
   return 1
 }
-
+${luks?.functions ?? ''}
 boot_installed() {
   [ -n "$root" ] || { fail "no root= and no ${LIVE_PARAM}= on the kernel command line: nothing to boot"; report_devices; return 1; }
-  dev=$(wait_for find_root "root=$root")
+${luks?.open ?? ''}  dev=$(wait_for find_root "root=$root")
   if [ -z "$dev" ]; then
     fail "the root filesystem root=$root did not appear within $timeout s (${TIMEOUT_PARAM}= waits longer)"
     report_devices
@@ -265,6 +288,130 @@ while :; do
   rescue
 done
 `;
+}
+
+/** The pieces of stage 1 that open LUKS devices, each empty without LUKS support (so the script keeps its bytes). */
+function renderLuks(luks: Stage1Luks) {
+  return {
+    header: `
+# ${LUKS_PARAM}=UUID=<uuid of a LUKS header> (repeatable): opened as /dev/mapper/luks-<uuid> before root= is looked for.`,
+    reset: ' luks=',
+    variables: `
+cryptsetup=${shellQuote(luks.cryptsetup)}
+luks_modules=${shellQuote(luks.modules.join(' '))}
+luks_optional_modules=${shellQuote(luks.optionalModules.join(' '))}
+# No udev here: libdevmapper makes the /dev/mapper nodes itself.
+export DM_DISABLE_UDEV=1`,
+    parse: `      ${LUKS_PARAM}=*) luks="$luks \${p#${LUKS_PARAM}=}" ;;
+`,
+    functions: `
+luks_loaded=
+load_luks_modules() {
+  [ -n "$luks_loaded" ] && return
+  luks_loaded=yes
+  for m in $luks_modules; do
+    modprobe -q "$m" 2>/dev/null || failed_modules="$failed_modules $m"
+  done
+  for m in $luks_optional_modules; do modprobe -q "$m" 2>/dev/null; done
+}
+
+# The LUKS device with the UUID $luks_uuid, once it is there.
+find_luks() {
+  for d in $("$blkid" -c /dev/null -o device -t "UUID=$luks_uuid" 2>/dev/null); do
+    [ "$("$blkid" -c /dev/null -p -o value -s TYPE "$d" 2>/dev/null)" = crypto_LUKS ] && { echo "$d"; return; }
+  done
+}
+
+# Asks for a passphrase on every console at once: one reader per console, without echo; the first to answer
+# writes it into a pipe (a FIFO in the /run tmpfs: the passphrase is never in a file) and the others are stopped.
+# $1 is the prompt; the pipe is $luks_pipe, read by the caller.
+ask_passphrase() {
+  readers=
+  for c in $(consoles); do
+    [ "$c" = tty0 ] && c=tty1
+    (
+      while :; do
+        printf '%s' "$1" > "/dev/$c"
+        IFS= read -rs passphrase < "/dev/$c" || exit 1
+        echo > "/dev/$c"
+        [ -n "$passphrase" ] && break
+        echo "${STAGE_1_PREFIX} the passphrase is empty: type it, then Enter" > "/dev/$c"
+      done
+      printf '%s' "$passphrase" > "$luks_pipe"
+    ) 2>/dev/null &
+    readers="$readers $!"
+  done
+}
+
+# Stops the readers still waiting (their consoles get their echo back).
+stop_readers() {
+  [ -z "$readers" ] || kill $readers 2>/dev/null
+  wait $readers 2>/dev/null
+  readers=
+  for c in $(consoles); do
+    [ "$c" = tty0 ] && c=tty1
+    stty echo < "/dev/$c" 2>/dev/null
+  done
+}
+
+# Opens the LUKS device $1 as $2, asking for its passphrase up to ${LUKS_TRIES} times.
+unlock() {
+  luks_pipe=/run/cairn/passphrase
+  tries=${LUKS_TRIES}
+  while [ $tries -gt 0 ]; do
+    rm -f "$luks_pipe"
+    mkfifo -m 600 "$luks_pipe" || { fail "could not make the pipe $luks_pipe for the passphrase"; return 1; }
+    ask_passphrase "Passphrase for $1 ($2): "
+    # cryptsetup reads the passphrase byte for byte up to the end of the pipe (--key-file=-: no newline).
+    out=$("$cryptsetup" open --type luks2 --key-file=- "$1" "$2" < "$luks_pipe" 2>&1)
+    rc=$?
+    stop_readers
+    rm -f "$luks_pipe"
+    [ $rc -eq 0 ] && { say "opened $1 as /dev/mapper/$2"; return 0; }
+    tries=$((tries - 1))
+    case "$rc:$out" in
+      3:*|*"Not enough available memory"*)
+        fail "too little memory to derive the key of $1 ($2): its key slot asks for more memory than this machine has free (cryptsetup: $(echo "$out" | grep -v '^Warning' | tail -n 1)); boot with more memory, or add a key slot with a lower --pbkdf-memory on a machine that can open it"
+        return 1 ;;
+      2:*)
+        if [ $tries -gt 0 ]; then
+          say "wrong passphrase for $1, $tries $( [ $tries -eq 1 ] && echo try || echo tries) left"
+        else
+          fail "wrong passphrase for $1 (${LUKS_PARAM}=UUID=$luks_uuid), ${LUKS_TRIES} tries: giving up"
+          return 1
+        fi ;;
+      *)
+        fail "cryptsetup could not open $1 as $2 (exit code $rc): $(echo "$out" | tail -n 1)"
+        return 1 ;;
+    esac
+  done
+  return 1
+}
+
+# Every LUKS device ${LUKS_PARAM}= names, opened (once: a device opened before a failure stays open).
+open_luks() {
+  [ -n "$luks" ] || return 0
+  load_luks_modules
+  for spec in $luks; do
+    case "$spec" in
+      UUID=?*) luks_uuid=\${spec#UUID=} ;;
+      *) fail "${LUKS_PARAM}=$spec: expected ${LUKS_PARAM}=UUID=<the UUID of the LUKS header> (cryptsetup luksUUID prints it)"; return 1 ;;
+    esac
+    name=luks-$luks_uuid
+    [ -b "/dev/mapper/$name" ] && continue
+    dev=$(wait_for find_luks "the LUKS device ${LUKS_PARAM}=$spec")
+    if [ -z "$dev" ]; then
+      fail "the LUKS device ${LUKS_PARAM}=$spec did not appear within $timeout s (${TIMEOUT_PARAM}= waits longer)"
+      report_devices
+      return 1
+    fi
+    unlock "$dev" "$name" || return 1
+  done
+}
+`,
+    open: `  open_luks || return 1
+`,
+  };
 }
 
 /** A word quoted for sh: single quotes, with any single quote written '\''. */

@@ -44,6 +44,12 @@ export interface DraftAnswers {
   readonly layout: LayoutChoice;
   readonly users: readonly UserAnswer[];
   readonly generations: readonly number[];
+  /** Encrypt the root filesystem with this passphrase (held in memory only; never in a plan, file or log). */
+  readonly encryption?: EncryptionAnswer;
+}
+
+export interface EncryptionAnswer {
+  readonly passphrase: string;
 }
 
 /** A disk the install may be written to, as the disk screen lists it. */

@@ -9,7 +9,7 @@
  */
 import { cp, lstat, lutimes, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { CancelledError, DomainError } from '../../lib/errors.js';
+import { CancelledError, DomainError, UserError } from '../../lib/errors.js';
 import { ignoreProgress, progressCounter, type OnProgress } from '../../lib/progress.js';
 import { run } from '../../lib/run.js';
 import { formatSize } from '../../lib/size.js';
@@ -18,7 +18,7 @@ import { checkSecureBootInstall, installBootLoader } from '../../bootloader/esp-
 import { biosBootDiskOfPlan, grubPcCoreConfig, planGrubPcBootCode, type GrubPcBootCode } from '../../bootloader/grub-pc/boot-code-plan.js';
 import { buildGrubPcImages } from '../../bootloader/grub-pc/install-boot-code.js';
 import { describeBootLoaders } from '../../system/firmware.js';
-import { applyPlan, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
+import { applyPlan, closeEncrypted, flushDisk, type AppliedDisk } from '../../partitioning/apply.js';
 import { assertOnThisMachine, type Target } from '../../partitioning/target.js';
 import { generationLink, readProfile } from '../../system/profile.js';
 import { hostPath } from '../../system/root-path.js';
@@ -42,6 +42,11 @@ export interface ExecuteOptions {
   readonly logPath: string;
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
+  /**
+   * The encryption passphrase when the plan encrypts the root (it is never part of a plan). Given to
+   * cryptsetup on stdin only, and zeroed here once the disk is written or the install stopped.
+   */
+  readonly passphrase?: Uint8Array;
 }
 
 export interface InstallResult {
@@ -63,6 +68,9 @@ class InstallFailedError extends DomainError {
 export async function executeInstall(plan: InstallPlan, options: ExecuteOptions): Promise<InstallResult> {
   // Before any work: a recorded machine's disk is planned for, never written.
   assertOnThisMachine(options.target);
+  if (plan.encryption !== undefined && (options.passphrase === undefined || options.passphrase.length === 0)) {
+    throw new UserError('the plan encrypts the root filesystem, and no passphrase was given; nothing was written', { hint: 'give encryption.passphrase or encryption.passphraseFile in the answers' });
+  }
   // Secure Boot: the signed chain and every kernel checked before anything is copied or written.
   const secureBoot = plan.secureBoot === undefined ? undefined : { files: plan.secureBoot, where: 'secureBoot (in the answers)' };
   if (secureBoot !== undefined) await checkSecureBootInstall({ root: plan.source.root, profile: plan.source.profile, generations: plan.generations, secureBoot });
@@ -75,6 +83,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       throw new CancelledError(`stopped after ${done}; the target ${plan.target.path} was not written`, { hint: 'start the installer again when ready' });
     }
   };
+  let disk: AppliedDisk | undefined;
   log.line(`install onto ${plan.target.description}: generations ${plan.generations.join(', ')} (current ${plan.current}), ${describeBootLoaders(plan.firmware, plan.bootloader)}, ${plan.kernelParams.join(' ')}`);
   try {
     onProgress({ kind: 'phase', phase: 'prepare', title: 'Preparing the work directory' });
@@ -112,24 +121,28 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
     await mkdir(join(stagedRoot, posix.dirname(TARGET_LOG_PATH)), { recursive: true });
     await cp(options.logPath, join(stagedRoot, TARGET_LOG_PATH));
 
-    const disk = await applyPlan(plan.partitions, options.target, {
+    disk = await applyPlan(plan.partitions, options.target, {
       onProgress,
       populate: { [plan.root.name]: stagedRoot, ...(plan.esp === undefined ? {} : { [plan.esp.name]: stagedEsp }) },
       ...(biosBootCode === undefined ? {} : { bootCode: biosBootCode.blocks }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(plan.encryption === undefined ? {} : { encrypt: { partition: plan.encryption.partition, format: plan.encryption, passphrase: options.passphrase! } }),
     });
     log.line(`the disk is written: ${disk.partitions.map((p) => `${p.name} at ${formatSize(p.offsetBytes)}`).join(', ')}`);
     // The phase is announced first, so that the log the target receives ends with it.
     onProgress({ kind: 'phase', phase: 'flush', title: `Copying the log and flushing ${plan.target.description}` });
     await copyLogToTarget(plan, disk, options.logPath);
     await flushDisk(disk);
+    await closeEncrypted(disk);
+    const encrypted = plan.encryption === undefined ? '' : ` inside LUKS2 UUID ${plan.encryption.uuid} (${plan.encryption.cipher}, ${plan.encryption.pbkdf})`;
     const lines = [
       `Installed generations ${plan.generations.join(', ')} onto ${plan.target.description}.`,
-      `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}; boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}.`,
+      `Root filesystem: ${plan.root.filesystem!.format} UUID ${plan.root.filesystem!.uuid}${encrypted}; boot loader: ${describeBootLoaders(plan.firmware, plan.bootloader)}.`,
       `The configuration is in /etc/cairn on the target; the log is ${options.logPath} (and ${TARGET_LOG_PATH} there).`,
     ];
     return { disk, logPath: options.logPath, lines };
   } catch (error) {
+    if (disk !== undefined) await closeEncrypted(disk).catch(() => undefined);
     const what = error instanceof Error ? error.message : String(error);
     log.line(`FAILED: ${what}`);
     if (error instanceof CancelledError) throw Object.assign(error, { logPath: options.logPath });
@@ -138,6 +151,7 @@ export async function executeInstall(plan: InstallPlan, options: ExecuteOptions)
       cause: error,
     });
   } finally {
+    options.passphrase?.fill(0);
     await rm(options.workDirectory, { recursive: true, force: true }).catch(() => {});
   }
 }
@@ -240,7 +254,7 @@ async function treeBytes(path: string, block: number): Promise<number> {
 async function copyLogToTarget(plan: InstallPlan, disk: AppliedDisk, logPath: string): Promise<void> {
   const root = disk.partitions.find((p) => p.name === plan.root.name);
   if (root === undefined || plan.root.filesystem?.format !== 'ext4') return;
-  const device = root.device ?? `${disk.path}?offset=${root.offsetBytes}`;
+  const device = root.mapper ?? root.device ?? `${disk.path}?offset=${root.offsetBytes}`;
   await stat(logPath);
   const directory = posix.dirname(TARGET_LOG_PATH);
   const name = posix.basename(TARGET_LOG_PATH);

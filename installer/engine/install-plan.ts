@@ -7,8 +7,10 @@
  */
 import { stringify } from 'yaml';
 import { DomainError } from '../../lib/errors.js';
-import { formatExactSize } from '../../lib/size.js';
-import type { Answers } from '../../system/answers.js';
+import { formatExactSize, formatSize } from '../../lib/size.js';
+import { LUKS_FORMAT, type Answers, type KeyDerivation } from '../../system/answers.js';
+import { initrdFeatures } from '../../system/initrd-features.js';
+import { deriveGuid } from '../../lib/guid.js';
 import type { SignedChainPaths } from '../../system/secure-boot/secure-boot-choice.js';
 import type { Layout } from '../../system/layout.js';
 import type { Profile } from '../../system/profile.js';
@@ -40,6 +42,27 @@ export interface InstallRequest {
   /** The answers' users with passwords hashed. */
   readonly users: readonly InstallUser[];
   readonly seed: string;
+  /** Encrypt the root filesystem (the passphrase is not here: it never enters a plan, which --dry-run prints). */
+  readonly encryption?: { readonly keyDerivation?: KeyDerivation };
+  /** The machine's memory (MemTotal), to refuse a key derivation it could not unlock; unknown: not checked. */
+  readonly memoryBytes?: number;
+  /** Where the choices came from, for messages: the answers file's name. */
+  readonly answersName?: string;
+}
+
+/** The encrypted root as planned: a LUKS2 container on the root partition, its filesystem inside. */
+export interface EncryptionPlan {
+  /** The root partition's name in the partition plan. */
+  readonly partition: string;
+  /** The LUKS2 header's UUID, derived from the seed like the plan's other identifiers. */
+  readonly uuid: string;
+  /** The /dev/mapper name stage 1 opens it as: `luks-<uuid>`. */
+  readonly mapperName: string;
+  readonly cipher: typeof LUKS_FORMAT.cipher;
+  readonly keySizeBits: typeof LUKS_FORMAT.keySizeBits;
+  readonly pbkdf: typeof LUKS_FORMAT.pbkdf;
+  /** argon2id's cost; undefined: cryptsetup's benchmark chooses on this machine. */
+  readonly keyDerivation: KeyDerivation | undefined;
 }
 
 export interface InstallPlan {
@@ -64,6 +87,8 @@ export interface InstallPlan {
   readonly targetLayout: TargetLayout;
   /** The answers that reproduce this install, secrets removed, for /etc/cairn/answers.yaml. */
   readonly reproducingAnswers: string;
+  /** The root filesystem in LUKS2; undefined: not encrypted. */
+  readonly encryption: EncryptionPlan | undefined;
 }
 
 export function planInstall(request: InstallRequest): InstallPlan {
@@ -119,7 +144,8 @@ export function planInstall(request: InstallRequest): InstallPlan {
     biosBoot = { place: findCoreImagePlace(disk), espPartition: findEsp(disk) };
   }
   const { generations, current } = chooseGenerations(answers.generations, source.profile);
-  const kernelParams = [`root=UUID=${root.filesystem.uuid}`, ...(root.filesystem.format === 'btrfs' ? ['rootflags=subvol=/'] : []), ...answers.kernelParams];
+  const encryption = request.encryption === undefined ? undefined : planEncryption(request, partitions, root, generations);
+  const kernelParams = [...(encryption === undefined ? [] : [`cairn.luks=UUID=${encryption.uuid}`]), `root=UUID=${root.filesystem.uuid}`, ...(root.filesystem.format === 'btrfs' ? ['rootflags=subvol=/'] : []), ...answers.kernelParams];
   const targetLayout: TargetLayout = {
     fileSystems: partitions.partitions
       .filter((p) => p.filesystem !== undefined && p.filesystem.format !== 'swap' && p.mountPoint !== undefined && p.mountPoint !== 'none')
@@ -130,6 +156,7 @@ export function planInstall(request: InstallRequest): InstallPlan {
         ...(p.filesystem!.format === 'vfat' ? { options: ['fmask=0077', 'dmask=0077'] } : {}),
       })),
     swapDevices: partitions.partitions.filter((p) => p.filesystem?.format === 'swap').map((p) => ({ device: `/dev/disk/by-uuid/${p.filesystem!.uuid}` })),
+    ...(encryption === undefined ? {} : { luksDevices: [{ name: encryption.mapperName, device: `/dev/disk/by-uuid/${encryption.uuid}` }] }),
   };
   const choices: SystemChoices = {
     hostName: answers.hostName,
@@ -162,6 +189,57 @@ export function planInstall(request: InstallRequest): InstallPlan {
     choices,
     targetLayout,
     reproducingAnswers: renderReproducingAnswers(request, generations, bootloader),
+    encryption,
+  };
+}
+
+/**
+ * The encrypted root, or the reason it cannot be made, before anything is written: an image file (no
+ * device-mapper without root), a swap partition (it would hold memory pages in the clear), a chosen
+ * generation whose stage 1 cannot open LUKS, a key derivation needing more memory than the machine can give.
+ */
+function planEncryption(request: InstallRequest, partitions: PartitionPlan, root: PlannedPartition, generations: readonly number[]): EncryptionPlan {
+  const where = request.answersName === undefined ? 'encryption' : `${request.answersName}: encryption`;
+  if (request.target.kind === 'image') {
+    throw new DomainError('encrypted-image', `${where}: ${request.target.path} is an image file, and Cairn encrypts only disks: LUKS2 needs device-mapper (root) to write the ciphertext, and Cairn does not encrypt image files rootless yet; nothing was written`, {
+      hint: 'make encrypted installs from the installer ISO onto a disk, or leave encryption out for an image file',
+    });
+  }
+  const swap = partitions.partitions.filter((p) => p.filesystem?.format === 'swap');
+  if (swap.length > 0) {
+    throw new DomainError('encrypted-swap', `${where}: the layout has a swap partition (${swap.map((p) => p.name).join(', ')}), which Cairn does not encrypt: memory paged out there (the passphrase's key among it) would be readable on the disk; nothing was written`, {
+      hint: 'choose no swap (swap: none, or a layout without a swap partition) with an encrypted root',
+      expected: 'no swap partition',
+      actual: swap.map((p) => p.name).join(', '),
+    });
+  }
+  const lacking = request.source.profile.generations.filter((g) => generations.includes(g.number) && !initrdFeatures(g.document).luks);
+  if (lacking.length > 0) {
+    const names = lacking.map((g) => g.number).join(', ');
+    throw new DomainError('initrd-without-luks', `${where}: generation${lacking.length === 1 ? '' : 's'} ${names} cannot open an encrypted root at boot (${lacking.length === 1 ? 'its' : 'their'} stage 1 carries no cryptsetup); nothing was written`, {
+      hint: 'build the system with boot.initrd.luks.enable: true (cairn system build) and install that generation, or choose only generations that have it (generations:)',
+      expected: 'generations whose stage 1 opens LUKS',
+      actual: names,
+    });
+  }
+  const keyDerivation = request.encryption?.keyDerivation;
+  if (keyDerivation !== undefined && request.memoryBytes !== undefined && keyDerivation.memory * 1024 > request.memoryBytes / 2) {
+    const machineKiB = Math.floor(request.memoryBytes / 1024);
+    throw new DomainError('key-derivation-memory', `${where}.keyDerivation.memory: ${keyDerivation.memory} KiB is more than half of this machine's memory (${machineKiB} KiB, ${formatSize(request.memoryBytes)}): unlocking at boot could fail for want of memory; nothing was written`, {
+      hint: `give at most ${Math.floor(machineKiB / 2)} KiB, or leave keyDerivation out (cryptsetup then chooses by this machine)`,
+      expected: Math.floor(machineKiB / 2),
+      actual: keyDerivation.memory,
+    });
+  }
+  const uuid = deriveGuid(request.seed, `luks ${root.name}`).toLowerCase();
+  return {
+    partition: root.name,
+    uuid,
+    mapperName: `luks-${uuid}`,
+    cipher: LUKS_FORMAT.cipher,
+    keySizeBits: LUKS_FORMAT.keySizeBits,
+    pbkdf: LUKS_FORMAT.pbkdf,
+    keyDerivation,
   };
 }
 
@@ -211,6 +289,10 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     ...(answers.signedChain === undefined ? {} : { secureBoot: true }),
     kernelParams: [...answers.kernelParams],
     ...(answers.seed === undefined ? {} : { seed: answers.seed }),
+    // The passphrase is never written: the copy names where one must be given.
+    ...(request.encryption === undefined
+      ? {}
+      : { encryption: { passphraseFile: 'PASSPHRASE-FILE', ...(request.encryption.keyDerivation === undefined ? {} : { keyDerivation: { ...request.encryption.keyDerivation } }) } }),
     confirm: false,
   };
   return [
@@ -218,6 +300,9 @@ function renderReproducingAnswers(request: InstallRequest, generations: readonly
     '# The answers that reproduce this install (cairn install --answers answers.yaml --target ... --yes).',
     '# Passwords appear only as hashes. confirm is false on purpose: a copy of this file never erases a disk',
     '# without being told to (set it to true, or pass --yes, for an unattended run).',
+    ...(request.encryption === undefined
+      ? []
+      : ['# The root is encrypted; its passphrase was removed from this copy and is written nowhere: to reuse this file,', '# put the passphrase in a file and name it in encryption.passphraseFile.']),
     stringify(document, { lineWidth: 0 }).trimEnd(),
     '',
   ].join('\n');

@@ -10,7 +10,8 @@ import { DomainError, UserError } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { readUserFile } from '../../lib/user-file.js';
-import { decodeAnswers, type Answers } from '../../system/answers.js';
+import { LUKS_FORMAT, decodeAnswers, type Answers, type EncryptionAnswers } from '../../system/answers.js';
+import { requireTools } from '../../lib/tools.js';
 import { bootsOnBios, bootsOnUefi, defaultFirmwareChoice, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import type { Layout } from '../../system/layout.js';
 import { readProfile, type Profile } from '../../system/profile.js';
@@ -144,7 +145,12 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       source: { root: options.sourceRoot, store: options.store, profile },
       users,
       seed: answers.seed ?? defaultSeed(target.identity),
+      ...(draft.encryption === undefined ? {} : { encryption: answers.encryption?.keyDerivation === undefined ? {} : { keyDerivation: answers.encryption.keyDerivation } }),
+      ...(report.memory.totalBytes === null ? {} : { memoryBytes: report.memory.totalBytes }),
+      ...(options.answersFile === undefined ? {} : { answersName: options.answersFile }),
     });
+    // cryptsetup is named now, before a summary is shown or anything is written.
+    if (plan.encryption !== undefined) requireTools(['cryptsetup']);
     return { plan, target };
   };
 
@@ -173,6 +179,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
+          ['Encryption', draft.encryption === undefined ? 'none' : `root encrypted (LUKS2, ${LUKS_FORMAT.cipher}, ${LUKS_FORMAT.pbkdf})`],
           ['Boot loader', `${describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) && answers.signedChain === undefined ? 'systemd-boot' : 'grub'))}${answers.signedChain === undefined ? '' : ', Secure Boot (shim)'}`],
         ],
         erased: erasedLines(target, destruction),
@@ -190,7 +197,9 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
       // What the summary screen refuses, refused the same way before an unattended install writes anything.
       const space = await measureInstall(plan, profile);
       if (space.refusal !== undefined) throw spaceError(space);
-      return executeInstall(plan, { platform: report, target, workDirectory, logPath, onProgress, signal });
+      // One copy of the bytes, zeroed by executeInstall when it is done (the string itself cannot be wiped).
+      const passphrase = draft.encryption === undefined ? undefined : Buffer.from(draft.encryption.passphrase, 'utf8');
+      return executeInstall(plan, { platform: report, target, workDirectory, logPath, onProgress, signal, ...(passphrase === undefined ? {} : { passphrase }) });
     },
     async install(draft, onProgress, signal) {
       const result = await engine.run(draft, onProgress, signal);
@@ -220,8 +229,20 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
     layout: choiceFromAnswers(answers),
     users: answers.users.map((u) => ({ name: u.name, passwordHash: u.passwordHash ?? (u.password === undefined ? '!' : sha512Crypt(u.password)) })),
     generations: selected.generations,
+    ...(answers.encryption === undefined ? {} : { encryption: { passphrase: await readPassphrase(answers.encryption, answersName) } }),
   };
   return { answers, report, profile, model, initial, sections: answers.interactive, engine, fixedTarget };
+}
+
+/** The answers' passphrase, or the content of its file without one trailing newline; never empty. */
+async function readPassphrase(encryption: EncryptionAnswers, answersName: string): Promise<string> {
+  if (encryption.passphraseFile === undefined) return encryption.passphrase!;
+  const text = await readUserFile(encryption.passphraseFile, 'passphrase file');
+  const passphrase = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (passphrase === '') {
+    throw new UserError(`${answersName}: encryption.passphraseFile: ${encryption.passphraseFile} is empty: an encrypted root needs a passphrase`, { hint: 'write the passphrase into the file (one line)' });
+  }
+  return passphrase;
 }
 
 function groupsOf(answers: Answers, name: string): { groups?: readonly string[] } {

@@ -1,9 +1,9 @@
 /**
  * The target's /etc, written once by the installer the way Calamares' job modules write it: hostname, hosts,
  * passwd, group and shadow (the answers' users with their hashes and groups; root locked unless the answers
- * give it a password), fstab by UUID from the partition plan, localtime, vconsole.conf, locale.conf and an
- * empty machine-id, beside /etc/cairn. Everything else a generation needs in /etc (inittab, profile, ...)
- * its stage 2 adds at boot from the generation's default /etc, where the file is missing; so the machine's
+ * give it a password), fstab by UUID from the partition plan, localtime, vconsole.conf, locale.conf, an
+ * empty machine-id and, for an encrypted root, crypttab, beside /etc/cairn. Everything else a generation
+ * needs in /etc (inittab, profile, ...) its stage 2 adds at boot from the generation's default /etc, where the file is missing; so the machine's
  * own files stay the machine's across generations. Also the root's top directories (dev, proc, sys, ...),
  * so stage 1 can move its mounts there even on a root it must not write to.
  */
@@ -54,8 +54,24 @@ export function planFstab(plan: InstallPlan): FstabEntry[] {
   return entries.sort((a, b) => (a.mountPoint === '/' ? -1 : b.mountPoint === '/' ? 1 : 0));
 }
 
+/**
+ * /etc/crypttab for an encrypted root: `<mapper name> UUID=<LUKS UUID> none luks` (the passphrase is asked
+ * at boot, by stage 1, which reads the same device from the boot entry's cairn.luks=); undefined without one.
+ */
+export function planCrypttab(plan: Pick<InstallPlan, 'encryption'>): EtcFile | undefined {
+  const encryption = plan.encryption;
+  if (encryption === undefined) return undefined;
+  const text = ['# <name> <device> <key file> <options>: the encrypted root, opened by stage 1 (cairn.luks= on the boot entries)', `${encryption.mapperName} UUID=${encryption.uuid} none luks`, ''].join('\n');
+  return { name: 'crypttab', kind: 'text', text, mode: 0o644 };
+}
+
 /** The machine's /etc files from the plan (pure); localtime is decided when writing, by what carries the zone. */
 export function planTargetEtc(plan: InstallPlan, lastPasswordChange: Date | undefined): EtcFile[] {
+  const crypttab = planCrypttab(plan);
+  return [...machineEtc(plan, lastPasswordChange), ...(crypttab === undefined ? [] : [crypttab])];
+}
+
+function machineEtc(plan: InstallPlan, lastPasswordChange: Date | undefined): EtcFile[] {
   const choices = plan.choices;
   return renderMachineEtc({
     hostName: choices.hostName ?? 'cairn',

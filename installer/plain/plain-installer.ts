@@ -6,9 +6,9 @@
 import { CancelledError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { formatSize, parseSize } from '../../lib/size.js';
-import type { DraftAnswers, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
+import type { DraftAnswers, EncryptionAnswer, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
 import { hostNameProblem, userNameProblem } from '../screens/users/state.js';
-import { wizardSteps, type Step } from '../wizard.js';
+import { mergeAnswers, wizardSteps, type Step } from '../wizard.js';
 import { BACK, LinePrompter } from './line-prompter.js';
 
 export interface PlainInstallerOptions {
@@ -43,7 +43,7 @@ export async function runPlainInstaller(options: PlainInstallerOptions): Promise
         index = Math.max(0, index - 1);
         continue;
       }
-      answers = { ...answers, ...outcome };
+      answers = mergeAnswers(answers, outcome);
       index++;
     }
     prompt.say('Installing.');
@@ -124,7 +124,9 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           prompt.say(`This layout cannot be used: ${preview.error}`);
           continue;
         }
-        return { layout };
+        const encryption = await askEncryption(prompt, answers.encryption);
+        if (encryption === BACK) continue;
+        return { layout, encryption };
       }
     }
     case 'users': {
@@ -149,17 +151,9 @@ async function askStep(prompt: LinePrompter, step: Step, answers: DraftAnswers, 
           continue;
         }
         const keep = existing !== undefined && existing.name === name;
-        const password = await prompt.askSecret(keep ? 'Password (Enter keeps the one given before)' : 'Password');
-        if (password === '' && keep) return { hostName, users: [existing, ...answers.users.slice(1)] };
-        if (password === '') {
-          prompt.say('give a password');
-          continue;
-        }
-        const again = await prompt.askSecret('Repeat the password');
-        if (again !== password) {
-          prompt.say('the two passwords differ; try again');
-          continue;
-        }
+        const password = await askSecretTwice(prompt, { label: 'Password', noun: 'password', keep, empty: 'give a password' });
+        if (password === KEEP) return { hostName, users: [existing!, ...answers.users.slice(1)] };
+        if (password === undefined) continue;
         return { hostName, users: [{ name, passwordHash: await engine.hashPassword(password) }, ...answers.users.slice(1)] };
       }
     }
@@ -240,4 +234,48 @@ function reportProgress(prompt: LinePrompter, event: ProgressEvent): void {
     case 'log':
       break;
   }
+}
+
+/**
+ * Whether to encrypt the root filesystem and, if so, its passphrase typed twice (not echoed); an empty one
+ * and two that differ are asked again. Undefined: not encrypted.
+ */
+async function askEncryption(prompt: LinePrompter, current: EncryptionAnswer | undefined): Promise<EncryptionAnswer | undefined | typeof BACK> {
+  for (;;) {
+    const reply = await prompt.ask('Encrypt the root filesystem (LUKS2, aes-xts-plain64, argon2id)? yes or no', current === undefined ? 'no' : 'yes');
+    if (reply === BACK) return BACK;
+    if (reply === 'no') return undefined;
+    if (reply !== 'yes') {
+      prompt.say('Type yes or no.');
+      continue;
+    }
+    for (;;) {
+      const passphrase = await askSecretTwice(prompt, { label: 'Passphrase (asked at every boot)', noun: 'passphrase', keep: current !== undefined, empty: 'the passphrase is empty: type one' });
+      if (passphrase === KEEP) return current;
+      if (passphrase !== undefined) return { passphrase };
+    }
+  }
+}
+
+const KEEP = Symbol('keep');
+
+/**
+ * A secret typed twice, not echoed: the secret; KEEP for Enter when one was given before; undefined (after
+ * saying why) for an empty one or two that differ, to be asked again.
+ */
+async function askSecretTwice(
+  prompt: LinePrompter,
+  question: { readonly label: string; readonly noun: string; readonly keep: boolean; readonly empty: string },
+): Promise<string | typeof KEEP | undefined> {
+  const secret = await prompt.askSecret(question.keep ? `${question.label.replace(/ \(.*\)$/, '')} (Enter keeps the one given before)` : question.label);
+  if (secret === '' && question.keep) return KEEP;
+  if (secret === '') {
+    prompt.say(question.empty);
+    return undefined;
+  }
+  if ((await prompt.askSecret(`Repeat the ${question.noun}`)) !== secret) {
+    prompt.say(`the two ${question.noun}s differ; try again`);
+    return undefined;
+  }
+  return secret;
 }

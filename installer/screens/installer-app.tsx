@@ -83,7 +83,11 @@ function runWork(work: Work, engine: InstallerEngine, dispatch: (action: Install
     case 'space':
       engine.checkSpace(work.answers).then(
         (space) => dispatch({ type: 'space-checked', work: work.id, space }),
-        (error: unknown) => dispatch({ type: 'space-checked', work: work.id, space: { neededBytes: 0, diskBytes: 0, rootNeedBytes: 0, refusal: `${message(error)}. Nothing was written.` } }),
+        (error: unknown) => {
+          // The plan could not be made (the sizes are unknown: diskBytes 0); the reason says so once that nothing was written.
+          const reason = message(error);
+          dispatch({ type: 'space-checked', work: work.id, space: { neededBytes: 0, diskBytes: 0, rootNeedBytes: 0, refusal: /nothing was written/i.test(reason) ? reason : `${reason}. Nothing was written.` } });
+        },
       );
       break;
     case 'hash':

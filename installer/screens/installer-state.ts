@@ -250,7 +250,7 @@ function applyKey(state: InstallerState, key: Key, context: InstallerContext): I
     case 'layout': {
       const outcome = layoutKey(screen.layout, key, { guidedPartitions: (choice) => context.guidedPartitions(answers, choice) });
       if (outcome.back) return back(state, context);
-      if (outcome.next !== undefined) return next(state, { layout: outcome.next }, context);
+      if (outcome.next !== undefined) return next(state, { layout: outcome.next.layout, encryption: outcome.next.encryption }, context);
       const changed = outcome.state.choice !== screen.layout.choice;
       const updated = withScreen({ step: 'layout', layout: changed ? { ...outcome.state, preview: undefined } : outcome.state });
       return changed ? startPreview(updated) : updated;
@@ -330,7 +330,7 @@ function enterStep(state: InstallerState, context: InstallerContext): InstallerS
     case 'disk':
       return asking({ step, list: initialListState(stepItems(step, model), VISIBLE_ROWS[step], answers.disk) });
     case 'layout':
-      return startPreview(asking({ step, layout: initialLayoutState(answers.layout) }));
+      return startPreview(asking({ step, layout: initialLayoutState(answers.layout, answers.encryption) }));
     case 'users':
       return asking({ step, users: initialUsersState(answers.hostName, answers.users) });
     case 'generations':

@@ -15,7 +15,7 @@ import { readExt4File, readSfdisk } from '../support/disk-image.js';
 import { makeExampleSystem } from '../support/example-system.js';
 import { PipeTerminal } from '../support/pipe-terminal.js';
 import { TmuxTerminal } from '../support/tmux.js';
-import { removeTree, temporaryDirectory } from '../support/tree.js';
+import { pathExists, removeTree, temporaryDirectory } from '../support/tree.js';
 
 const RECORDED_VM = join(repoRoot, 'fixtures/machines/qemu-kvm-virtio/recording');
 const PASSWORD = 'correct horse';
@@ -97,6 +97,21 @@ terminal.after(async (context) => {
   await removeTree(context.dir);
 });
 
+/** From the users screen's user name to the summary: alice with PASSWORD typed twice, all generations. */
+async function userAndGenerations(tty: TmuxTerminal): Promise<void> {
+  await tty.waitFor(/User name:/);
+  await tty.type('alice');
+  await tty.keys('Enter');
+  await tty.waitFor(/Password:/);
+  await tty.type(PASSWORD);
+  await tty.keys('Enter');
+  await tty.waitFor(/Repeat password:/);
+  await tty.type(PASSWORD);
+  await tty.keys('Enter');
+  await tty.waitFor(/Generations to install/);
+  await tty.keys('Enter');
+}
+
 async function startInTmux(dir: string, name: string): Promise<TmuxTerminal> {
   await mkdir(join(dir, name));
   const command = shellWords([process.execPath, '--import', 'tsx', join(repoRoot, 'cli/main.ts'), ...installArguments(dir, name)]);
@@ -134,17 +149,7 @@ terminal('tmux, one key at a time: the screens give the same disk and configurat
     await tty.keys('BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace');
     await tty.type('box');
     await tty.keys('Enter');
-    await tty.waitFor(/User name:/);
-    await tty.type('alice');
-    await tty.keys('Enter');
-    await tty.waitFor(/Password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Repeat password:/);
-    await tty.type(PASSWORD);
-    await tty.keys('Enter');
-    await tty.waitFor(/Generations to install/);
-    await tty.keys('Enter');
+    await userAndGenerations(tty);
     const summary = await tty.waitFor(/These will be ERASED/);
     assert.match(summary, /Time zone\s+Europe\/Berlin/);
     assert.match(summary, /Host name\s+box/);
@@ -159,6 +164,61 @@ terminal('tmux, one key at a time: the screens give the same disk and configurat
     await tty.keys('Enter'); // exit
     await tty.waitFor(/\[exited 0\]/);
     await assertSameInstall(join(dir, 'typed', 'disk.img'), expected);
+  } finally {
+    await tty.stop();
+  }
+});
+
+terminal('tmux: the root encrypted on the partitions screen (passphrase typed twice, masked, a mismatch refused); the summary shows it and refuses an image file; nothing is written', async ({ dir }) => {
+  const tty = await startInTmux(dir, 'encrypted');
+  const passphrase = 'open sesame';
+  try {
+    await tty.waitFor(/Welcome\s+\(step 1 of 9\)/);
+    await tty.keys('Enter', 'Enter'); // en_US.UTF-8, us
+    await tty.waitFor(/Time zone/);
+    await tty.keys('Enter'); // UTC
+    await tty.waitFor(/Hardware\s+\(step 4 of 9\)/);
+    await tty.keys('Enter');
+    await tty.waitFor(/Install on which disk/);
+    await tty.keys('Enter');
+    await tty.waitFor(/root\s+1\.5G\s+ext4/);
+    await tty.keys('End');
+    await tty.waitFor(/> Encrypt the root filesystem \(no\)/);
+    await tty.keys('Enter');
+    await tty.waitFor(/Encrypt the root filesystem\?/);
+    await tty.keys('Down', 'Enter');
+    await tty.waitFor(/Passphrase of the encrypted root/);
+    await tty.type(passphrase);
+    const typed = await tty.waitFor(/\*{11}/);
+    assert.not.match(typed, /sesame/);
+    await tty.keys('Enter');
+    await tty.waitFor(/Type the passphrase again/);
+    await tty.type('open sesane');
+    await tty.keys('Enter');
+    await tty.waitFor(/the two passphrases differ; type it again/);
+    await tty.type(passphrase);
+    await tty.keys('Enter');
+    await tty.waitFor(/Type the passphrase again/);
+    await tty.type(passphrase);
+    await tty.keys('Enter');
+    const menu = await tty.waitFor(/> Use this layout[^]*Encrypt the root filesystem \(yes\)/);
+    assert.match(menu, /Root encrypted: LUKS2, aes-xts-plain64, argon2id/);
+    assert.not.match(menu, /sesame/);
+    await tty.keys('Enter'); // use this layout
+    await tty.waitFor(/Host name and user/);
+    await tty.keys('Enter');
+    await userAndGenerations(tty);
+    const summary = await tty.waitFor(/encryption: \S+disk\.img is an image\s+file,\s+and\s+Cairn\s+encrypts\s+only\s+disks/);
+    assert.match(summary, /Encryption\s+root encrypted \(LUKS2, aes-xts-plain64, argon2id\)/);
+    // No sizes were measured for a plan that could not be made: none are shown, and "nothing was written" is said once.
+    assert.match(summary, /Cannot install:\s*\n/);
+    assert.not.match(summary, /needed 0B/);
+    assert.is(summary.match(/nothing\s+was\s+written/gi)?.length, 1, summary);
+    assert.not.match(summary, /sesame/);
+    assert.not.match(summary, STRAY_OUTPUT);
+    await tty.keys('C-c');
+    await tty.waitFor(/\[exited \d+\]/);
+    assert.not.ok(await pathExists(join(dir, 'encrypted', 'disk.img')), 'no image was written');
   } finally {
     await tty.stop();
   }
@@ -205,7 +265,8 @@ terminal('plain pipes read by a terminal emulator, the whole installation writte
 
 terminal('--plain asks the same questions one line at a time, from a pipe, and installs the same disk', async ({ dir, expected }) => {
   await mkdir(join(dir, 'plain'));
-  const lines = ['', '', 'Europe/Berlin', '', '', '1', '', '', 'box', 'alice', PASSWORD, PASSWORD, '', 'disk.img', ''];
+  // Enter keeps each default: ... layout 1, ext4, no swap, not encrypted, then host name and user.
+  const lines = ['', '', 'Europe/Berlin', '', '', '1', '', '', '', 'box', 'alice', PASSWORD, PASSWORD, '', 'disk.img', ''];
   const result = await cairnOk([...installArguments(dir, 'plain'), '--plain'], { input: lines.join('\n') });
   assert.match(result.stdout, /Disk \(number or path\) \[.*disk\.img\]/);
   assert.match(result.stdout, /Type the disk's name \(disk\.img\) to install/);

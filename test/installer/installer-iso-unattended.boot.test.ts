@@ -1,12 +1,15 @@
 // run-tests: time limit 60 minutes
 /**
  * The installer ISO unattended, in QEMU under TCG: answers on the medium (`installer.answers`, confirm:
- * true, finish: poweroff) install the example's installer system onto a real block device of the guest, an
- * NVMe disk, with no question, and the machine powers off by itself; the disk then boots alone under OVMF to
- * a login prompt naming the chosen host, where the installed Cairn lists the generations and rewrites the
- * boot menu (`boot update`), which still lists them. Then the same disk, attached as SATA (AHCI), is
- * installed again from other answers by the ISO booted under SeaBIOS: a clean reinstall for BIOS (GRUB in a
- * BIOS boot partition), which boots under SeaBIOS with the new host name.
+ * true, finish: poweroff) install the example's installer system onto a real block device of the guest, a
+ * virtio disk, with no question, its root encrypted (LUKS2, the passphrase in the answers, a low key-derivation
+ * memory cost for the VM), and the machine powers off by itself. The disk's LUKS header is read back with
+ * cryptsetup, and neither the disk nor the install log holds the passphrase. The disk then boots alone under
+ * OVMF: stage 1 asks for the passphrase on the serial console, opens the root, and the login prompt names the
+ * chosen host, where the root is mounted from /dev/mapper, the installed Cairn lists the generations and
+ * rewrites the boot menu (`boot update`), which still lists them. Then the same disk, attached as SATA (AHCI),
+ * is installed again from other answers by the ISO booted under SeaBIOS: a clean, unencrypted reinstall for
+ * BIOS (GRUB in a BIOS boot partition), which boots under SeaBIOS with the new host name.
  */
 import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +17,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GPT_TYPE_GUIDS } from '../../system/partition-types.js';
 import { builtLiveInstallerSystem, type BuiltSystem } from '../support/built-system.js';
-import { readExt4File, readSfdisk } from '../support/disk-image.js';
+import { fileContains, luksDumpAt, readExt4File, readSfdisk } from '../support/disk-image.js';
 import { extractWithMtools } from '../support/fat-tools.js';
-import { blankDisk, bootInstalled, installedRoot, installerIso, installUnattended, unattendedAnswers } from '../support/installer-iso.js';
+import { blankDisk, bootInstalled, installedLuksRoot, installedRoot, installerIso, installUnattended, unattendedAnswers } from '../support/installer-iso.js';
 import { runOnSerial } from '../support/serial-shell.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -36,26 +39,49 @@ unattended.after(async (context) => {
   await removeTree(context.dir);
 });
 
-unattended('onto an NVMe disk: no question, powers off by itself; the disk boots alone to a login prompt with the chosen host name', async ({ dir, system }) => {
+/** The root's passphrase in the answers: distinctive, so that a search of the disk cannot find it by chance. */
+const PASSPHRASE = 'cairn-luks-Quartz-7319-wombat';
+
+unattended('onto a virtio disk, the root encrypted: no question, powers off by itself; the passphrase nowhere on the disk; the disk boots alone with the passphrase typed at stage 1 to a login prompt with the chosen host name', async ({ dir, system }) => {
   // root gets a password too: `boot update` writes the ESP, which only root may.
   const rootUser = { name: 'root', password: 'rootpass' } as const;
-  const iso = await installerIso(dir, system, 'nvme', unattendedAnswers('nvme-box', rootUser.password));
-  const disk = await blankDisk(join(dir, 'nvme.img'));
-  const console = await installUnattended(iso, disk, 'nvme');
-  assert.match(console, /Installed generations 2, 1 onto \/dev\/nvme0n1 \(QEMU NVMe Ctrl, serial CAIRN-DISK0, 4G\)\./);
-  const root = await installedRoot(disk);
-  assert.match(await readExt4File(disk, root.offsetBytes, '/etc/cairn/configuration.yaml'), /^hostName: nvme-box$/m);
+  const encryption = [`encryption: { passphrase: ${PASSPHRASE}, keyDerivation: { memory: 65536, iterations: 4 } }`];
+  const iso = await installerIso(dir, system, 'virtio', unattendedAnswers('virtio-box', rootUser.password, encryption));
+  const disk = await blankDisk(join(dir, 'virtio.img'));
+  const console = await installUnattended(iso, disk, 'virtio');
+  assert.match(console, /Installed generations 2, 1 onto \/dev\/vda \(.*serial CAIRN-DISK0, 4G\)\./);
+  assert.not.ok(console.includes(PASSPHRASE), 'the passphrase is not on the console');
+  const luks = await installedLuksRoot(disk);
+  const header = await luksDumpAt(disk, luks.offsetBytes, join(dir, 'luks-header'));
+  assert.match(header, /^Version:\s+2$/m);
+  assert.match(header, new RegExp(`^UUID:\\s+${luks.uuid}$`, 'm'));
+  assert.match(header, /^\s+cipher:\s+aes-xts-plain64$/m, 'the data segment\'s cipher');
+  assert.match(header, /^\s+PBKDF:\s+argon2id$/m);
+  assert.match(header, /^\s+Memory:\s+65536$/m, 'the memory cost the answers asked for');
+  assert.match(header, /^\s+Time cost:\s+4$/m, 'the iterations the answers asked for');
+  assert.not.ok(await fileContains(disk, PASSPHRASE), 'the passphrase is nowhere on the disk');
   const menuBefore = await espEntries(disk, join(dir, 'esp-installed'));
   assert.equal(Object.keys(menuBefore).length, 2, 'the installer wrote an entry per generation');
-  const { machine, host } = await bootInstalled(disk, 'nvme', { user: rootUser });
+  const { machine, host } = await bootInstalled(disk, 'virtio', { user: rootUser, passphrase: PASSPHRASE });
+  let rootParam: string;
   try {
-    assert.is(host, 'nvme-box', 'the installed system\'s login prompt names the host');
-    assert.equal(await runOnSerial(machine, 'hostname'), { output: 'nvme-box\n', code: 0 });
-    const cmdline = (await runOnSerial(machine, 'cat /proc/cmdline')).output;
-    assert.ok(cmdline.split(/\s+/).includes(`root=UUID=${root.uuid}`), cmdline);
+    assert.is(host, 'virtio-box', 'the installed system\'s login prompt names the host');
+    assert.equal(await runOnSerial(machine, 'hostname'), { output: 'virtio-box\n', code: 0 });
+    const cmdline = (await runOnSerial(machine, 'cat /proc/cmdline')).output.split(/\s+/);
+    assert.ok(cmdline.includes(`cairn.luks=UUID=${luks.uuid}`), cmdline.join(' '));
+    rootParam = cmdline.find((param) => param.startsWith('root=UUID='))!;
+    assert.ok(rootParam !== undefined, cmdline.join(' '));
+    assert.match((await runOnSerial(machine, 'grep " / " /proc/mounts')).output, new RegExp(`^/dev/mapper/luks-${luks.uuid} / ext4 rw`), 'the root is mounted from the opened LUKS device');
+    assert.match((await runOnSerial(machine, 'cat /etc/cairn/configuration.yaml')).output, /^hostName: virtio-box$/m);
+    const hardware = (await runOnSerial(machine, 'cat /etc/cairn/hardware-configuration.yaml')).output;
+    assert.match(hardware, new RegExp(`luks-${luks.uuid}:\\s*\\n\\s+device: /dev/disk/by-uuid/${luks.uuid}`), hardware);
+    assert.match((await runOnSerial(machine, 'cat /etc/crypttab')).output, new RegExp(`^luks-${luks.uuid}\\s+UUID=${luks.uuid}\\s+none\\s+luks`, 'm'));
+    // The whole install log is on the target; it names the steps but never the passphrase.
+    assert.match((await runOnSerial(machine, 'grep -c "" /var/log/cairn/install.log')).output, /^[1-9]\d*\n$/, 'the install log is there');
+    assert.equal(await runOnSerial(machine, `grep -rlF '${PASSPHRASE}' /etc /var/log`), { output: '', code: 1 }, 'no file of /etc or /var/log holds the passphrase');
     assert.match((await runOnSerial(machine, 'cairn generation list')).output, /^\*\s+2\s+2025-11-20 12:00\s+Cairn example 1\.2/m, 'the installed system carries Cairn, which reads its generations');
-    // The README's update on an installed system: the ESP is mounted at /boot (fstab), the root named as the installer named it.
-    const update = await runOnSerial(machine, `cairn boot update --esp /boot --param root=UUID=${root.uuid}`);
+    // The README's update on an installed system: the ESP is mounted at /boot (fstab), the LUKS device and the root named as the installer named them.
+    const update = await runOnSerial(machine, `cairn boot update --esp /boot --param cairn.luks=UUID=${luks.uuid} --param ${rootParam}`);
     assert.is(update.code, 0, update.output);
     assert.match(update.output, /^updated \/boot \(systemd-boot\): 2 entries, default /m, update.output);
     assert.match(update.output, /, removed 0$/m, update.output);
@@ -64,7 +90,7 @@ unattended('onto an NVMe disk: no question, powers off by itself; the disk boots
   }
   const menuAfter = await espEntries(disk, join(dir, 'esp-updated'));
   assert.equal(Object.keys(menuAfter), Object.keys(menuBefore), 'the updated ESP still has an entry per generation');
-  for (const [name, text] of Object.entries(menuAfter)) assert.match(text, new RegExp(`^options .*root=UUID=${root.uuid}`, 'm'), `${name} still boots the installed root`);
+  for (const [name, text] of Object.entries(menuAfter)) assert.match(text, new RegExp(`^options .*cairn\\.luks=UUID=${luks.uuid} ${rootParam}`, 'm'), `${name} still opens and boots the installed root`);
   await copyFile(disk, join(dir, 'installed-once.img'));
 });
 
@@ -84,7 +110,7 @@ unattended('a reinstall onto the disk of that install, attached as SATA, from th
   const root = await installedRoot(disk);
   const configuration = await readExt4File(disk, root.offsetBytes, '/etc/cairn/configuration.yaml');
   assert.match(configuration, /^hostName: sata-box$/m);
-  assert.not.match(configuration, /nvme-box/, 'nothing of the first install is left');
+  assert.not.match(configuration, /virtio-box/, 'nothing of the first install is left');
   const { machine, host } = await bootInstalled(disk, 'sata', { firmware: 'bios' });
   try {
     assert.is(host, 'sata-box');

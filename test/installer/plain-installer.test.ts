@@ -78,6 +78,13 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
       '', // guided again (the default now)
       '', // btrfs kept
       '2G',
+      'maybe', // encrypt? neither yes nor no
+      'yes',
+      '', // an empty passphrase
+      'one',
+      'two', // differ
+      'secret words',
+      'secret words',
       'Bad_Host!',
       'box',
       'Root', // bad user name
@@ -97,8 +104,12 @@ test('every question one line at a time; numbers or names; < goes back; bad answ
   assert.is(error, undefined, String(error) + "\n" + text);
   assert.ok(result?.installed);
   assert.equal(installed, [
-    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash: pw ' }], generations: [3, 1] },
+    { ...initial, locale: 'de_DE.UTF-8', keyMap: 'us', timeZone: 'Europe/Berlin', disk: '/dev/vda', layout: { kind: 'guided', filesystem: 'btrfs', swap: '2G' }, encryption: { passphrase: 'secret words' }, hostName: 'box', users: [{ name: 'alice', passwordHash: 'hash: pw ' }], generations: [3, 1] },
   ]);
+  assert.match(text, /Type yes or no\./);
+  assert.match(text, /the passphrase is empty: type one/);
+  assert.match(text, /the two passphrases differ; try again/);
+  assert.not.match(text, /secret words/, 'the passphrase is not echoed');
   assert.match(text, /sda  Live stick  8G - cannot be used: the live medium/);
   assert.match(text, /sda  Live stick  8G cannot be used: the live medium\./);
   assert.match(text, /"Berlin" is not in the list; type \? to see it\./);

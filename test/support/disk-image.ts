@@ -1,6 +1,6 @@
 /** Reading installed disk images back with the real tools: partition table, filesystem UUIDs, files. */
 import { run } from '../../lib/run.js';
-import { open } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 
 export interface SfdiskPartition {
   readonly node: string;
@@ -55,4 +55,35 @@ export async function readRange(path: string, offset: number, length: number): P
   } finally {
     await handle.close();
   }
+}
+
+/** Whether `needle` occurs anywhere in a file (an image), read in 4 MiB pieces that overlap by the needle's length. */
+export async function fileContains(path: string, needle: string | Uint8Array): Promise<boolean> {
+  const wanted = typeof needle === 'string' ? Buffer.from(needle) : Buffer.from(needle);
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4 * 1024 * 1024 + wanted.length);
+    let kept = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, kept, buffer.length - kept, null);
+      if (bytesRead === 0) return false;
+      const filled = kept + bytesRead;
+      if (buffer.subarray(0, filled).includes(wanted)) return true;
+      kept = Math.min(wanted.length - 1, filled);
+      buffer.copy(buffer, 0, filled - kept, filled);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `cryptsetup luksDump` of the LUKS header at a byte offset of an image: the header's first 16 MiB (LUKS2's
+ * default metadata and keyslot areas) are copied to `scratch`, since cryptsetup reads a header from the start
+ * of a file and loop devices are not available here.
+ */
+export async function luksDumpAt(image: string, offsetBytes: number, scratch: string): Promise<string> {
+  await writeFile(scratch, await readRange(image, offsetBytes, 16 * 1024 * 1024));
+  const { stdout } = await run('cryptsetup', ['luksDump', scratch]);
+  return stdout;
 }

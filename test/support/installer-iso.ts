@@ -47,10 +47,13 @@ export async function installerIso(
   return buildIso(spec, join(dir, `${name}.iso`));
 }
 
-/** Answers for an unattended install that powers off when done: USER, and `root` too when given its password. */
-export function unattendedAnswers(hostName: string, rootPassword?: string): string {
+/**
+ * Answers for an unattended install that powers off when done: USER, and `root` too when given its password;
+ * `more` lines are added as they are (YAML).
+ */
+export function unattendedAnswers(hostName: string, rootPassword?: string, more: readonly string[] = []): string {
   const users = [`{ name: ${USER.name}, password: ${USER.password} }`, ...(rootPassword === undefined ? [] : [`{ name: root, password: ${rootPassword} }`])];
-  return ['version: 1', `hostName: ${hostName}`, `users: [${users.join(', ')}]`, 'confirm: true', 'finish: poweroff', ''].join('\n');
+  return ['version: 1', `hostName: ${hostName}`, `users: [${users.join(', ')}]`, ...more, 'confirm: true', 'finish: poweroff', ''].join('\n');
 }
 
 /** A blank disk file (sparse), 4 GiB unless told. */
@@ -62,6 +65,16 @@ export async function blankDisk(path: string, sizeBytes = 4 * 1024 ** 3): Promis
 
 export async function sha256(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** The LUKS2 container of an encrypted installed disk file (its last GPT partition), read with sfdisk and blkid. */
+export async function installedLuksRoot(disk: string): Promise<{ uuid: string; offsetBytes: number }> {
+  const table = await readSfdisk(disk);
+  const root = table.partitions.at(-1)!;
+  const probed = await probeFilesystem(disk, root.start * 512);
+  assert.is(probed.TYPE, 'crypto_LUKS', 'the root partition is a LUKS container');
+  assert.is(probed.VERSION, '2', 'LUKS2');
+  return { uuid: probed.UUID!, offsetBytes: root.start * 512 };
 }
 
 /** The root filesystem of an installed disk file (its last GPT partition), read with sfdisk and blkid. */
@@ -106,18 +119,40 @@ export async function installUnattended(iso: string, disk: string, bus: DiskBus,
   }
 }
 
+/** Stage 1's question for an encrypted root's passphrase, as Cairn's stage 1 prints it on every console. */
+export const PASSPHRASE_PROMPT = /Passphrase for (\/dev\/\S+) \((luks-[0-9a-f-]+)\):/;
+
 /**
- * Boots an installed disk alone (under OVMF unless told) and logs in (as USER unless told); the caller stops
- * the machine.
+ * Answers stage 1's passphrase prompt on the serial console: `wrong` first when given (its refusal awaited,
+ * then the prompt again), then the passphrase. Returns the device and the /dev/mapper name stage 1 asked for,
+ * and what stage 1 printed for the wrong one.
+ */
+export async function unlockOnSerial(machine: QemuMachine, passphrase: string, wrong?: string): Promise<{ device: string; name: string; refusal?: string }> {
+  const asked = await machine.waitFor(PASSPHRASE_PROMPT, { timeoutMs: BOOT_TIMEOUT_MS });
+  let refusal: string | undefined;
+  if (wrong !== undefined) {
+    const from = machine.plainOutput.length;
+    await typeKeys(machine, `${wrong}\r`, 50);
+    await machine.waitFor(PASSPHRASE_PROMPT, { from, timeoutMs: 300_000 });
+    refusal = machine.plainOutput.slice(from);
+  }
+  await typeKeys(machine, `${passphrase}\r`, 50);
+  return { device: asked[1]!, name: asked[2]!, ...(refusal === undefined ? {} : { refusal }) };
+}
+
+/**
+ * Boots an installed disk alone (under OVMF unless told) and logs in (as USER unless told), first typing the
+ * root's passphrase at stage 1's prompt when given; the caller stops the machine.
  */
 export async function bootInstalled(
   disk: string,
   bus: DiskBus,
-  options: { readonly firmware?: Firmware; readonly user?: { readonly name: string; readonly password: string } } = {},
+  options: { readonly firmware?: Firmware; readonly user?: { readonly name: string; readonly password: string }; readonly passphrase?: string } = {},
 ): Promise<{ machine: QemuMachine; host: string }> {
   const machine = await QemuMachine.start({ firmware: options.firmware ?? 'uefi', disks: [{ path: disk, bus, bootIndex: 0 }], memoryMiB: 1024 });
   const user = options.user ?? USER;
   try {
+    if (options.passphrase !== undefined) await unlockOnSerial(machine, options.passphrase);
     return { machine, host: await loginOnSerial(machine, user.name, user.password, { timeoutMs: BOOT_TIMEOUT_MS }) };
   } catch (error) {
     await machine.stop();

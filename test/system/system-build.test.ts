@@ -9,6 +9,8 @@ import { join, posix } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, runBinary } from '../../lib/run.js';
+import { decodeBootDocument } from '../../system/bootspec.js';
+import { INITRD_FEATURES_KEY, initrdFeatures } from '../../system/initrd-features.js';
 import { describeEntry, ENTRY_RECORDS_DIRECTORY, listStore, readEntryRecord, storeClosure, storeClosureRecords } from '../../system/store.js';
 import { ensureTestKernel, ensureTestKernelPackage } from '../../scripts/test-system.js';
 import { builtExampleSystem, builtInstallerSystem, EXAMPLE_EPOCH, type BuiltSystem } from '../support/built-system.js';
@@ -108,6 +110,47 @@ build('the initramfs, as cpio lists it: /init, busybox, blkid and e2fsck with th
   for (const match of blkidNeeds.matchAll(/=> (\/\S+)/g)) assert.ok(names.has(match[1]!.slice(1)) || names.has(match[1]!.replace(/^\/usr/, '').slice(1)), `${match[1]} (blkid needs it)`);
   const init = (await run('cpio', ['-i', '--to-stdout', '--quiet', 'init'], { input: archive })).stdout;
   assert.match(init, /^modules='virtio_pci virtio_blk .*ext4 .*isofs'$/m, 'stage 1 loads the modules it carries');
+  assert.not.match(init, /^modules='.*dm_crypt/m, 'dm-crypt loads only when a LUKS device is named');
+});
+
+build('with boot.initrd.luks (the example enables it): stage 1 carries cryptsetup with its libraries and libgcc_s, dm-crypt and its crypto; boot.json records it', async ({ system }) => {
+  const initrd = system.bootFiles.get(3)!.initrd;
+  const { stdout: archive } = await runBinary('gzip', ['-dc', initrd]);
+  const names = new Set((await run('cpio', ['-t', '--quiet'], { input: archive })).stdout.trim().split('\n'));
+  const release = `lib/modules/${system.release}`;
+  for (const name of ['bin/cryptsetup', 'lib/x86_64-linux-gnu/libgcc_s.so.1', `${release}/kernel/drivers/md/dm-mod.ko`, `${release}/kernel/drivers/md/dm-crypt.ko`, `${release}/kernel/crypto/xts.ko`,
+    `${release}/kernel/crypto/ecb.ko`, `${release}/kernel/crypto/af_alg.ko`, `${release}/kernel/crypto/algif_skcipher.ko`, `${release}/kernel/arch/x86/crypto/aesni-intel.ko`]) {
+    assert.ok(names.has(name), `${name} is in the initramfs`);
+  }
+  const { stdout: cryptsetupNeeds } = await run('ldd', ['/usr/sbin/cryptsetup']);
+  const libraries = [...cryptsetupNeeds.matchAll(/=> (\/\S+)/g)].map((m) => m[1]!);
+  assert.ok(libraries.some((l) => l.endsWith('/libcryptsetup.so.12')) && libraries.some((l) => l.endsWith('/libargon2.so.1')), 'ldd names libcryptsetup and libargon2');
+  for (const library of libraries) assert.ok(names.has(library.slice(1)) || names.has(library.replace(/^\/usr/, '').slice(1)), `${library} (cryptsetup needs it)`);
+  const modulesDep = (await run('cpio', ['-i', '--to-stdout', '--quiet', `${release}/modules.dep`], { input: archive })).stdout;
+  assert.match(modulesDep, /^kernel\/drivers\/md\/dm-crypt\.ko: .*kernel\/drivers\/md\/dm-mod\.ko/m, 'modprobe dm_crypt loads dm_mod first');
+  const init = (await run('cpio', ['-i', '--to-stdout', '--quiet', 'init'], { input: archive })).stdout;
+  assert.match(init, /^luks_modules='dm_mod dm_crypt xts ecb af_alg algif_skcipher algif_hash'$/m);
+  assert.match(init, /^cryptsetup='\/bin\/cryptsetup'$/m);
+  // Parsed by the shell that runs it (busybox's ash) and by dash: a syntax error fails the run.
+  await run('/bin/busybox', ['sh', '-n', '-c', init]);
+  await run('sh', ['-n', '-c', init]);
+  const document = decodeBootDocument(await readFile(inRoot(system, `${system.toplevels.get(3)!}/boot.json`), 'utf8'), 'boot.json');
+  assert.equal(document.extensions[INITRD_FEATURES_KEY], { luks: true });
+  assert.equal(initrdFeatures(document), { luks: true });
+});
+
+build('without boot.initrd.luks: no cryptsetup and no dm-crypt in stage 1, and no extension in boot.json (plain generations keep their bytes)', async ({ dir, deb }) => {
+  const file = join(dir, 'plain.system.yaml');
+  await writeFile(file, ['version: 1', `kernel: { package: ${deb} }`, 'boot: { initrd: { compression: none } }', ''].join('\n'));
+  const root = join(dir, 'plain-root');
+  const built = JSON.parse((await cairnOk(['system', 'build', file, '--root', root, '--json'])).stdout) as { toplevel: string };
+  const text = await readFile(join(root, built.toplevel, 'boot.json'), 'utf8');
+  assert.not.match(text, INITRD_FEATURES_KEY);
+  assert.equal(initrdFeatures(decodeBootDocument(text, 'boot.json')), { luks: false });
+  const initrd = decodeBootDocument(text, 'boot.json').bootspec.initrd!;
+  const names = (await run('cpio', ['-t', '--quiet'], { input: await readFile(join(root, initrd)) })).stdout.trim().split('\n');
+  assert.ok(names.includes('bin/blkid'), 'the listing is of stage 1');
+  assert.equal(names.filter((n) => /cryptsetup|libgcc_s|dm-crypt|dm-mod|\/xts\.ko/.test(n)), []);
 });
 
 build('the same spec builds the same store paths, whenever it is built; --json tells what was built', async ({ dir, system, deb }) => {

@@ -1,7 +1,8 @@
 /**
  * The partition layout: the guided layout (ESP + optional swap + root filling the rest) with a choice of
  * root filesystem and swap size, a layout file, or the guided partitions with sizes and filesystems edited.
- * The planned partitions for the chosen disk are shown before the user moves on.
+ * The planned partitions for the chosen disk are shown before the user moves on. The root filesystem can be
+ * encrypted (LUKS2): the passphrase is typed twice, masked.
  */
 import React from 'react';
 import { Box, Text } from 'ink';
@@ -39,6 +40,24 @@ export function LayoutScreen({ layout, step }: LayoutScreenProps): React.JSX.Ele
         </Box>
       );
       break;
+    case 'passphrase':
+    case 'passphrase-confirm':
+      body = (
+        <Box flexDirection="column">
+          <Text>{view.kind === 'passphrase' ? 'Passphrase of the encrypted root (asked at every boot):' : 'Type the passphrase again:'}</Text>
+          <TextField field={layout.field} mask />
+          {view.kind === 'passphrase' && view.error ? <Text color="red">{view.error}</Text> : null}
+        </Box>
+      );
+      break;
+    case 'encrypt':
+      body = (
+        <Box flexDirection="column">
+          <Text>Encrypt the root filesystem? (the ESP stays plain: the kernels are read from it)</Text>
+          <SelectList items={layoutItems(layout)} list={layout.list} />
+        </Box>
+      );
+      break;
     case 'custom-format':
       body = (
         <Box flexDirection="column">
@@ -53,6 +72,7 @@ export function LayoutScreen({ layout, step }: LayoutScreenProps): React.JSX.Ele
   return (
     <Frame title="Partitions" {...(step ? { step } : {})} hints={hints}>
       <Text>Layout: {describeChoice(choice)}</Text>
+      {layout.encryption === undefined ? null : <Text>Root encrypted: LUKS2, aes-xts-plain64, argon2id</Text>}
       <Box flexDirection="column" marginY={1}>
         {preview === undefined ? <Text dimColor>planning...</Text> : null}
         {preview?.rows.slice(0, 6).map((row, index) => (

@@ -4,7 +4,7 @@
  * while it is being made: the installer's reducer holds keys back until it arrives).
  */
 import { parseSize } from '../../../lib/size.js';
-import type { CustomPartition, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
+import type { CustomPartition, EncryptionAnswer, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
 import type { Key } from '../keys/split-keys.js';
 import { initialListState, listKey, type ListItem, type ListState } from '../select-list/state.js';
 import { fieldKey, initialField, type FieldState } from '../text-field/state.js';
@@ -16,7 +16,10 @@ export type LayoutView =
   | { readonly kind: 'file'; readonly error?: string }
   | { readonly kind: 'custom' }
   | { readonly kind: 'custom-size'; readonly index: number; readonly error?: string }
-  | { readonly kind: 'custom-format'; readonly index: number };
+  | { readonly kind: 'custom-format'; readonly index: number }
+  | { readonly kind: 'encrypt' }
+  | { readonly kind: 'passphrase'; readonly error?: string }
+  | { readonly kind: 'passphrase-confirm' };
 
 export interface LayoutState {
   readonly view: LayoutView;
@@ -31,25 +34,30 @@ export interface LayoutState {
   readonly preview: LayoutPreview | undefined;
   /** Why Enter on "Use this layout" did nothing. */
   readonly notice: string | undefined;
+  /** Encrypt the root filesystem with this passphrase (confirmed: typed twice); undefined: not encrypted. */
+  readonly encryption: EncryptionAnswer | undefined;
+  /** The passphrase typed first, while it is being repeated. */
+  readonly pendingPassphrase: string;
 }
 
 const SWAP_SIZES = ['none', '1G', '2G', '4G', '8G', '16G'];
 const PATH_LIMIT = 4096;
 const SIZE_LIMIT = 32;
+const PASSPHRASE_LIMIT = 512;
 
 export interface LayoutContext {
   /** The guided layout's partitions, as the starting point for editing. */
   readonly guidedPartitions: (choice: LayoutChoice) => readonly CustomPartition[];
 }
 
-export function initialLayoutState(choice: LayoutChoice): LayoutState {
+export function initialLayoutState(choice: LayoutChoice, encryption?: EncryptionAnswer): LayoutState {
   const guided = choice.kind === 'guided' ? { filesystem: choice.filesystem, swap: choice.swap } : { filesystem: 'ext4' as const, swap: 'none' };
-  const base = { choice, guided, preview: undefined, notice: undefined };
+  const base = { choice, guided, preview: undefined, notice: undefined, encryption, pendingPassphrase: '' };
   return withView(base, { kind: 'menu' });
 }
 
 /** The items of the open view's list (empty for the text views). */
-export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided' | 'preview'>): ListItem[] {
+export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided' | 'preview' | 'encryption'>): ListItem[] {
   switch (state.view.kind) {
     case 'menu':
       return [
@@ -58,6 +66,12 @@ export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided
         { value: 'swap', label: `Guided: swap (${state.guided.swap})` },
         { value: 'file', label: 'Use a layout file...' },
         { value: 'custom', label: 'Edit partition sizes and filesystems...' },
+        { value: 'encrypt', label: `Encrypt the root filesystem (${state.encryption === undefined ? 'no' : 'yes'})` },
+      ];
+    case 'encrypt':
+      return [
+        { value: 'no', label: 'no' },
+        { value: 'yes', label: 'yes: LUKS2 (aes-xts-plain64, argon2id), a passphrase asked at every boot' },
       ];
     case 'filesystem':
       return [
@@ -75,14 +89,16 @@ export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided
       return formatsFor(partitionsOf(state.choice)[state.view.index]?.type ?? '').map((f) => ({ value: f, label: f }));
     case 'file':
     case 'custom-size':
+    case 'passphrase':
+    case 'passphrase-confirm':
       return [];
   }
 }
 
 export interface LayoutOutcome {
   readonly state: LayoutState;
-  /** The layout the user chose ("Use this layout" with a plan that has no error). */
-  readonly next?: LayoutChoice;
+  /** The layout the user chose ("Use this layout" with a plan that has no error), and its encryption. */
+  readonly next?: { readonly layout: LayoutChoice; readonly encryption: EncryptionAnswer | undefined };
   /** Esc on the menu: back a step. */
   readonly back?: true;
 }
@@ -90,7 +106,8 @@ export interface LayoutOutcome {
 /** Folds one key into the layout screen. */
 export function layoutKey(state: LayoutState, key: Key, context: LayoutContext): LayoutOutcome {
   const view = state.view;
-  if (key.kind === 'escape') return view.kind === 'menu' ? { state, back: true } : { state: withView(state, parentView(view)) };
+  if (key.kind === 'escape') return view.kind === 'menu' ? { state, back: true } : { state: withView({ ...state, pendingPassphrase: '' }, parentView(view)) };
+  if (view.kind === 'passphrase' || view.kind === 'passphrase-confirm') return { state: passphraseKey(state, view, key) };
   if (view.kind === 'file' || view.kind === 'custom-size') {
     const outcome = fieldKey(state.field, key, view.kind === 'file' ? PATH_LIMIT : SIZE_LIMIT);
     const typed = { ...state, field: outcome.state };
@@ -112,14 +129,17 @@ export function layoutKey(state: LayoutState, key: Key, context: LayoutContext):
   switch (view.kind) {
     case 'menu':
       if (value === 'continue') {
-        if (state.preview !== undefined && state.preview.error === undefined) return { state: moved, next: state.choice };
+        if (state.preview !== undefined && state.preview.error === undefined) return { state: moved, next: { layout: state.choice, encryption: state.encryption } };
         return { state: { ...moved, notice: 'this layout cannot be used: fix the problem shown above first' } };
       }
       if (value === 'custom') {
         const partitions = state.choice.kind === 'custom' ? state.choice.partitions : context.guidedPartitions({ kind: 'guided', ...state.guided });
         return { state: withView({ ...moved, choice: { kind: 'custom', partitions } }, { kind: 'custom' }) };
       }
-      return { state: withView(moved, { kind: value as 'filesystem' | 'swap' | 'file' }) };
+      return { state: withView(moved, { kind: value as 'filesystem' | 'swap' | 'file' | 'encrypt' }) };
+    case 'encrypt':
+      // yes: the passphrase, typed twice; no: not encrypted (a passphrase given before is dropped).
+      return { state: withView(value === 'yes' ? moved : { ...moved, encryption: undefined }, value === 'yes' ? { kind: 'passphrase' } : { kind: 'menu' }) };
     case 'filesystem': {
       const guided = { ...state.guided, filesystem: value as 'ext4' | 'btrfs' };
       return { state: withView({ ...moved, guided, choice: { kind: 'guided', ...guided } }, { kind: 'menu' }) };
@@ -148,6 +168,8 @@ function withView(state: Omit<LayoutState, 'view' | 'list' | 'field'> & Partial<
         return partitions[view.index]?.format;
       case 'custom':
         return state.view?.kind === 'custom-size' || state.view?.kind === 'custom-format' ? String(state.view.index) : undefined;
+      case 'encrypt':
+        return state.encryption === undefined ? 'no' : 'yes';
       default:
         return undefined;
     }
@@ -155,6 +177,26 @@ function withView(state: Omit<LayoutState, 'view' | 'list' | 'field'> & Partial<
   const items = layoutItems({ ...state, view });
   const field = view.kind === 'file' ? initialField(state.choice.kind === 'file' ? state.choice.path : '') : view.kind === 'custom-size' ? initialField(partitions[view.index]?.size ?? '') : initialField();
   return { ...state, view, list: initialListState(items, 10, focus), field, notice: undefined };
+}
+
+/**
+ * The passphrase views: typed (masked), then typed again; an empty one and two that differ are refused on
+ * the screen, and only a confirmed one leaves them (as the layout's encryption).
+ */
+function passphraseKey(state: LayoutState, view: Extract<LayoutView, { kind: 'passphrase' | 'passphrase-confirm' }>, key: Key): LayoutState {
+  const outcome = fieldKey(state.field, key, PASSPHRASE_LIMIT);
+  const typed = { ...state, field: outcome.state };
+  if (outcome.submitted === undefined) return typed;
+  // Spaces are part of a passphrase: never trimmed.
+  const value = outcome.submitted;
+  if (view.kind === 'passphrase') {
+    if (value === '') return { ...typed, view: { kind: 'passphrase', error: 'the passphrase is empty: type one (it is asked at every boot)' }, field: initialField() };
+    return { ...withView(typed, { kind: 'passphrase-confirm' }), pendingPassphrase: value };
+  }
+  if (value !== state.pendingPassphrase) {
+    return { ...withView(typed, { kind: 'passphrase', error: 'the two passphrases differ; type it again' }), pendingPassphrase: '' };
+  }
+  return withView({ ...typed, encryption: { passphrase: value }, pendingPassphrase: '' }, { kind: 'menu' });
 }
 
 function parentView(view: LayoutView): LayoutView {

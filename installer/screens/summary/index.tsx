@@ -44,7 +44,7 @@ export function SummaryScreen({ choices, erased, confirmName, field, refused, sp
         {list}
         <Box flexDirection="column" marginTop={1}>
           <Text color="red" bold>
-            Cannot install: needed {formatSize(space.neededBytes)}, the disk has {formatSize(space.diskBytes)}.
+            {space.diskBytes === 0 ? 'Cannot install:' : `Cannot install: needed ${formatSize(space.neededBytes)}, the disk has ${formatSize(space.diskBytes)}.`}
           </Text>
           <Text color="red">{space.refusal}</Text>
         </Box>

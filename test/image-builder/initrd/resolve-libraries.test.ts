@@ -65,7 +65,7 @@ test('for real programs the resolver finds exactly the libraries ldd finds, at t
   assert.ok(checked >= 7);
 });
 
-test("every program the example's generations carry: their packages, stage 1's blkid and e2fsck, and node (installer: true)", async () => {
+test("every program the example's generations carry: their packages, stage 1's blkid, e2fsck and cryptsetup (boot.initrd.luks), and node (installer: true)", async () => {
   const search = await hostLibrarySearch();
   const examples = join(repoRoot, 'examples', 'system');
   const packages = new Set<string>();
@@ -73,7 +73,7 @@ test("every program the example's generations carry: their packages, stage 1's b
     for (const program of (await loadSystemDefinition(join(examples, name))).packages) packages.add(program);
   }
   assert.equal([...packages].sort(), ['e2fsck', 'lsblk', 'sfdisk'], 'the example names these (a change here is fine: keep the list true)');
-  const programs = [...(await Promise.all([...packages, 'blkid', 'e2fsck'].map((name) => findHostProgram(name)))), process.execPath];
+  const programs = [...(await Promise.all([...packages, 'blkid', 'e2fsck', 'cryptsetup'].map((name) => findHostProgram(name)))), process.execPath];
   for (const program of new Set(programs)) await assertResolvesLikeLdd(program, search);
 });
 

@@ -113,6 +113,48 @@ test('keys typed one at a time, each screen as one write, and the whole installa
   assert.is(oneWrite.frame, oneByOne.frame);
 });
 
+test('the partitions screen encrypts the root: the passphrase typed twice, masked; empty and differing ones refused on the screen; one key at a time and one write give the same answers', async () => {
+  // From "Use this layout": down to "Encrypt the root filesystem (no)", yes, then the passphrase views.
+  const toEncrypt = `${DOWN}${DOWN}${DOWN}${DOWN}${DOWN}\r${DOWN}\r`;
+  const keys = `${toEncrypt}\rabc\rabd\r pass word \r pass word \r\r`;
+  const expected = { passphrase: ' pass word ' };
+
+  const typedEngine = fakeEngine();
+  const typed = await start(typedEngine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['layout'] });
+  await typed.screen.waitFor(/Hardware/);
+  await typed.screen.write('\r');
+  await typed.screen.waitFor(/> Use this layout$/m);
+  for (const key of keysOf(toEncrypt)) await typed.screen.write(key);
+  await typed.screen.waitFor(/Passphrase of the encrypted root/);
+  await typed.screen.write('\r');
+  await typed.screen.waitFor(/the passphrase is empty: type one/);
+  for (const key of keysOf('abc\r')) await typed.screen.write(key);
+  await typed.screen.waitFor(/Type the passphrase again/);
+  for (const key of keysOf('abd')) await typed.screen.write(key);
+  const masked = await typed.screen.waitFor(/\*\*\*/);
+  assert.not.match(masked, /abd/, 'the passphrase is masked');
+  await typed.screen.write('\r');
+  await typed.screen.waitFor(/the two passphrases differ; type it again/);
+  for (const key of keysOf(' pass word \r pass word \r')) await typed.screen.write(key);
+  const menu = await typed.screen.waitFor(/Encrypt the root filesystem \(yes\)/);
+  assert.match(menu, /Root encrypted: LUKS2, aes-xts-plain64, argon2id/);
+  assert.not.match(menu, /pass word/);
+  await typed.screen.write('\r');
+  await typed.screen.waitFor(/Summary/);
+  await typed.screen.write('vda\r');
+  await typed.screen.until(() => typedEngine.installed.length === 1, 'the install');
+  assert.equal(typedEngine.installed[0]!.encryption, expected);
+  typed.screen.unmount();
+
+  const burstEngine = fakeEngine();
+  const burst = await start(burstEngine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['layout'] });
+  await burst.screen.write(`\r${keys}vda\r`);
+  await burst.screen.until(() => burstEngine.installed.length === 1, 'the install');
+  assert.equal(burstEngine.installed[0]!.encryption, expected);
+  assert.equal(burstEngine.installed[0], typedEngine.installed[0]);
+  burst.screen.unmount();
+});
+
 test('the users screen: "box\\ralice\\rsecret1\\rsecret1\\r" as one write fills the four fields in order', async () => {
   const engine = fakeEngine();
   const { screen, exits } = await start(engine, { initial: { ...fakeInitial, disk: '/dev/vda' }, sections: ['users'] });

@@ -128,7 +128,7 @@ test('layout: guided settings, a preview of the plan, editing sizes, and errors 
   await screen.press('enter'); // refused: still on this screen
   await screen.waitFor(/this layout cannot be used: fix the problem shown above first/);
   // Edit sizes: root becomes 20G ext4.
-  await screen.press('end', 'enter');
+  await screen.press('end', 'up', 'enter'); // "Edit partition sizes...", above the encryption choice
   await screen.waitFor(/Done editing/);
   await screen.press('down', 'down', 'enter');
   await screen.waitFor(/Size of root/);
