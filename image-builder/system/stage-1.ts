@@ -299,9 +299,7 @@ function renderLuks(luks: Stage1Luks) {
     variables: `
 cryptsetup=${shellQuote(luks.cryptsetup)}
 luks_modules=${shellQuote(luks.modules.join(' '))}
-luks_optional_modules=${shellQuote(luks.optionalModules.join(' '))}
-# No udev here: libdevmapper makes the /dev/mapper nodes itself.
-export DM_DISABLE_UDEV=1`,
+luks_optional_modules=${shellQuote(luks.optionalModules.join(' '))}`,
     parse: `      ${LUKS_PARAM}=*) luks="$luks \${p#${LUKS_PARAM}=}" ;;
 `,
     functions: `
@@ -354,7 +352,12 @@ stop_readers() {
   done
 }
 
-# Opens the LUKS device $1 as $2, asking for its passphrase up to ${LUKS_TRIES} times.
+# cryptsetup's last line that is not a warning (its error).
+cryptsetup_said() {
+  echo "$out" | grep -v '^Warning' | tail -n 1
+}
+
+# Opens the LUKS device $1 as $2, asking for its passphrase up to ${LUKS_TRIES} times (an empty answer is asked again).
 unlock() {
   luks_pipe=/run/cairn/passphrase
   tries=${LUKS_TRIES}
@@ -363,7 +366,8 @@ unlock() {
     mkfifo -m 600 "$luks_pipe" || { fail "could not make the pipe $luks_pipe for the passphrase"; return 1; }
     ask_passphrase "Passphrase for $1 ($2): "
     # cryptsetup reads the passphrase byte for byte up to the end of the pipe (--key-file=-: no newline).
-    out=$("$cryptsetup" open --type luks2 --key-file=- "$1" "$2" < "$luks_pipe" 2>&1)
+    # No udev here: libdevmapper makes the /dev/mapper node itself.
+    out=$(DM_DISABLE_UDEV=1 "$cryptsetup" open --type luks2 --key-file=- "$1" "$2" < "$luks_pipe" 2>&1)
     rc=$?
     stop_readers
     rm -f "$luks_pipe"
@@ -371,7 +375,7 @@ unlock() {
     tries=$((tries - 1))
     case "$rc:$out" in
       3:*|*"Not enough available memory"*)
-        fail "too little memory to derive the key of $1 ($2): its key slot asks for more memory than this machine has free (cryptsetup: $(echo "$out" | grep -v '^Warning' | tail -n 1)); boot with more memory, or add a key slot with a lower --pbkdf-memory on a machine that can open it"
+        fail "too little memory to derive the key of $1 ($2): its key slot asks for more memory than this machine has free (cryptsetup: $(cryptsetup_said)); boot with more memory, or add a key slot with a lower --pbkdf-memory on a machine that can open it"
         return 1 ;;
       2:*)
         if [ $tries -gt 0 ]; then
@@ -381,7 +385,7 @@ unlock() {
           return 1
         fi ;;
       *)
-        fail "cryptsetup could not open $1 as $2 (exit code $rc): $(echo "$out" | tail -n 1)"
+        fail "cryptsetup could not open $1 as $2 (exit code $rc): $(cryptsetup_said)"
         return 1 ;;
     esac
   done
