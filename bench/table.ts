@@ -9,7 +9,7 @@
  * - large files: one 1 GiB file and a kernel-sized file against xorriso and against `cat` of both into one file;
  * - peak memory (GNU time's maximum RSS) of the many-files build against xorriso's.
  *
- * Cairn runs from dist/ (the published build). The tools take turns, after a warm-up of each (sources in the page
+ * Cairn runs from dist/ as the published package does (package.json bin). The tools take turns, after a warm-up of each (sources in the page
  * cache), `sync` before each measured build; figures are medians, peak memory the largest of the runs.
  *
  *   npm run bench                              # builds dist/ first
@@ -20,7 +20,7 @@
  * Trees and outputs live in $CAIRN_BENCH_DIR (default /tmp/cairn-bench); generated sources are kept between runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,7 +48,8 @@ const EPOCH = '1700000000';
 const LARGE_BYTES = quick ? 256 * 1024 ** 2 : 1024 ** 3;
 const KERNEL_BYTES = 12 * 1024 ** 2 + 4321;
 
-const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+/** The `cairn` executable as npm links it (package.json bin). */
+const cli = join(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: { cairn: string } }).bin.cairn);
 const node = process.execPath;
 
 interface Row {
