@@ -7,7 +7,9 @@
  * - many files: `cairn iso build` of a tree (default /usr/share, on every Debian machine and CI runner) against
  *   `xorriso -as mkisofs -R -J -joliet-long` and against `tar cf - TREE > FILE` (one sequential copy);
  * - large files: one 1 GiB file and a kernel-sized file against xorriso and against `cat` of both into one file;
- * - peak memory (GNU time's maximum RSS) of the many-files build against xorriso's.
+ * - peak memory (GNU time's maximum RSS) of the many-files build against xorriso's, and (`--only memory`, not in
+ *   the default run) Cairn's peak memory for generated trees of 47,000 and 200,000 small files: the bytes it keeps
+ *   per file are the difference divided by the difference in files.
  *
  * Cairn runs from dist/ as the published package does (package.json bin). The tools take turns, after a warm-up of each (sources in the page
  * cache), `sync` before each measured build; figures are medians, peak memory the largest of the runs.
@@ -186,6 +188,34 @@ async function benchLargeFile(): Promise<void> {
   notes.push(`large-file build: Cairn's peak memory ${peakMiB(results.cairn).toFixed(0)} MiB, xorriso's ${peakMiB(results.xorriso).toFixed(0)} MiB.`);
 }
 
+/** A tree of `count` small files (1 to 64 bytes) in folders of 100, generated once and kept. */
+async function smallFilesTree(count: number): Promise<string> {
+  const root = join(benchDir, `files-${count}`);
+  if (existsSync(`${root}.done`)) return root;
+  await rm(root, { recursive: true, force: true });
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `d${String(Math.floor(i / 100)).padStart(4, '0')}`);
+    if (i % 100 === 0) await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, `file-${String(i).padStart(6, '0')}.txt`), `${i}\n`.repeat(1 + (i % 8)));
+  }
+  await writeFile(`${root}.done`, '');
+  return root;
+}
+
+async function benchMemory(): Promise<void> {
+  const peaks: [number, number][] = [];
+  for (const count of [47_000, 200_000]) {
+    const tree = await smallFilesTree(count);
+    const spec = join(benchDir, `files-${count}.yaml`);
+    await writeFile(spec, `volumeId: BENCH_FILES\nfiles:\n  - from: ${JSON.stringify(tree)}\n    to: /\n`);
+    const results = takeTurns(isoTools(`files-${count}`, spec, [tree]));
+    peaks.push([count, peakMiB(results.cairn)]);
+    rows.push({ what: `peak memory, ${count.toLocaleString('en')} small files`, cairn: `${peakMiB(results.cairn).toFixed(0)} MiB`, peer: `${peakMiB(results.xorriso).toFixed(0)} MiB (xorriso)`, ratio: peakMiB(results.cairn) / peakMiB(results.xorriso), goal: '-', met: true });
+  }
+  const [[few, fewMiB], [many, manyMiB]] = peaks as [[number, number], [number, number]];
+  notes.push(`Cairn keeps about ${(((manyMiB - fewMiB) * 1024 * 1024) / (many - few)).toFixed(0)} bytes per file (peak memory at ${many.toLocaleString('en')} files minus at ${few.toLocaleString('en')}, over the difference).`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error(`${cli} is not built: run npm run build (npm run bench does)`);
   await mkdir(benchDir, { recursive: true });
@@ -194,11 +224,12 @@ async function main(): Promise<void> {
   if (only.has('start')) benchStartUp();
   if (only.has('files')) await benchManyFiles();
   if (only.has('large')) await benchLargeFile();
+  if (only.has('memory')) await benchMemory();
   const lines = [
     '',
     '| what | Cairn | peer | Cairn / peer | goal | met |',
     '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.what} | ${r.cairn} | ${r.peer} | **${r.ratio.toFixed(2)}x** | ${r.goal} | ${r.met ? 'yes' : 'no'} |`),
+    ...rows.map((r) => `| ${r.what} | ${r.cairn} | ${r.peer} | **${r.ratio.toFixed(2)}x** | ${r.goal} | ${r.goal === '-' ? '-' : r.met ? 'yes' : 'no'} |`),
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; start-up: medians of ${startRuns} runs, builds: medians of ${runs} runs after a warm-up, tools taking turns.`,
     `Machine at the start: ${machineBefore}.`,
