@@ -219,6 +219,7 @@ async function benchMemory(): Promise<void> {
 async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error(`${cli} is not built: run npm run build (npm run bench does)`);
   await mkdir(benchDir, { recursive: true });
+  const started = new Date();
   const machineBefore = describeMachine();
   process.stderr.write(`${machineBefore}\n`);
   if (only.has('start')) benchStartUp();
@@ -231,7 +232,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.what} | ${r.cairn} | ${r.peer} | **${r.ratio.toFixed(2)}x** | ${r.goal} | ${r.goal === '-' ? '-' : r.met ? 'yes' : 'no'} |`),
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; start-up: medians of ${startRuns} runs, builds: medians of ${runs} runs after a warm-up, tools taking turns.`,
+    `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} to ${new Date().toISOString().slice(11, 16)} UTC; start-up: medians of ${startRuns} runs, builds: medians of ${runs} runs after a warm-up, tools taking turns.`,
     `Machine at the start: ${machineBefore}.`,
     `Machine at the end: ${describeMachine()}.`,
     ...notes,
