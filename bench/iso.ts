@@ -17,29 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSize } from '../lib/size.js';
 import { repoRoot } from '../scripts/repo-root.js';
+import { fill, measure, median, type Measurement } from './measure.js';
 
 const benchDir = process.env.CAIRN_BENCH_DIR ?? join(tmpdir(), 'cairn-bench');
 const runs = Number(process.env.CAIRN_BENCH_RUNS ?? 3);
 const EPOCH = '1700000000';
-
-interface Measurement {
-  readonly seconds: number;
-  readonly peakKiB: number;
-}
-
-/** Fills a buffer with reproducible, incompressible bytes (xorshift32). */
-function fill(buffer: Buffer, seed: number): Buffer {
-  const words = new Uint32Array(buffer.buffer, buffer.byteOffset, Math.floor(buffer.length / 4));
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  for (let i = words.length * 4; i < buffer.length; i++) buffer[i] = i & 0xff;
-  return buffer;
-}
 
 async function makeSmallTree(root: string): Promise<void> {
   let seed = 1;
@@ -82,15 +64,6 @@ const TREES = [
   { name: 'store', title: '50 generations sharing 5 kernels and 10 initrds (copies)', make: makeStoreTree },
 ] as const;
 
-/** Runs a command under GNU time; returns wall seconds and peak RSS. */
-function measure(argv: readonly string[], options: { env?: Record<string, string>; stdout?: string } = {}): Measurement {
-  const command = options.stdout === undefined ? argv : ['sh', '-c', `exec "$@" > "${options.stdout}"`, 'sh', ...argv];
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { env: { ...process.env, ...options.env }, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed:\n${result.stderr}`);
-  const [seconds, peak] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds: seconds!, peakKiB: peak! };
-}
-
 async function filesOf(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (dir: string) => {
@@ -104,13 +77,7 @@ async function filesOf(root: string): Promise<string[]> {
   return out;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function main(): Promise<void> {
-  if (!existsSync('/usr/bin/time')) throw new Error('GNU time not found at /usr/bin/time: install the package time (scripts/setup does)');
   await mkdir(benchDir, { recursive: true });
   const cli = join(repoRoot, 'dist', 'cli', 'main.js');
   const rows: string[] = [];

@@ -1,8 +1,6 @@
 /** The `cairn` command tree. Commands are thin: they parse, call the library, and render. */
 import { Command } from 'commander';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
+import { packageVersion } from './version.js';
 
 /**
  * The command groups, each loaded only when it runs: `cairn partition apply` does not load the ISO writer
@@ -20,17 +18,6 @@ const GROUPS: Readonly<Record<string, () => Promise<Command>>> = {
   initrd: async () => (await import('./commands/initrd.js')).initrdCommand(),
   system: async () => (await import('./commands/system.js')).systemCommand(),
 };
-
-function packageVersion(): string {
-  for (const candidate of ['../package.json', '../../package.json']) {
-    try {
-      return (require(candidate) as { version: string }).version;
-    } catch {
-      // dist/cli/ is one level deeper than cli/
-    }
-  }
-  return 'unknown';
-}
 
 /**
  * The program for `argv`: the group named by the first argument only, or every group when none is named

@@ -6,9 +6,7 @@
  * extensions) are kept, in their order, and may not be null, there or in a specialisation.
  * fixtures/bootspec holds the reference implementation's own valid and invalid cases.
  */
-import { z } from 'zod';
 import { ValidationError, type Problem } from '../lib/errors.js';
-import { describeIssues } from '../lib/schema.js';
 
 export const BOOTSPEC_V1 = 'org.nixos.bootspec.v1';
 export const SPECIALISATION_V1 = 'org.nixos.specialisation.v1';
@@ -37,26 +35,50 @@ export interface BootDocument {
   readonly keyOrder?: readonly string[];
 }
 
-const absolutePath = z.string().regex(/^\//).describe('an absolute path, e.g. /cairn/store/<hash>-<name>/<file>');
+/** The bootspec object's keys in Cairn's order (sorted, as it writes them), and what each holds. */
+export const BOOTSPEC_KEYS = {
+  init: 'path',
+  initrd: 'optional-path',
+  initrdSecrets: 'optional-path',
+  kernel: 'path',
+  kernelParams: 'strings',
+  label: 'string',
+  system: 'non-empty-string',
+  toplevel: 'path',
+} as const satisfies Readonly<Record<keyof BootspecV1, string>>;
 
-export const bootspecV1Schema = z
-  .strictObject({
-    system: z.string().min(1).describe('the platform, e.g. x86_64-linux'),
-    init: absolutePath,
-    initrd: absolutePath.optional(),
-    initrdSecrets: absolutePath.optional(),
-    kernel: absolutePath,
-    kernelParams: z.array(z.string()).describe('a list of kernel command-line parameters'),
-    label: z.string().describe('a human-readable label such as "NixOS 25.05 (Linux 6.12.30)"'),
-    toplevel: absolutePath,
-  })
-  .describe('the bootspec v1 object');
+/**
+ * The bootspec object when it is valid, else undefined: the check every boot.json of a profile passes, done
+ * without the schema library (`cairn generation list` reads them all, and starts faster without it). It
+ * accepts exactly what bootspecV1Schema (bootspec-schema.ts) accepts; that schema words the problems of the rest.
+ */
+function validBootspec(raw: unknown): BootspecV1 | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const record = raw as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (!Object.hasOwn(BOOTSPEC_KEYS, key)) return undefined;
+  const spec: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(BOOTSPEC_KEYS)) {
+    const value = record[key];
+    const valid =
+      kind === 'strings'
+        ? Array.isArray(value) && value.every((item) => typeof item === 'string')
+        : kind === 'optional-path' && value === undefined
+          ? true
+          : typeof value === 'string' && (kind === 'string' || (kind === 'non-empty-string' ? value.length > 0 : value.startsWith('/')));
+    if (!valid) return undefined;
+    if (value !== undefined) spec[key] = kind === 'strings' ? [...(value as string[])] : value;
+  }
+  return spec as unknown as BootspecV1;
+}
 
 /** The optional keys: null there means absent. */
 const OPTIONAL_KEYS = ['initrd', 'initrdSecrets'] as const;
 
-/** Decodes boot.json text; every problem is reported with the file and key path. */
-export function decodeBootDocument(text: string, file: string): BootDocument {
+/**
+ * Decodes boot.json text; every problem is reported with the file and key path. Asynchronous because the
+ * words for a problem come from the schema (bootspec-schema.ts), loaded only when a document has one.
+ */
+export async function decodeBootDocument(text: string, file: string): Promise<BootDocument> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -66,14 +88,28 @@ export function decodeBootDocument(text: string, file: string): BootDocument {
     });
   }
   const problems: Problem[] = [];
-  const document = decodeObject(data, file, [], problems);
+  const invalid: InvalidBootspec[] = [];
+  const document = decodeObject(data, file, [], problems, invalid);
+  if (invalid.length > 0) {
+    const { describeBootspecProblems } = await import('./bootspec-schema.js');
+    // Each in its place among the other problems, from the last so that the earlier places stay where they were.
+    for (const { spec, path, at } of [...invalid].reverse()) problems.splice(at, 0, ...describeBootspecProblems(spec, file, path));
+  }
   if (document === undefined || problems.length > 0) {
     throw new ValidationError(problems, { hint: 'see the bootspec v1 format in RFC 0125; leave out what a generation does not have (null is allowed only for initrd and initrdSecrets)' });
   }
   return document;
 }
 
-function decodeObject(data: unknown, file: string, path: string[], problems: Problem[]): BootDocument | undefined {
+/** A bootspec object that is not valid, and the key path of its document, for the schema to describe. */
+interface InvalidBootspec {
+  readonly spec: unknown;
+  readonly path: readonly string[];
+  /** Where its problems go in the list of the document's problems (in the order the document is read). */
+  readonly at: number;
+}
+
+function decodeObject(data: unknown, file: string, path: string[], problems: Problem[], invalid: InvalidBootspec[]): BootDocument | undefined {
   const where = path.join('.');
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     problems.push({ file, path: where, message: 'expected a JSON object' });
@@ -85,13 +121,9 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
     problems.push({ file, path: where, message: `missing required key "${BOOTSPEC_V1}"` });
     return undefined;
   }
-  const prefix = [...path, BOOTSPEC_V1];
   const spec = withoutNullOptionals(raw);
-  const parsed = bootspecV1Schema.safeParse(spec);
-  if (!parsed.success) {
-    const found = describeIssues(bootspecV1Schema, { file, data: spec, locate: () => undefined }, parsed.error.issues);
-    for (const p of found) problems.push({ ...p, path: [...prefix, p.path].filter((s) => s !== '').join('.') });
-  }
+  const bootspec = validBootspec(spec);
+  if (bootspec === undefined) invalid.push({ spec, path: [...path, BOOTSPEC_V1], at: problems.length });
 
   const specialisations: [string, BootDocument][] = [];
   const rawSpecs = record[SPECIALISATION_V1];
@@ -101,7 +133,7 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
     } else {
       // Any name: the entry ids and titles made from it are checked where they are written.
       for (const [name, value] of Object.entries(rawSpecs)) {
-        const nested = decodeObject(value, file, [...path, SPECIALISATION_V1, name], problems);
+        const nested = decodeObject(value, file, [...path, SPECIALISATION_V1, name], problems, invalid);
         if (nested !== undefined) specialisations.push([name, nested]);
       }
     }
@@ -112,9 +144,9 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
     if (value === null) problems.push({ file, path: [...path, key].join('.'), message: 'an extension may not be null: leave the key out' });
     extensions.push([key, value]);
   }
-  if (!parsed.success) return undefined;
+  if (bootspec === undefined) return undefined;
   // fromEntries makes own properties whatever the names (even "__proto__").
-  return { bootspec: parsed.data, specialisations: Object.fromEntries(specialisations), extensions: Object.fromEntries(extensions), keyOrder: Object.keys(record) };
+  return { bootspec, specialisations: Object.fromEntries(specialisations), extensions: Object.fromEntries(extensions), keyOrder: Object.keys(record) };
 }
 
 /** The bootspec object with a null initrd or initrdSecrets left out (null there means absent). */
@@ -148,7 +180,7 @@ function toJson(document: BootDocument): Record<string, unknown> {
 
 function bootspecToJson(spec: BootspecV1): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(bootspecV1Schema.shape).sort()) {
+  for (const key of Object.keys(BOOTSPEC_KEYS)) {
     const value = spec[key as keyof BootspecV1];
     if (value !== undefined) out[key] = value;
   }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
 import { toJsonSchema } from '../lib/schema.js';
 import { answersSchema, decodeAnswers } from './answers.js';
-import { BOOTSPEC_V1, SPECIALISATION_V1, bootspecV1Schema, decodeBootDocument } from './bootspec.js';
+import { BOOTSPEC_V1, SPECIALISATION_V1, decodeBootDocument } from './bootspec.js';
+import { bootspecV1Schema } from './bootspec-schema.js';
 import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
 import { decodeLayout, layoutSchema } from './layout.js';
@@ -24,7 +25,7 @@ export interface FileKind {
   readonly fileNames: readonly RegExp[];
   /** The schema JSON Schema is generated from. */
   readonly schema: z.ZodType;
-  /** Parses and validates a file's text; throws a ValidationError listing every problem. */
+  /** Parses and validates a file's text; throws (or rejects with) a ValidationError listing every problem. */
   validate(text: string, file: string): unknown;
 }
 

@@ -137,7 +137,7 @@ async function readGeneration(root: string, number: number, link: string, toplev
     return undefined;
   }
   try {
-    const document = decodeBootDocument(text, bootJson);
+    const document = await decodeBootDocument(text, bootJson);
     return { number, link, toplevel, date: stat.mtime, document };
   } catch (error) {
     if (error instanceof ValidationError) {

@@ -15,7 +15,7 @@ export function configCommand(): Command {
     .action(async (file: string, options: { kind?: string }) => {
       const text = await readUserFile(file);
       const kind = options.kind === undefined ? detectFileKind(file, text) : fileKind(options.kind);
-      kind.validate(text, file);
+      await kind.validate(text, file);
       process.stdout.write(`${file}: valid ${kind.title}\n`);
     });
 

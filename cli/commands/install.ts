@@ -13,7 +13,7 @@ import { DEFAULT_PROFILE } from '../../system/profile.js';
 import { DEFAULT_STORE } from '../../system/store.js';
 import { planHeading, planRows, PLAN_HEADER } from '../../partitioning/plan-rows.js';
 import type { InstallPlan } from '../../installer/engine/install-plan.js';
-import { openInstallerSession, type InstallerSession } from '../../installer/engine/installer-session.js';
+import type { InstallerSession } from '../../installer/engine/installer-session.js';
 import type { DraftAnswers } from '../../installer/engine/contract.js';
 import { findMediumAnswers, onPrimaryConsole } from '../../installer/engine/medium-answers.js';
 import { formatTable, printJson } from '../options.js';
@@ -69,6 +69,8 @@ export function installCommand(): Command {
       const live = options.live === true;
       const answersFile = options.answers ?? (live ? await findMediumAnswers({ ...(options.medium === undefined ? {} : { medium: options.medium }) }) : undefined);
       if (live && options.answers === undefined && answersFile !== undefined) process.stderr.write(`Answers from the medium: ${answersFile}\n`);
+      // The engine (hardware detection, schemas, partitioning, the install steps) loads when an install runs, not for --help.
+      const { openInstallerSession } = await import('../../installer/engine/installer-session.js');
       const session = await openInstallerSession({
         ...(answersFile === undefined ? {} : { answersFile }),
         ...(options.target === undefined ? {} : { target: options.target }),

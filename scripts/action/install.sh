@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$GITHUB_ACTION_PATH"
 
 bash scripts/setup
-if [ -f dist/cli/main.js ] && [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+if [ -f dist/cli/cairn.cjs ] && [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   # A runner that keeps its work folder (self-hosted) has it from an earlier run of this same checkout.
   echo "Cairn is installed in $GITHUB_ACTION_PATH"
 else
@@ -14,6 +14,6 @@ fi
 
 bin="$RUNNER_TEMP/cairn-bin"
 mkdir -p "$bin"
-ln -sf "$GITHUB_ACTION_PATH/dist/cli/main.js" "$bin/cairn"
-chmod +x dist/cli/main.js
+ln -sf "$GITHUB_ACTION_PATH/dist/cli/cairn.cjs" "$bin/cairn"
+chmod +x dist/cli/cairn.cjs
 echo "$bin" >>"$GITHUB_PATH"

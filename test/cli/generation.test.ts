@@ -60,7 +60,7 @@ test('three generations, two sharing a kernel; list, rollback, byte-exact boot.j
     for (const generation of listed.generations) {
       const file = join(root, generation.toplevel, 'boot.json');
       const text = await readFile(file, 'utf8');
-      assert.is(encodeBootDocument(decodeBootDocument(text, file)), text, 'boot.json round-trips byte for byte');
+      assert.is(encodeBootDocument(await decodeBootDocument(text, file)), text, 'boot.json round-trips byte for byte');
       const validated = await cairnOk(['config', 'validate', file]);
       assert.match(validated.stdout, /valid bootspec v1 document/);
       assert.ok((await lstat(join(root, generation.kernel))).isFile());

@@ -4,15 +4,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ValidationError } from '../../lib/errors.js';
 import { decodeBootDocument, encodeBootDocument, pathsOfDocument } from '../../system/bootspec.js';
+import { bootspecV1Schema } from '../../system/bootspec-schema.js';
 import { repoRoot } from '../support/cli.js';
 
 const store = join(repoRoot, 'fixtures/profiles/nixos/nix/store');
 const withSpecialisation = join(store, '6a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-nixos-system-host-25.05.20250603/boot.json');
 const plain = join(store, '4a1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r-nixos-system-host-25.05.20250601/boot.json');
 
-function problemsOf(text: string): string[] {
+async function problemsOf(text: string): Promise<string[]> {
   try {
-    decodeBootDocument(text, 'boot.json');
+    await decodeBootDocument(text, 'boot.json');
   } catch (error) {
     if (error instanceof ValidationError) return error.problems.map((p) => `${p.path}: ${p.message}`);
     throw error;
@@ -21,7 +22,7 @@ function problemsOf(text: string): string[] {
 }
 
 test('NixOS documents decode, specialisations and extension keys included', async () => {
-  const document = decodeBootDocument(await readFile(withSpecialisation, 'utf8'), withSpecialisation);
+  const document = await decodeBootDocument(await readFile(withSpecialisation, 'utf8'), withSpecialisation);
   assert.is(document.bootspec.label, 'NixOS 25.05.20250603 (Linux 6.12.34)');
   assert.equal(document.bootspec.kernelParams, ['loglevel=4']);
   assert.equal(Object.keys(document.specialisations), ['debug']);
@@ -35,11 +36,11 @@ test('NixOS documents decode, specialisations and extension keys included', asyn
 test('decode then encode gives the same bytes (jq-style NixOS files and Cairn files alike)', async () => {
   for (const file of [withSpecialisation, plain]) {
     const text = await readFile(file, 'utf8');
-    assert.fixture(encodeBootDocument(decodeBootDocument(text, file)), text);
+    assert.fixture(encodeBootDocument(await decodeBootDocument(text, file)), text);
   }
 });
 
-test('optional keys are omitted, never null; specialisation key kept when it was there', () => {
+test('optional keys are omitted, never null; specialisation key kept when it was there', async () => {
   const text = encodeBootDocument({
     bootspec: { system: 'x86_64-linux', init: '/s/t/init', kernel: '/s/k/bzImage', kernelParams: [], label: 'L', toplevel: '/s/t' },
     specialisations: {},
@@ -48,31 +49,31 @@ test('optional keys are omitted, never null; specialisation key kept when it was
   assert.not.match(text, /initrd/);
   assert.not.match(text, /null/);
   assert.not.match(text, /specialisation/);
-  assert.is(encodeBootDocument(decodeBootDocument(text, 'x')), text);
+  assert.is(encodeBootDocument(await decodeBootDocument(text, 'x')), text);
 });
 
-test('malformed and incomplete documents name every problem with its key path', () => {
-  assert.equal(problemsOf('{"org.nixos.bootspec.v1": {"system": "x86_64-linux", "kernel": "bzImage", "kernelParams": "quiet", "label": null, "toplevel": "/t", "initrd": 7}}'), [
+test('malformed and incomplete documents name every problem with its key path', async () => {
+  assert.equal(await problemsOf('{"org.nixos.bootspec.v1": {"system": "x86_64-linux", "kernel": "bzImage", "kernelParams": "quiet", "label": null, "toplevel": "/t", "initrd": 7}}'), [
     'org.nixos.bootspec.v1.init: missing required key (an absolute path, e.g. /cairn/store/<hash>-<name>/<file>)',
     'org.nixos.bootspec.v1.initrd: expected a string (got 7)',
     'org.nixos.bootspec.v1.kernel: expected an absolute path, e.g. /cairn/store/<hash>-<name>/<file> (got "bzImage")',
     'org.nixos.bootspec.v1.kernelParams: expected a list (got "quiet")',
     'org.nixos.bootspec.v1.label: expected a string (got null)',
   ]);
-  assert.equal(problemsOf('{"something": 1}'), [': missing required key "org.nixos.bootspec.v1"']);
-  assert.match(problemsOf('{"org.nixos.bootspec.v1": ')[0]!, /^: not valid JSON/);
-  assert.equal(problemsOf('[]'), [': expected a JSON object']);
+  assert.equal(await problemsOf('{"something": 1}'), [': missing required key "org.nixos.bootspec.v1"']);
+  assert.match((await problemsOf('{"org.nixos.bootspec.v1": '))[0]!, /^: not valid JSON/);
+  assert.equal(await problemsOf('[]'), [': expected a JSON object']);
 });
 
-test('unknown keys inside the bootspec object are refused: extensions belong at the top level', () => {
-  const problems = problemsOf(JSON.stringify({
+test('unknown keys inside the bootspec object are refused: extensions belong at the top level', async () => {
+  const problems = await problemsOf(JSON.stringify({
     'org.nixos.bootspec.v1': { system: 'x', init: '/i', kernel: '/k', kernelParams: [], label: 'l', toplevel: '/t', kernelparams: [] },
   }));
   assert.equal(problems, ['org.nixos.bootspec.v1.kernelparams: unknown key; did you mean "kernelParams"?']);
 });
 
-test('a broken specialisation is reported at its own path', () => {
-  const problems = problemsOf(JSON.stringify({
+test('a broken specialisation is reported at its own path', async () => {
+  const problems = await problemsOf(JSON.stringify({
     'org.nixos.bootspec.v1': { system: 'x', init: '/i', kernel: '/k', kernelParams: [], label: 'l', toplevel: '/t' },
     'org.nixos.specialisation.v1': { 'bad name': {}, ok: { 'org.nixos.bootspec.v1': { system: 'x' } } },
   }));
@@ -89,18 +90,18 @@ test('every valid case of the reference implementation decodes (fixtures/bootspe
     const file = join(reference, 'valid', name);
     const text = await readFile(file, 'utf8');
     const raw = JSON.parse(text) as Record<string, { initrd?: string | null; initrdSecrets?: string | null }>;
-    const document = decodeBootDocument(text, file);
+    const document = await decodeBootDocument(text, file);
     const spec = raw['org.nixos.bootspec.v1']!;
     assert.is(document.bootspec.initrd, spec.initrd ?? undefined, `${name}: initrd (null is absent)`);
     assert.is(document.bootspec.initrdSecrets, spec.initrdSecrets ?? undefined, `${name}: initrdSecrets`);
     const written = JSON.parse(encodeBootDocument(document)) as Record<string, Record<string, unknown>>;
     assert.not.ok(Object.values(written['org.nixos.bootspec.v1']!).includes(null), `${name}: Cairn writes an absent key left out, never null`);
-    assert.equal(decodeBootDocument(encodeBootDocument(document), file), { ...document, keyOrder: document.keyOrder }, `${name}: encode then decode is the same document`);
+    assert.equal(await decodeBootDocument(encodeBootDocument(document), file), { ...document, keyOrder: document.keyOrder }, `${name}: encode then decode is the same document`);
   }
-  const rfc = decodeBootDocument(await readFile(join(reference, 'valid', 'rfc-example.json'), 'utf8'), 'rfc-example.json');
+  const rfc = await decodeBootDocument(await readFile(join(reference, 'valid', 'rfc-example.json'), 'utf8'), 'rfc-example.json');
   assert.equal(Object.keys(rfc.specialisations), ['<name>']);
   assert.equal(rfc.specialisations['<name>']!.extensions, { 'org.example.test': { colour: 'green' } });
-  const extension = decodeBootDocument(await readFile(join(reference, 'valid', 'extension.json'), 'utf8'), 'extension.json');
+  const extension = await decodeBootDocument(await readFile(join(reference, 'valid', 'extension.json'), 'utf8'), 'extension.json');
   assert.equal(extension.extensions, { 'org.example.test': { key: 'hello' } });
 });
 
@@ -112,15 +113,33 @@ test('every invalid case of the reference implementation is refused, naming the 
     'other-version.json': [': missing required key "org.nixos.bootspec.v1"'],
   };
   assert.equal((await readdir(join(reference, 'invalid'))).sort(), Object.keys(expected).sort());
-  for (const [name, problems] of Object.entries(expected)) assert.equal(problemsOf(await readFile(join(reference, 'invalid', name), 'utf8')), problems, name);
+  for (const [name, problems] of Object.entries(expected)) assert.equal(await problemsOf(await readFile(join(reference, 'invalid', name), 'utf8')), problems, name);
 });
 
-test('a specialisation may have any name, "__proto__" included, and keeps it as its own key', () => {
+test('a specialisation may have any name, "__proto__" included, and keeps it as its own key', async () => {
   const spec = JSON.stringify({ system: 'x', init: '/i', kernel: '/k', kernelParams: [], label: 'l', toplevel: '/t' });
   const raw = `{"org.nixos.bootspec.v1": ${spec}, "org.nixos.specialisation.v1": {"__proto__": {"org.nixos.bootspec.v1": ${spec}}, "with space": {"org.nixos.bootspec.v1": ${spec}}}}`;
-  const document = decodeBootDocument(raw, 'x');
+  const document = await decodeBootDocument(raw, 'x');
   assert.equal(Object.keys(document.specialisations), ['__proto__', 'with space']);
   assert.is(Object.getPrototypeOf(document.specialisations), Object.prototype, 'the name did not become the prototype');
+});
+
+test('the check without the schema library accepts exactly what the schema accepts (every key missing, null, of each wrong type)', async () => {
+  const valid = { system: 'x86_64-linux', init: '/s/init', initrd: '/s/initrd', initrdSecrets: '/s/secrets', kernel: '/s/bzImage', kernelParams: ['quiet'], label: 'L', toplevel: '/s' };
+  const values: unknown[] = [undefined, null, 7, '', 'relative', '/absolute', [], ['a', 'b'], ['a', 1], {}, true];
+  const variants: Record<string, unknown>[] = [{ ...valid, extra: 1 }];
+  for (const key of Object.keys(valid)) for (const value of values) variants.push({ ...valid, [key]: value });
+  let accepted = 0;
+  for (const variant of variants) {
+    const text = JSON.stringify({ 'org.nixos.bootspec.v1': variant });
+    const decoded = await decodeBootDocument(text, 'boot.json').then(() => true, () => false);
+    // What the schema says of the object as decode sees it: JSON drops undefined, and a null optional is absent.
+    const parsed = JSON.parse(text) as Record<string, object>;
+    const seen = Object.fromEntries(Object.entries(parsed['org.nixos.bootspec.v1']!).filter(([k, v]) => !(v === null && (k === 'initrd' || k === 'initrdSecrets'))));
+    assert.is(decoded, bootspecV1Schema.safeParse(seen).success, JSON.stringify(variant));
+    if (decoded) accepted++;
+  }
+  assert.ok(accepted > 5 && accepted < variants.length - 50, `both outcomes covered (${accepted} of ${variants.length} accepted)`);
 });
 
 test.run();
