@@ -134,7 +134,7 @@ build('with boot.initrd.luks (the example enables it): stage 1 carries cryptsetu
   // Parsed by the shell that runs it (busybox's ash) and by dash: a syntax error fails the run.
   await run('/bin/busybox', ['sh', '-n', '-c', init]);
   await run('sh', ['-n', '-c', init]);
-  const document = decodeBootDocument(await readFile(inRoot(system, `${system.toplevels.get(3)!}/boot.json`), 'utf8'), 'boot.json');
+  const document = await decodeBootDocument(await readFile(inRoot(system, `${system.toplevels.get(3)!}/boot.json`), 'utf8'), 'boot.json');
   assert.equal(document.extensions[INITRD_FEATURES_KEY], { luks: true });
   assert.equal(initrdFeatures(document), { luks: true });
 });
@@ -146,8 +146,8 @@ build('without boot.initrd.luks: no cryptsetup and no dm-crypt in stage 1, and n
   const built = JSON.parse((await cairnOk(['system', 'build', file, '--root', root, '--json'])).stdout) as { toplevel: string };
   const text = await readFile(join(root, built.toplevel, 'boot.json'), 'utf8');
   assert.not.match(text, INITRD_FEATURES_KEY);
-  assert.equal(initrdFeatures(decodeBootDocument(text, 'boot.json')), { luks: false });
-  const initrd = decodeBootDocument(text, 'boot.json').bootspec.initrd!;
+  assert.equal(initrdFeatures(await decodeBootDocument(text, 'boot.json')), { luks: false });
+  const initrd = (await decodeBootDocument(text, 'boot.json')).bootspec.initrd!;
   const names = (await run('cpio', ['-t', '--quiet'], { input: await readFile(join(root, initrd)) })).stdout.trim().split('\n');
   assert.ok(names.includes('bin/blkid'), 'the listing is of stage 1');
   assert.equal(names.filter((n) => /cryptsetup|libgcc_s|dm-crypt|dm-mod|\/xts\.ko/.test(n)), []);
