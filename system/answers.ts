@@ -46,6 +46,8 @@ const userSchema = z
 
 /** LUKS2 as Cairn makes it (README: "Encrypted root"); fixed, so every encrypted install is the same kind. */
 export const LUKS_FORMAT = { type: 'luks2', cipher: 'aes-xts-plain64', keySizeBits: 512, pbkdf: 'argon2id' } as const;
+/** The format as the installer's screens and lines name it: "LUKS2, aes-xts-plain64, argon2id". */
+export const LUKS_FORMAT_LABEL = `LUKS2, ${LUKS_FORMAT.cipher}, ${LUKS_FORMAT.pbkdf}`;
 /** cryptsetup's bounds for argon2id: memory in KiB (at most 4 GiB), at least 4 iterations. */
 export const KEY_DERIVATION_MEMORY_KIB = { min: 32, max: 4 * 1024 * 1024 } as const;
 export const KEY_DERIVATION_MIN_ITERATIONS = 4;

@@ -10,7 +10,7 @@ import { DomainError, UserError } from '../../lib/errors.js';
 import type { OnProgress } from '../../lib/progress.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { readUserFile } from '../../lib/user-file.js';
-import { LUKS_FORMAT, decodeAnswers, type Answers, type EncryptionAnswers } from '../../system/answers.js';
+import { LUKS_FORMAT_LABEL, decodeAnswers, type Answers, type EncryptionAnswers } from '../../system/answers.js';
 import { requireTools } from '../../lib/tools.js';
 import { bootsOnBios, bootsOnUefi, defaultFirmwareChoice, describeBootLoaders, type FirmwareChoice } from '../../system/firmware.js';
 import type { Layout } from '../../system/layout.js';
@@ -179,7 +179,7 @@ export async function openInstallerSession(options: SessionOptions): Promise<Ins
           ['Host name', draft.hostName],
           ['Users', draft.users.map((u) => u.name).join(', ') || '(none)'],
           ['Generations', draft.generations.join(', ')],
-          ['Encryption', draft.encryption === undefined ? 'none' : `root encrypted (LUKS2, ${LUKS_FORMAT.cipher}, ${LUKS_FORMAT.pbkdf})`],
+          ['Encryption', draft.encryption === undefined ? 'none' : `root encrypted (${LUKS_FORMAT_LABEL})`],
           ['Boot loader', `${describeBootLoaders(firmware, answers.bootloader ?? (bootsOnUefi(firmware) && answers.signedChain === undefined ? 'systemd-boot' : 'grub'))}${answers.signedChain === undefined ? '' : ', Secure Boot (shim)'}`],
         ],
         erased: erasedLines(target, destruction),

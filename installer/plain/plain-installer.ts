@@ -7,6 +7,7 @@ import { CancelledError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { formatSize, parseSize } from '../../lib/size.js';
 import type { DraftAnswers, EncryptionAnswer, InstallerEngine, InstallerModel, QuestionSection } from '../engine/contract.js';
+import { LUKS_FORMAT_LABEL } from '../../system/answers.js';
 import { hostNameProblem, userNameProblem } from '../screens/users/state.js';
 import { mergeAnswers, wizardSteps, type Step } from '../wizard.js';
 import { BACK, LinePrompter } from './line-prompter.js';
@@ -242,7 +243,7 @@ function reportProgress(prompt: LinePrompter, event: ProgressEvent): void {
  */
 async function askEncryption(prompt: LinePrompter, current: EncryptionAnswer | undefined): Promise<EncryptionAnswer | undefined | typeof BACK> {
   for (;;) {
-    const reply = await prompt.ask('Encrypt the root filesystem (LUKS2, aes-xts-plain64, argon2id)? yes or no', current === undefined ? 'no' : 'yes');
+    const reply = await prompt.ask(`Encrypt the root filesystem (${LUKS_FORMAT_LABEL})? yes or no`, current === undefined ? 'no' : 'yes');
     if (reply === BACK) return BACK;
     if (reply === 'no') return undefined;
     if (reply !== 'yes') {

@@ -10,6 +10,7 @@ import { Frame, type StepPosition } from '../frame/index.js';
 import { SelectList } from '../select-list/index.js';
 import { TextField } from '../text-field/index.js';
 import { describeChoice, layoutItems, type LayoutState } from './state.js';
+import { LUKS_FORMAT_LABEL } from '../../../system/answers.js';
 
 export interface LayoutScreenProps {
   readonly layout: LayoutState;
@@ -72,7 +73,7 @@ export function LayoutScreen({ layout, step }: LayoutScreenProps): React.JSX.Ele
   return (
     <Frame title="Partitions" {...(step ? { step } : {})} hints={hints}>
       <Text>Layout: {describeChoice(choice)}</Text>
-      {layout.encryption === undefined ? null : <Text>Root encrypted: LUKS2, aes-xts-plain64, argon2id</Text>}
+      {layout.encryption === undefined ? null : <Text>Root encrypted: {LUKS_FORMAT_LABEL}</Text>}
       <Box flexDirection="column" marginY={1}>
         {preview === undefined ? <Text dimColor>planning...</Text> : null}
         {preview?.rows.slice(0, 6).map((row, index) => (

@@ -5,6 +5,7 @@
  */
 import { parseSize } from '../../../lib/size.js';
 import type { CustomPartition, EncryptionAnswer, LayoutChoice, LayoutPreview } from '../../engine/contract.js';
+import { LUKS_FORMAT_LABEL } from '../../../system/answers.js';
 import type { Key } from '../keys/split-keys.js';
 import { initialListState, listKey, type ListItem, type ListState } from '../select-list/state.js';
 import { fieldKey, initialField, type FieldState } from '../text-field/state.js';
@@ -71,7 +72,7 @@ export function layoutItems(state: Pick<LayoutState, 'view' | 'choice' | 'guided
     case 'encrypt':
       return [
         { value: 'no', label: 'no' },
-        { value: 'yes', label: 'yes: LUKS2 (aes-xts-plain64, argon2id), a passphrase asked at every boot' },
+        { value: 'yes', label: `yes: ${LUKS_FORMAT_LABEL}, a passphrase asked at every boot` },
       ];
     case 'filesystem':
       return [
