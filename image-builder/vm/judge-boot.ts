@@ -27,7 +27,8 @@ export interface BootExpectation {
 /** How the console recording ended. */
 export type ConsoleEnd = 'exited' | 'timed-out' | 'stopped';
 
-const COMMAND_LINE = /(?:Kernel command line|Command line): ([^\n]*)/;
+/** The kernel prints its command line twice ("Command line:" early, "Kernel command line:" later). */
+const COMMAND_LINE = /(?:Kernel command line|Command line): ([^\n]*)/g;
 const INIT_PROCESS = /Run (\S+) as init process/;
 const PANIC = /Kernel panic - not syncing: ?([^\n]*)/;
 /** getty's prompt (`<host> login: `), or a shell's (`...# `, `...$ `) at the end of a line stage 2 left waiting. */
@@ -46,7 +47,7 @@ export const BOOT_SETTLED = new RegExp(
 
 /** `console` is the plain text of the serial console (terminal codes removed). */
 export function judgeBoot(console: string, expected: BootExpectation, end: ConsoleEnd): BootVerdict {
-  const commandLine = COMMAND_LINE.exec(console)?.[1]?.trim();
+  const commandLine = printedCommandLine(console);
   const initProcess = INIT_PROCESS.exec(console)?.[1];
   const panic = PANIC.exec(console);
   const seen = { ...(commandLine === undefined ? {} : { commandLine }), ...(initProcess === undefined ? {} : { initProcess }) };
@@ -75,6 +76,19 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
   if (LOGIN_PROMPT.test(after)) return { up: true, prompt: 'login', ...seen };
   if (SHELL_PROMPT.test(after)) return { up: true, prompt: 'shell', ...seen };
   return { up: false, reason: `stage 2 started, but no login or shell prompt appeared before ${how}`, ...seen };
+}
+
+/**
+ * The longest copy of the command line the kernel printed: a guest's serial console under TCG on a loaded
+ * host has been seen to lose the end of a line (`... console=ttyS0,1`), and one intact copy is enough.
+ */
+function printedCommandLine(console: string): string | undefined {
+  let longest: string | undefined;
+  for (const match of console.matchAll(COMMAND_LINE)) {
+    const copy = match[1]!.trim();
+    if (longest === undefined || copy.length > longest.length) longest = copy;
+  }
+  return longest;
 }
 
 function escapeRegExp(text: string): string {

@@ -37,6 +37,20 @@ test('a generation whose stage 2 put a prompt on the console is up, under system
   assert.match(bios.commandLine!, /^BOOT_IMAGE=\/cairn\/store\/\S+\/bzImage /);
 });
 
+test('the command line is the longest copy the kernel printed: a copy cut short on the serial line does not hide the whole one', async () => {
+  const whole = await consoleOf('isolinux-generation-3-test-init.txt');
+  const early = /Command line: [^\n]*console=ttyS0,1/.exec(whole)!;
+  const cut = whole.replace(/(\] Command line: [^\n]*console=ttyS0,1)[^\n]*/, '$1');
+  assert.ok(cut.length < whole.length && early.index > 0, 'the fixture has the early copy to cut');
+  for (const console of [whole, cut]) {
+    const verdict = judgeBoot(console, { init: INIT[3] }, 'exited');
+    assert.ok(verdict.commandLine!.endsWith(` ${SERIAL_CONSOLE_PARAMS.join(' ')}`), verdict.commandLine);
+    assert.ok(verdict.commandLine!.split(' ').includes(`init=${INIT[3]}`));
+  }
+  const onlyCut = cut.replace(/Kernel command line: [^\n]*\n/, '');
+  assert.match(judgeBoot(onlyCut, { init: INIT[3] }, 'exited').commandLine!, /console=ttyS0,1$/, 'with no whole copy, the cut one is what was printed');
+});
+
 test('a login prompt after stage 2 is up too; stage 2 without any prompt yet is not', async () => {
   const live = await consoleOf('live-isolinux-generation-2-up.txt');
   const marker = live.indexOf('cairn stage 2: started');
