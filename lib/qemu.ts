@@ -230,6 +230,25 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
 const NOTIFY_INTERVAL_MS = 25;
 
 /** A running virtual machine whose first serial port is readable and writable. */
+/** The guest kernel's hung-task report: a task in uninterruptible sleep for that long (every 120 s by default). */
+const HUNG_TASK = /INFO: task (\S+) blocked for more than (\d+) seconds/g;
+/** A task blocked this long is taken as a hung guest: the kernel has then reported it twice. */
+const HUNG_SECONDS = 240;
+
+/**
+ * The guest's kernel reports a task blocked for HUNG_SECONDS or more, and the wait stops there rather than
+ * running out its time: such a guest was never seen to recover.
+ */
+export class GuestHungError extends UserError {
+  override readonly name: string = 'GuestHungError';
+  /** The blocked task as the kernel named it (`dmcrypt_write/2:391`). */
+  readonly task: string;
+  constructor(message: string, task: string) {
+    super(message);
+    this.task = task;
+  }
+}
+
 export class QemuMachine {
   private text = '';
   private strippedText = '';
@@ -287,7 +306,8 @@ export class QemuMachine {
 
   /**
    * Waits until `pattern` appears in the plain output after position `from` (default: anywhere), and
-   * returns the match. Fails with the tail of the output if it does not appear in time or QEMU exits.
+   * returns the match. Fails with the tail of the output if it does not appear in time or QEMU exits, and
+   * with a GuestHungError as soon as the guest's kernel reports a task blocked for four minutes.
    */
   async waitFor(pattern: RegExp, options: { timeoutMs?: number; from?: number } = {}): Promise<RegExpExecArray> {
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
@@ -297,6 +317,10 @@ export class QemuMachine {
       const match = regex.exec(plain.slice(options.from ?? 0));
       if (match) return match;
       if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
+      const hung = hungTask(plain, options.from ?? 0);
+      if (hung !== undefined) {
+        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds:\n${tail(plain)}`, hung.task);
+      }
       if (Date.now() > deadline) throw new UserError(`timed out waiting for ${pattern} on the serial console:\n${tail(plain)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
@@ -417,6 +441,16 @@ export function stripTerminalCodes(text: string): string {
     .replace(/\u001b[=>78cDEHM]/g, '')
     .replace(/\r/g, '');
   /* eslint-enable no-control-regex */
+}
+
+/** The first task the kernel reports blocked for HUNG_SECONDS or more after `from` (pure). */
+export function hungTask(plain: string, from = 0): { task: string; seconds: number } | undefined {
+  if (!plain.includes('blocked for more than', from)) return undefined;
+  for (const report of plain.slice(from).matchAll(HUNG_TASK)) {
+    const seconds = Number(report[2]);
+    if (seconds >= HUNG_SECONDS) return { task: report[1]!, seconds };
+  }
+  return undefined;
 }
 
 function tail(text: string, lines = 40): string {

@@ -4,6 +4,7 @@
  * generation's stage 2 started and put a prompt on the console (a login prompt, or live a shell's). A stage 1
  * that could not find its root says why, and that is the reason given.
  */
+import { hungTask } from '../../lib/qemu.js';
 import { STAGE_1_PREFIX } from '../system/stage-1.js';
 import { STAGE_2_MARKER } from '../system/stage-2.js';
 
@@ -27,7 +28,8 @@ export interface BootExpectation {
 /** How the console recording ended. */
 export type ConsoleEnd = 'exited' | 'timed-out' | 'stopped';
 
-const COMMAND_LINE = /(?:Kernel command line|Command line): ([^\n]*)/;
+/** The kernel prints its command line twice ("Command line:" early, "Kernel command line:" later). */
+const COMMAND_LINE = /(?:Kernel command line|Command line): ([^\n]*)/g;
 const INIT_PROCESS = /Run (\S+) as init process/;
 const PANIC = /Kernel panic - not syncing: ?([^\n]*)/;
 /** getty's prompt (`<host> login: `), or a shell's (`...# `, `...$ `) at the end of a line stage 2 left waiting. */
@@ -46,7 +48,7 @@ export const BOOT_SETTLED = new RegExp(
 
 /** `console` is the plain text of the serial console (terminal codes removed). */
 export function judgeBoot(console: string, expected: BootExpectation, end: ConsoleEnd): BootVerdict {
-  const commandLine = COMMAND_LINE.exec(console)?.[1]?.trim();
+  const commandLine = printedCommandLine(console);
   const initProcess = INIT_PROCESS.exec(console)?.[1];
   const panic = PANIC.exec(console);
   const seen = { ...(commandLine === undefined ? {} : { commandLine }), ...(initProcess === undefined ? {} : { initProcess }) };
@@ -66,7 +68,9 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
   // Stage 2's marker is the generation's own init speaking; the kernel's "Run ... as init process" is an
   // informational message that `quiet` keeps off the console.
   if (initProcess === undefined && marker < 0) return { up: false, reason: `the kernel started but ran no init process before ${how}`, ...seen };
+  const hung = hungTask(console);
   if (marker < 0) {
+    if (hung !== undefined) return hungVerdict(hung, seen);
     const stage1 = STAGE_1_FAILURE.exec(console);
     if (stage1 !== null) return { up: false, reason: `stage 1 failed: ${stage1[1]!.trim()}`, ...seen };
     return { up: false, reason: `the kernel ran ${initProcess}, but stage 2 did not start (no "${STAGE_2_MARKER}") before ${how}`, ...seen };
@@ -74,7 +78,25 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
   const after = console.slice(marker);
   if (LOGIN_PROMPT.test(after)) return { up: true, prompt: 'login', ...seen };
   if (SHELL_PROMPT.test(after)) return { up: true, prompt: 'shell', ...seen };
+  if (hung !== undefined) return hungVerdict(hung, seen);
   return { up: false, reason: `stage 2 started, but no login or shell prompt appeared before ${how}`, ...seen };
+}
+
+function hungVerdict(hung: { task: string; seconds: number }, seen: Partial<BootVerdict>): BootVerdict {
+  return { up: false, reason: `the guest hung: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds`, ...seen };
+}
+
+/**
+ * The longest copy of the command line the kernel printed: a guest's serial console under TCG on a loaded
+ * host has been seen to lose the end of a line (`... console=ttyS0,1`), and one intact copy is enough.
+ */
+function printedCommandLine(console: string): string | undefined {
+  let longest: string | undefined;
+  for (const match of console.matchAll(COMMAND_LINE)) {
+    const copy = match[1]!.trim();
+    if (longest === undefined || copy.length > longest.length) longest = copy;
+  }
+  return longest;
 }
 
 function escapeRegExp(text: string): string {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { judgeBoot } from '../../image-builder/vm/judge-boot.js';
+import { hungTask } from '../../lib/qemu.js';
 import { SERIAL_CONSOLE_PARAMS } from '../../image-builder/vm/plan-boot-tests.js';
 import { repoRoot } from '../support/cli.js';
 
@@ -35,6 +36,32 @@ test('a generation whose stage 2 put a prompt on the console is up, under system
   const bios = judgeBoot(await consoleOf('live-isolinux-generation-2-up.txt'), { init: LIVE_INIT[2] }, 'stopped');
   assert.equal([bios.up, bios.initProcess, bios.prompt], [true, '/init', 'shell']);
   assert.match(bios.commandLine!, /^BOOT_IMAGE=\/cairn\/store\/\S+\/bzImage /);
+});
+
+test('the command line is the longest copy the kernel printed: a copy cut short on the serial line does not hide the whole one', async () => {
+  const whole = await consoleOf('isolinux-generation-3-test-init.txt');
+  const early = /Command line: [^\n]*console=ttyS0,1/.exec(whole)!;
+  const cut = whole.replace(/(\] Command line: [^\n]*console=ttyS0,1)[^\n]*/, '$1');
+  assert.ok(cut.length < whole.length && early.index > 0, 'the fixture has the early copy to cut');
+  for (const console of [whole, cut]) {
+    const verdict = judgeBoot(console, { init: INIT[3] }, 'exited');
+    assert.ok(verdict.commandLine!.endsWith(` ${SERIAL_CONSOLE_PARAMS.join(' ')}`), verdict.commandLine);
+    assert.ok(verdict.commandLine!.split(' ').includes(`init=${INIT[3]}`));
+  }
+  const onlyCut = cut.replace(/Kernel command line: [^\n]*\n/, '');
+  assert.match(judgeBoot(onlyCut, { init: INIT[3] }, 'exited').commandLine!, /console=ttyS0,1$/, 'with no whole copy, the cut one is what was printed');
+});
+
+test('a guest whose kernel reports a task blocked for four minutes hung; one report at two minutes is not yet a hang', async () => {
+  const ran = await consoleOf('systemd-boot-generation-1-test-init.txt');
+  // The report as Debian's 6.1 kernel printed it in a CI run, when a dm-crypt writer never got its writes done.
+  const report = (seconds: number) => `[  ${seconds + 243}.768275] INFO: task dmcrypt_write/2:391 blocked for more than ${seconds} seconds.\n[  ${seconds + 243}.769101]       Not tainted 6.1.0-57-amd64 #1 Debian 6.1.192-3\n`;
+  const once = judgeBoot(`${ran}${report(120)}`, { init: INIT[1] }, 'stopped');
+  assert.match(once.reason!, /^the kernel ran \/init, but stage 2 did not start/);
+  const twice = judgeBoot(`${ran}${report(120)}${report(241)}`, { init: INIT[1] }, 'stopped');
+  assert.equal([twice.up, twice.reason], [false, 'the guest hung: its kernel reports dmcrypt_write/2:391 blocked for more than 241 seconds']);
+  assert.equal(hungTask(`${report(120)}${report(241)}`), { task: 'dmcrypt_write/2:391', seconds: 241 });
+  assert.is(hungTask(`${report(241)}`, report(241).length), undefined, 'only reports after the position given count');
 });
 
 test('a login prompt after stage 2 is up too; stage 2 without any prompt yet is not', async () => {

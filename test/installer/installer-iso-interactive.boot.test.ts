@@ -16,7 +16,7 @@ import * as assert from 'uvu/assert';
 import { QemuMachine } from '../../lib/qemu.js';
 import { builtLiveInstallerSystem } from '../support/built-system.js';
 import { fileContains, luksDumpAt } from '../support/disk-image.js';
-import { BOOT_TIMEOUT_MS, INSTALL_TIMEOUT_MS, USER, awaitScreen, blankDisk, installedLuksRoot, installerIso, poweredOff, sha256, typeKeys, unlockOnSerial } from '../support/installer-iso.js';
+import { BOOT_TIMEOUT_MS, INSTALL_TIMEOUT_MS, USER, awaitScreen, blankDisk, installedLuksRoot, installerIso, poweredOff, retriedIfDmCryptHangs, sha256, typeKeys, unlockOnSerial } from '../support/installer-iso.js';
 import { loginOnSerial, runOnSerial } from '../support/serial-shell.js';
 import { withTemporaryDirectory } from '../support/tree.js';
 
@@ -28,52 +28,55 @@ test('installed over the serial console from a USB stick, which is refused and u
     const system = await builtLiveInstallerSystem();
     const medium = await installerIso(dir, system, 'interactive');
     const mediumBefore = await sha256(medium);
-    const disk = await blankDisk(join(dir, 'virtio.img'));
-    const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'usb', path: medium, writable: true }, disks: [{ path: disk, bus: 'virtio' }], memoryMiB: 1536 });
-    try {
-      let at = await awaitScreen(machine, /Welcome/, 0, BOOT_TIMEOUT_MS);
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Keyboard layout/, at);
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Time zone/, at);
-      await typeKeys(machine, 'berlin\r');
-      at = await awaitScreen(machine, /Hardware/, at);
-      await typeKeys(machine, '\r');
-      const diskScreen = (await machine.waitFor(/Disk[^]*Enter: choose/, { from: at, timeoutMs: 600_000 }))[0];
-      assert.match(diskScreen, /vda/);
-      assert.match(diskScreen, /it is the live medium this system booted from/, 'the stick is offered as refused, with the reason');
-      at = machine.plainOutput.length;
-      await typeKeys(machine, '\r');
-      // The guided layout, once planned for the disk: an ESP and an ext4 root filling the rest of its 4 GiB.
-      at = await awaitScreen(machine, /Partitions[^]*1 ESP +512M +vfat[^]*2 root +3\.5G +ext4/, at);
-      // End: the last item, "Encrypt the root filesystem (no)"; then yes, the passphrase twice, and "Use this layout".
-      // An escape sequence goes in one write, as a terminal sends a key (typed apart, a lone Esc is the Escape key).
-      machine.send('\u001b[F');
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Encrypt the root filesystem\?/, at);
-      machine.send('\u001b[B');
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Passphrase of the encrypted root/, at);
-      await typeKeys(machine, `${PASSPHRASE}\r`);
-      at = await awaitScreen(machine, /Type the passphrase again/, at);
-      await typeKeys(machine, `${PASSPHRASE}\r`);
-      at = await awaitScreen(machine, /Encrypt the root filesystem \(yes\)/, at);
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Host name and user/, at);
-      // This screen's keys in one burst, as a paste or a fast typist sends them: Ctrl-U clears "cairn".
-      machine.send(`\u0015box\r${USER.name}\r${USER.password}\r${USER.password}\r`);
-      at = await awaitScreen(machine, /Generations/, at);
-      await typeKeys(machine, '\r');
-      at = await awaitScreen(machine, /Summary/, at);
-      await typeKeys(machine, 'vda\r');
-      at = await awaitScreen(machine, /Done[^]*Power off/, at, INSTALL_TIMEOUT_MS);
-      machine.send('\u001b[B'); // Down to "Power off"
-      await typeKeys(machine, '\r');
-      await poweredOff(machine);
-      assert.not.ok(machine.plainOutput.includes(PASSPHRASE), 'the passphrase was never drawn');
-    } finally {
-      await machine.stop();
-    }
+    const disk = join(dir, 'virtio.img');
+    await retriedIfDmCryptHangs('the interactive install', async () => {
+      await blankDisk(disk);
+      const machine = await QemuMachine.start({ firmware: 'uefi', media: { kind: 'usb', path: medium, writable: true }, disks: [{ path: disk, bus: 'virtio' }], memoryMiB: 1536 });
+      try {
+        let at = await awaitScreen(machine, /Welcome/, 0, BOOT_TIMEOUT_MS);
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Keyboard layout/, at);
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Time zone/, at);
+        await typeKeys(machine, 'berlin\r');
+        at = await awaitScreen(machine, /Hardware/, at);
+        await typeKeys(machine, '\r');
+        const diskScreen = (await machine.waitFor(/Disk[^]*Enter: choose/, { from: at, timeoutMs: 600_000 }))[0];
+        assert.match(diskScreen, /vda/);
+        assert.match(diskScreen, /it is the live medium this system booted from/, 'the stick is offered as refused, with the reason');
+        at = machine.plainOutput.length;
+        await typeKeys(machine, '\r');
+        // The guided layout, once planned for the disk: an ESP and an ext4 root filling the rest of its 4 GiB.
+        at = await awaitScreen(machine, /Partitions[^]*1 ESP +512M +vfat[^]*2 root +3\.5G +ext4/, at);
+        // End: the last item, "Encrypt the root filesystem (no)"; then yes, the passphrase twice, and "Use this layout".
+        // An escape sequence goes in one write, as a terminal sends a key (typed apart, a lone Esc is the Escape key).
+        machine.send('\u001b[F');
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Encrypt the root filesystem\?/, at);
+        machine.send('\u001b[B');
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Passphrase of the encrypted root/, at);
+        await typeKeys(machine, `${PASSPHRASE}\r`);
+        at = await awaitScreen(machine, /Type the passphrase again/, at);
+        await typeKeys(machine, `${PASSPHRASE}\r`);
+        at = await awaitScreen(machine, /Encrypt the root filesystem \(yes\)/, at);
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Host name and user/, at);
+        // This screen's keys in one burst, as a paste or a fast typist sends them: Ctrl-U clears "cairn".
+        machine.send(`\u0015box\r${USER.name}\r${USER.password}\r${USER.password}\r`);
+        at = await awaitScreen(machine, /Generations/, at);
+        await typeKeys(machine, '\r');
+        at = await awaitScreen(machine, /Summary/, at);
+        await typeKeys(machine, 'vda\r');
+        at = await awaitScreen(machine, /Done[^]*Power off/, at, INSTALL_TIMEOUT_MS);
+        machine.send('\u001b[B'); // Down to "Power off"
+        await typeKeys(machine, '\r');
+        await poweredOff(machine);
+        assert.not.ok(machine.plainOutput.includes(PASSPHRASE), 'the passphrase was never drawn');
+      } finally {
+        await machine.stop();
+      }
+    });
     assert.is(await sha256(medium), mediumBefore, 'the medium is byte for byte what it was');
     const luks = await installedLuksRoot(disk);
     const header = await luksDumpAt(disk, luks.offsetBytes, join(dir, 'luks-header'));
