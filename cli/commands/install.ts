@@ -165,7 +165,8 @@ async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Prom
 }
 
 async function runScreens(session: InstallerSession, answersFile: string | undefined): Promise<void> {
-  const [{ render }, React, { InstallerApp }] = await Promise.all([import('ink'), import('react'), import('../../installer/screens/installer-app.js')]);
+  // React is CommonJS: its module.exports is the default export (the bundle gives no named exports for it).
+  const [{ render }, { default: React }, { InstallerApp }] = await Promise.all([import('ink'), import('react'), import('../../installer/screens/installer-app.js')]);
   let outcome: { action: string; installed: boolean } = { action: 'cancel', installed: false };
   const app = render(
     React.createElement(InstallerApp, {
