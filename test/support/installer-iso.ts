@@ -136,7 +136,7 @@ export async function retriedIfDmCryptHangs<T>(what: string, attempt: (number: n
   try {
     return await attempt(1);
   } catch (error) {
-    if (!(error instanceof GuestHungError) || !/^(dmcrypt_write|kworker\/.*kcryptd)/.test(error.task)) throw error;
+    if (!(error instanceof GuestHungError) || !error.task.startsWith('dmcrypt_write/')) throw error;
     process.stderr.write(`${what}: the guest hung (its kernel reports ${error.task} blocked); trying once more from the start\n`);
     return attempt(2);
   }
