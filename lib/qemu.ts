@@ -316,11 +316,14 @@ export class QemuMachine {
       const regex = new RegExp(pattern.source, pattern.flags.replace('g', ''));
       const match = regex.exec(plain.slice(options.from ?? 0));
       if (match) return match;
-      if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
       const hung = hungTask(plain, options.from ?? 0);
       if (hung !== undefined) {
-        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds:\n${tail(plain)}`, hung.task);
+        // QEMU's own complaints (a device it stopped serving) may be far above the tail: they are quoted first.
+        const qemu = plain.split('\n').filter((line) => line.startsWith('qemu-system-'));
+        const said = qemu.length === 0 ? 'no line from QEMU itself' : `QEMU itself printed:\n${qemu.join('\n')}`;
+        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds; ${said}\n${tail(plain)}`, hung.task);
       }
+      if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
       if (Date.now() > deadline) throw new UserError(`timed out waiting for ${pattern} on the serial console:\n${tail(plain)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(1, deadline - Date.now()));
