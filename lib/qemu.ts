@@ -229,7 +229,6 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
 /** How often waiters look at new console output at most. */
 const NOTIFY_INTERVAL_MS = 25;
 
-/** A running virtual machine whose first serial port is readable and writable. */
 /** The guest kernel's hung-task report: a task in uninterruptible sleep for that long (every 120 s by default). */
 const HUNG_TASK = /INFO: task (\S+) blocked for more than (\d+) seconds/g;
 /** A task blocked this long is taken as a hung guest: the kernel has then reported it twice. */
@@ -249,6 +248,7 @@ export class GuestHungError extends UserError {
   }
 }
 
+/** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
   private strippedText = '';

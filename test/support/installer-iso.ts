@@ -128,8 +128,8 @@ async function installUnattendedOnce(iso: string, disk: string, bus: DiskBus, fi
 
 /**
  * Runs `attempt`, and once more if the guest hung in dm-crypt: under TCG the guest's kernel has been seen (once
- * in a CI run, on virtio; as write errors on NVMe) to wait forever for writes under dm-crypt that QEMU never
- * completed (README, Known limits). The second attempt starts from nothing (the caller makes its disk afresh);
+ * in a CI run, on virtio) to wait forever for writes under dm-crypt, not understood yet (README, Known limits).
+ * The second attempt starts from nothing (the caller makes its disk afresh);
  * a second hang, or any other failure, fails the test. The retry is printed, so that it shows in the log.
  */
 export async function retriedIfDmCryptHangs<T>(what: string, attempt: (number: number) => Promise<T>): Promise<T> {
