@@ -229,7 +229,6 @@ export async function prepareFirmwareFiles(firmware: Firmware): Promise<Firmware
 /** How often waiters look at new console output at most. */
 const NOTIFY_INTERVAL_MS = 25;
 
-/** A running virtual machine whose first serial port is readable and writable. */
 /** The guest kernel's hung-task report: a task in uninterruptible sleep for that long (every 120 s by default). */
 const HUNG_TASK = /INFO: task (\S+) blocked for more than (\d+) seconds/g;
 /** A task blocked this long is taken as a hung guest: the kernel has then reported it twice. */
@@ -249,6 +248,7 @@ export class GuestHungError extends UserError {
   }
 }
 
+/** A running virtual machine whose first serial port is readable and writable. */
 export class QemuMachine {
   private text = '';
   private strippedText = '';
@@ -316,11 +316,14 @@ export class QemuMachine {
       const regex = new RegExp(pattern.source, pattern.flags.replace('g', ''));
       const match = regex.exec(plain.slice(options.from ?? 0));
       if (match) return match;
-      if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
       const hung = hungTask(plain, options.from ?? 0);
       if (hung !== undefined) {
-        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds:\n${tail(plain)}`, hung.task);
+        // QEMU's own complaints (a device it stopped serving) may be far above the tail: they are quoted first.
+        const qemu = plain.split('\n').filter((line) => line.startsWith('qemu-system-'));
+        const said = qemu.length === 0 ? 'no line from QEMU itself' : `QEMU itself printed:\n${qemu.join('\n')}`;
+        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds; ${said}\n${tail(plain)}`, hung.task);
       }
+      if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
       if (Date.now() > deadline) throw new UserError(`timed out waiting for ${pattern} on the serial console:\n${tail(plain)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(1, deadline - Date.now()));

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuMachine, prepareFirmwareFiles, qemuArguments, stripTerminalCodes } from '../../lib/qemu.js';
+import { GuestHungError, QemuMachine, prepareFirmwareFiles, qemuArguments, stripTerminalCodes } from '../../lib/qemu.js';
 import { TEST_INIT_LINE, ensureTestSystem } from '../../scripts/test-system.js';
 
 test('the QEMU command line: TCG, serial on stdio, media as CD, USB stick or disk', () => {
@@ -79,6 +79,25 @@ test('QEMU takes a disk on each bus; its monitor lists them, and drive_del takes
   } finally {
     await machine.stop();
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a wait stops at once when the guest reports a task blocked for four minutes, naming the task', async () => {
+  const { kernel, initramfs } = await ensureTestSystem();
+  // The report line as Debian's kernel printed it in a CI run, put on the guest's console by the kernel printing its
+  // command line early in the boot.
+  const report = 'INFO: task dmcrypt_write/2:391 blocked for more than 241 seconds.';
+  const machine = await QemuMachine.start({ firmware: 'bios', kernel, initrd: initramfs, append: `console=ttyS0,115200 panic=-1 ${report}` });
+  try {
+    const started = Date.now();
+    const error = await machine.waitFor(/a line that never comes/, { timeoutMs: 600_000 }).then(() => undefined, (failure: unknown) => failure);
+    assert.instance(error, GuestHungError);
+    assert.is((error as GuestHungError).task, 'dmcrypt_write/2:391');
+    assert.match((error as Error).message, /^the guest hung while waiting for \/a line that never comes\/: its kernel reports dmcrypt_write\/2:391 blocked for more than 241 seconds; no line from QEMU itself\n/);
+    assert.ok(Date.now() - started < 300_000, 'well before the ten minutes asked for');
+    assert.match(machine.plainOutput, /Command line: [^\n]*INFO: task dmcrypt_write/, 'the guest printed it');
+  } finally {
+    await machine.stop();
   }
 });
 
