@@ -175,9 +175,10 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
     for (const index of hostIndexes) {
       if (signal?.aborted) throw signal.reason;
       const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
-      outcomes[index] = hashHostFile(content, buffer, advance);
+      const outcome = hashHostFile(content, buffer, advance);
+      outcomes[index] = outcome;
       // A file smaller than the buffer was read whole into it.
-      if (options.held !== undefined && content.size < buffer.length && 'digest' in outcomes[index]!) options.held.keep(content, buffer.subarray(0, content.size));
+      if (options.held !== undefined && content.size < buffer.length && 'digest' in outcome) options.held.keep(content, buffer.subarray(0, content.size));
       // Let a pending Ctrl-C be seen between large files.
       if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
     }
