@@ -2,7 +2,8 @@
  * The bytes of small host files, kept from when they were read to find identical contents until the writer
  * copies them into the image, so that they are not opened and read a second time. For a tree of many small
  * files, those opens and reads are much of the build's time. What is kept is bounded: files up to
- * `fileLimit` bytes, in slabs, up to `budget` bytes in all; other files are read again when written.
+ * `fileLimit` bytes, in slabs, up to `budget` bytes in all, counting ENTRY_COST bytes more per file for its place
+ * in the map (so tiny files cannot make it grow past the budget); other files are read again when written.
  * Each content is handed out once (the writer writes each content once), and forgotten then.
  */
 import type { FileContent } from './image-tree.js';
@@ -15,10 +16,14 @@ const HELD_FILE_LIMIT = 16 * 1024;
 const HELD_BUDGET = 16 * 1024 * 1024;
 /** Kept bytes are copied into slabs of this size, allocated as they are needed. */
 const SLAB_SIZE = 1024 * 1024;
+/** What a kept file costs beside its bytes (its map entry), counted against the budget. */
+const ENTRY_COST = 64;
 
 export class HeldContents {
   private readonly slabs: Buffer[] = [];
   private slabUsed = SLAB_SIZE;
+  /** Bytes kept, and ENTRY_COST for each file. */
+  private spent = 0;
   /** Where each kept content starts: slab index * SLAB_SIZE + offset (a small integer, cheap to keep). */
   private readonly places = new Map<HostContent, number>();
 
@@ -30,6 +35,7 @@ export class HeldContents {
   /** Keeps a copy of `bytes`, the whole content of `content`, if it is small enough and the budget allows. */
   keep(content: HostContent, bytes: Uint8Array): void {
     if (bytes.length === 0 || bytes.length > this.fileLimit || bytes.length !== content.size) return;
+    if (this.spent + bytes.length + ENTRY_COST > this.budget) return;
     if (this.slabUsed + bytes.length > SLAB_SIZE) {
       if ((this.slabs.length + 1) * SLAB_SIZE > this.budget) return;
       this.slabs.push(Buffer.allocUnsafe(SLAB_SIZE));
@@ -39,6 +45,7 @@ export class HeldContents {
     this.slabs[slab]!.set(bytes, this.slabUsed);
     this.places.set(content, slab * SLAB_SIZE + this.slabUsed);
     this.slabUsed += bytes.length;
+    this.spent += bytes.length + ENTRY_COST;
   }
 
   /** The kept bytes of `content` (a view into a slab), or undefined when they were not kept; a second take finds nothing. */

@@ -29,11 +29,20 @@ test('keeps whole small contents within the file limit and the budget, and hands
   assert.is(held.take(tooLarge), undefined, 'over the file limit');
   assert.is(held.take(partial), undefined, 'not the whole content');
 
-  // The budget is one 1 MiB slab: 1,048 contents of 1,000 bytes fit, the next does not.
-  const many = Array.from({ length: 1049 }, (_, i) => host(1000, `/src/many/${i}`));
+  // A budget of 1 MiB, each file counted with 64 bytes for its entry: 985 files of 1,000 bytes fit (1,048,040), not 986.
+  const many = Array.from({ length: 986 }, (_, i) => host(1000, `/src/many/${i}`));
   many.forEach((content, i) => held.keep(content, Buffer.alloc(1000, i % 251)));
-  assert.equal(held.take(many[1047]!), Buffer.alloc(1000, 1047 % 251));
-  assert.is(held.take(many[1048]!), undefined, 'over the budget');
+  assert.equal(held.take(many[984]!), Buffer.alloc(1000, 984 % 251));
+  assert.is(held.take(many[985]!), undefined, 'over the budget');
+});
+
+test('tiny files cannot make what is kept grow past the budget: each counts its entry', () => {
+  const held = new HeldContents(1024 * 1024, 1000);
+  // 1,048,576 / (1 + 64): 16,131 one-byte files fit.
+  const tiny = Array.from({ length: 16_132 }, (_, i) => host(1, `/src/tiny/${i}`));
+  tiny.forEach((content) => held.keep(content, Buffer.from('x')));
+  assert.equal(held.take(tiny[16_130]!), Buffer.from('x'));
+  assert.is(held.take(tiny[16_131]!), undefined);
 });
 
 test('a small file hashed while planning is written from the bytes read then, a file of a size of its own is read when written', async () => {
