@@ -8,6 +8,7 @@ import type { OnProgress } from '../lib/progress.js';
 import { addBootableParts, type BootableParts } from './bootable/bootable-iso.js';
 import type { LoadedImageSpec } from '../system/image-spec.js';
 import { checkOutputFolder, planIsoImage } from './build-iso.js';
+import { HeldContents } from './held-contents.js';
 import { ImageTree } from './image-tree.js';
 import type { IsoExtensions } from './layout/iso-layout.js';
 import type { IsoPlan } from './layout/iso-plan.js';
@@ -75,7 +76,9 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
     date = options.date ?? new Date((summary.newest ?? 0) * 1000);
   }
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal });
-  if (options.dryRun !== true) await writeIsoImage(plan, options.output, { onProgress, ...signal });
+  // A dry run writes nothing, so it keeps no bytes for the writer.
+  const held = options.dryRun === true ? {} : { held: new HeldContents() };
+  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal, ...held });
+  if (options.dryRun !== true) await writeIsoImage(plan, options.output, { onProgress, ...signal, ...held });
   return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
 }

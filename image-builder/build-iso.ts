@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
 import { identifyContents, type DedupCandidate } from './content-identity.js';
+import { HeldContents } from './held-contents.js';
 import type { ImageDirectory, ImageNode, ImageTree } from './image-tree.js';
 import type { IsoExtensions } from './layout/iso-layout.js';
 import type { IsoPlan } from './layout/iso-plan.js';
@@ -25,6 +26,8 @@ export interface IsoBuildRequest {
   readonly output: string;
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
+  /** Keeps small files' bytes read while planning, for writeIsoImage to use instead of reading them again. */
+  readonly held?: HeldContents;
 }
 
 export interface IsoBuildResult {
@@ -43,7 +46,7 @@ export async function planIsoImage(request: IsoBuildRequest): Promise<IsoPlan> {
   checkOutputFolder(request.output);
   checkSymlinkLoops(request.tree);
   const candidates = dedupCandidates(request.tree, request.extensions);
-  const contentKeys = await identifyContents(candidates, { onProgress, ...(request.signal ? { signal: request.signal } : {}) });
+  const contentKeys = await identifyContents(candidates, { onProgress, ...(request.signal ? { signal: request.signal } : {}), ...(request.held ? { held: request.held } : {}) });
   onProgress({ kind: 'phase', phase: 'plan', title: 'Planning the image layout' });
   return planIsoLayout({
     volumeId: request.volumeId,
@@ -55,8 +58,9 @@ export async function planIsoImage(request: IsoBuildRequest): Promise<IsoPlan> {
 }
 
 export async function buildIsoImage(request: IsoBuildRequest): Promise<IsoBuildResult> {
-  const plan = await planIsoImage(request);
-  await writeIsoImage(plan, request.output, { ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.signal ? { signal: request.signal } : {}) });
+  const held = request.held ?? new HeldContents();
+  const plan = await planIsoImage({ ...request, held });
+  await writeIsoImage(plan, request.output, { ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.signal ? { signal: request.signal } : {}), held });
   return { output: request.output, plan, ...plan.counts };
 }
 

@@ -2,7 +2,8 @@
  * Which contents are identical, so that each is written once (deduplication by content). Only contents that
  * share their size with another are read and hashed (SHA-256); hard links and the same host file named twice
  * are known to be identical without reading. Reading happens here, before planning, so the planner stays pure.
- * When there is much to hash in large files, worker threads hash on the other cores.
+ * When there is much to hash in large files, worker threads hash on the other cores. Small files read on the
+ * main thread can be kept for the writer (held-contents.ts), which then does not read them again.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { startModuleWorker } from '../lib/module-worker.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import { sha256Hex } from '../system/store-hash.js';
 import type { FileContent } from './image-tree.js';
+import type { HeldContents } from './held-contents.js';
 import { HASH_CHUNK, hashHostFile, type HashOutcome, type HashRequest } from './hash-file.js';
 import { sourceError } from './scan-sources.js';
 
@@ -70,6 +72,8 @@ export interface IdentifyOptions {
   readonly signal?: AbortSignal;
   /** When hashing moves to worker threads: at least this many bytes in all, of at least this average size. */
   readonly parallel?: { readonly bytes: number; readonly averageBytes: number };
+  /** Where to keep the bytes of the small files read here, for the writer (read on the main thread only). */
+  readonly held?: HeldContents;
 }
 
 export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentKeys> {
@@ -110,6 +114,8 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     }
   }
   bySize.clear();
+  // Smallest first: the bytes kept for the writer (options.held) then cover the most files its budget can.
+  toHash.sort((a, b) => sizeOf(a.content) - sizeOf(b.content));
 
   if (toHash.length > 0) {
     const total = toHash.reduce((sum, c) => sum + sizeOf(c.content), 0);
@@ -169,7 +175,10 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
     for (const index of hostIndexes) {
       if (signal?.aborted) throw signal.reason;
       const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
-      outcomes[index] = hashHostFile(content, buffer, advance);
+      const outcome = hashHostFile(content, buffer, advance);
+      outcomes[index] = outcome;
+      // A file smaller than the buffer was read whole into it.
+      if (options.held !== undefined && content.size < buffer.length && 'digest' in outcome) options.held.keep(content, buffer.subarray(0, content.size));
       // Let a pending Ctrl-C be seen between large files.
       if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
     }

@@ -83,9 +83,16 @@ export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: numb
   const directory = directories[index]!;
   const bytes = new Uint8Array(directory.size + directory.continuationSectors * SECTOR_SIZE);
   const firstContinuationLba = directory.lba + directory.size / SECTOR_SIZE;
+  // Neighbours mostly share a time (files installed together): each time is converted once in a row.
+  let lastTime = Number.NaN;
+  let lastRecorded: RecordingDateTime | undefined;
   walkRecords(plan.nodes, directories, index, (record) => {
     const target = plan.nodes[record.target]!;
-    const recorded = recordingDateTimeOf(new Date(target.time * 1000));
+    if (target.time !== lastTime || lastRecorded === undefined) {
+      lastTime = target.time;
+      lastRecorded = recordingDateTimeOf(new Date(target.time * 1000));
+    }
+    const recorded = lastRecorded;
     let systemUse: Uint8Array = new Uint8Array(0);
     if (record.systemUse !== undefined) {
       const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, target, index === 0, recorded)), record.systemUse, firstContinuationLba);

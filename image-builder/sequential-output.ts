@@ -1,9 +1,12 @@
 /**
  * Writes an image front to back through two staging buffers: while one is being written by the thread pool,
  * the next is filled (file contents are read straight into it). Memory stays at the two buffers whatever the
- * image size; writes are large and sequential. A buffer of nothing but zeros is not written at all: the
- * output gets a hole there (the file is a fresh one, and its length is set at the end), so sparse sources
- * and padding cost no disk space.
+ * image size; writes are large and sequential. A buffer goes to be written when it is full, or when a piece
+ * (a file, a directory) ends with at least FLUSH_AT bytes in it: so many small files go out in writes of a few
+ * hundred KiB, whose bytes are still in the processor's cache (measured much faster than writes of 4 MiB
+ * there), while a large file still fills whole buffers (fewer round trips to the thread pool, measured faster
+ * for large files). A buffer of nothing but zeros is not written at all: the output gets a hole there (the
+ * file is a fresh one, and its length is set at the end), so sparse sources and padding cost no disk space.
  */
 import { closeSync, ftruncate, openSync, readSync, write } from 'node:fs';
 import { promisify } from 'node:util';
@@ -14,6 +17,7 @@ const writeAsync = promisify(write);
 const ftruncateAsync = promisify(ftruncate);
 
 const STAGING_BUFFER_SIZE = 4 * 1024 * 1024;
+const FLUSH_AT = 256 * 1024;
 
 export class SequentialOutput {
   private readonly buffers: [Buffer, Buffer];
@@ -28,6 +32,7 @@ export class SequentialOutput {
     private readonly onFlush: (bytesWritten: number) => void = () => {},
     private readonly signal?: AbortSignal,
     bufferSize = STAGING_BUFFER_SIZE,
+    private readonly flushAt = FLUSH_AT,
   ) {
     this.buffers = [Buffer.alloc(bufferSize), Buffer.alloc(bufferSize)];
     this.zeroBuffer = Buffer.alloc(bufferSize);
@@ -48,6 +53,7 @@ export class SequentialOutput {
       offset += take;
       if (this.filled === buffer.length) await this.rotate();
     }
+    if (this.filled >= this.flushAt) await this.rotate();
   }
 
   async zeros(count: number): Promise<void> {
@@ -85,6 +91,7 @@ export class SequentialOutput {
     } finally {
       closeSync(fd);
     }
+    if (this.filled >= this.flushAt) await this.rotate();
   }
 
   /** Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts). */

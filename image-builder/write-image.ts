@@ -29,10 +29,13 @@ import { encodeIsohybridBootCode, SYSTEM_AREA_SIZE } from './layout/plan-hybrid-
 import { changedError } from './content-identity.js';
 import { sourceError } from './scan-sources.js';
 import { SequentialOutput } from './sequential-output.js';
+import type { HeldContents } from './held-contents.js';
 
 export interface WriteImageOptions {
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
+  /** Bytes of small host files already read (while planning): written from there instead of read again. */
+  readonly held?: HeldContents;
 }
 
 /** The temporary name an image is written under: `OUT.iso.tmp`. */
@@ -62,7 +65,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
     options.signal,
   );
   try {
-    await streamImage(plan, out);
+    await streamImage(plan, out, options.held);
     await out.finish();
     if (out.position !== total) throw new Error(`wrote ${out.position} bytes, planned ${total}`);
     counter.finish();
@@ -80,7 +83,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
   }
 }
 
-async function streamImage(plan: IsoPlan, out: SequentialOutput): Promise<void> {
+async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldContents | undefined): Promise<void> {
   const seek = async (lba: number) => {
     const target = lba * SECTOR_SIZE;
     if (out.position > target) throw new Error(`layout overlap at sector ${lba}`);
@@ -111,7 +114,7 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput): Promise<void> 
   }
   for (const region of plan.data) {
     await seek(region.lba);
-    await writeData(region, out);
+    await writeData(region, out, held);
   }
   await seek(plan.volumeSectors);
   if (plan.tail !== undefined) {
@@ -148,7 +151,7 @@ function encodeDescriptor(plan: IsoPlan, descriptor: PlannedVolumeDescriptor): U
   }
 }
 
-async function writeData(region: PlannedData, out: SequentialOutput): Promise<void> {
+async function writeData(region: PlannedData, out: SequentialOutput, held: HeldContents | undefined): Promise<void> {
   if (region.kind === 'boot-catalog') {
     await out.bytes(encodeBootCatalog(region.catalog));
   } else if (region.bootInfoTable !== undefined) {
@@ -157,7 +160,9 @@ async function writeData(region: PlannedData, out: SequentialOutput): Promise<vo
   } else if (region.content.kind === 'bytes') {
     await out.bytes(region.content.bytes);
   } else if (region.content.kind === 'host') {
-    await out.file(region.content.path, region.content.size, `${region.origin} (${region.content.path})`);
+    const kept = held?.take(region.content);
+    if (kept !== undefined) await out.bytes(kept);
+    else await out.file(region.content.path, region.content.size, `${region.origin} (${region.content.path})`);
   } else {
     await writeFatVolumeStart(region.content, out, region.origin);
   }

@@ -87,9 +87,11 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
   const tailSize = extensions.hybridTables === undefined ? 0 : hybridTailSize(extensions.hybridTables);
   const imageSize = Math.ceil((volumeSectors * SECTOR_SIZE + tailSize) / alignment) * alignment;
 
+  // Written out field by field, in shapeTree's order: a spread of tens of thousands of nodes measured ~100 ms.
   const nodes = tree.nodes.map((node, index): PlannedNode => {
-    if (node.kind === 'file') return { ...node, lba: placed.files.get(index)!.lba };
-    if (node.kind === 'directory') return { ...node, primary: primary.directoryOf.get(index)!, joliet: joliet.directoryOf.get(index)! };
+    const { name, parent, kind, mode, links, inode, time } = node;
+    if (kind === 'file') return { name, parent, kind, mode, links, inode, time, size: node.size!, lba: placed.files.get(index)!.lba };
+    if (kind === 'directory') return { name, parent, kind, mode, links, inode, time, children: node.children!, primary: primary.directoryOf.get(index)!, joliet: joliet.directoryOf.get(index)! };
     return node;
   });
 
