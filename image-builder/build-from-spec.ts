@@ -46,25 +46,23 @@ export interface SpecBuildResult {
 }
 
 export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<SpecBuildResult> {
-  const onProgress = options.onProgress ?? (() => {});
   const engine = options.engine ?? 'builtin';
-  const sources: HostSource[] = loaded.files.map((f) => ({ from: f.from, to: f.to, key: f.key }));
-  onProgress({ kind: 'phase', phase: 'scan', title: `Reading the sources of ${loaded.file}` });
-  const tree = new ImageTree();
-  const summary = scanSources(tree, sources, onProgress);
-  if (engine === 'xorriso') {
-    if (loaded.spec.profile !== undefined) {
-      throw new UserError(`${loaded.file}: the xorriso engine makes data ISOs only; a spec with a profile (a bootable ISO) is built by Cairn's own engine`, {
-        hint: 'leave out --engine xorriso',
-      });
-    }
-    if (options.dryRun) throw new UserError("--dry-run prints the plan of Cairn's own writer; xorriso plans its images itself", { hint: 'leave out --engine xorriso' });
-    const date = options.date ?? new Date((summary.newest ?? 0) * 1000);
-    checkOutputFolder(options.output);
-    checkSymlinkLoops(tree);
-    await buildWithXorriso({ volumeId: loaded.spec.volumeId, date, sources, output: options.output, onProgress });
-    return { output: options.output, engine, date, files: summary.files, directories: summary.directories, symlinks: summary.symlinks, sharedExtents: undefined };
-  }
+  if (engine === 'xorriso') return buildWithXorrisoFromSpec(loaded, options);
+  const onProgress = options.onProgress ?? (() => {});
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  // A dry run writes nothing, so it keeps no bytes for the writer.
+  const held = options.dryRun === true ? {} : { held: new HeldContents() };
+  // The image tree lives in planFromSpec's frame only: an async function keeps every local of its own
+  // until it returns, and the tree (a third of what planning holds) is not needed to write the plan.
+  const planned = await planFromSpec(loaded, options, held);
+  if (options.dryRun !== true) await writeIsoImage(planned.plan, options.output, { onProgress, ...signal, ...held });
+  const { plan, boot, date } = planned;
+  return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
+}
+
+async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions, held: { held?: HeldContents }): Promise<{ plan: IsoPlan; boot: BootableParts | undefined; date: Date }> {
+  const onProgress = options.onProgress ?? (() => {});
+  const { tree, summary } = scanSpec(loaded, onProgress);
   let boot: BootableParts | undefined;
   let date: Date;
   let extensions: IsoExtensions | undefined;
@@ -76,9 +74,30 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
     date = options.date ?? new Date((summary.newest ?? 0) * 1000);
   }
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  // A dry run writes nothing, so it keeps no bytes for the writer.
-  const held = options.dryRun === true ? {} : { held: new HeldContents() };
   const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal, ...held });
-  if (options.dryRun !== true) await writeIsoImage(plan, options.output, { onProgress, ...signal, ...held });
-  return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
+  return { plan, boot, date };
+}
+
+async function buildWithXorrisoFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<SpecBuildResult> {
+  const onProgress = options.onProgress ?? (() => {});
+  if (loaded.spec.profile !== undefined) {
+    throw new UserError(`${loaded.file}: the xorriso engine makes data ISOs only; a spec with a profile (a bootable ISO) is built by Cairn's own engine`, {
+      hint: 'leave out --engine xorriso',
+    });
+  }
+  if (options.dryRun) throw new UserError("--dry-run prints the plan of Cairn's own writer; xorriso plans its images itself", { hint: 'leave out --engine xorriso' });
+  const { tree, summary, sources } = scanSpec(loaded, onProgress);
+  const date = options.date ?? new Date((summary.newest ?? 0) * 1000);
+  checkOutputFolder(options.output);
+  checkSymlinkLoops(tree);
+  await buildWithXorriso({ volumeId: loaded.spec.volumeId, date, sources, output: options.output, onProgress });
+  return { output: options.output, engine: 'xorriso', date, files: summary.files, directories: summary.directories, symlinks: summary.symlinks, sharedExtents: undefined };
+}
+
+function scanSpec(loaded: LoadedImageSpec, onProgress: OnProgress) {
+  const sources: HostSource[] = loaded.files.map((f) => ({ from: f.from, to: f.to, key: f.key }));
+  onProgress({ kind: 'phase', phase: 'scan', title: `Reading the sources of ${loaded.file}` });
+  const tree = new ImageTree();
+  const summary = scanSources(tree, sources, onProgress);
+  return { tree, summary, sources };
 }

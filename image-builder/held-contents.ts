@@ -13,7 +13,7 @@ type HostContent = Extract<FileContent, { kind: 'host' }>;
 /** Files up to this size are kept, while the budget lasts. */
 const HELD_FILE_LIMIT = 16 * 1024;
 /** At most this many bytes are kept in all. */
-const HELD_BUDGET = 16 * 1024 * 1024;
+const HELD_BUDGET = 8 * 1024 * 1024;
 /** Kept bytes are copied into slabs of this size, allocated as they are needed. */
 const SLAB_SIZE = 1024 * 1024;
 /** What a kept file costs beside its bytes (its map entry), counted against the budget. */

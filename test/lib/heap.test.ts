@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const heapModule = fileURLToPath(new URL('../../lib/heap.ts', import.meta.url));
+
+/**
+ * A fresh Node process (V8 sizes its heap per process) that allocates a few hundred MB of short-lived
+ * objects, keeping a tenth, with or without keepHeapNearLiveSize() first: its young generation's size before
+ * and after.
+ */
+function youngGenerationAroundChurn(keepSmall: boolean): { before: number; after: number } {
+  const script = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    const { keepHeapNearLiveSize } = await import(${JSON.stringify(heapModule)});
+    const young = () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size;
+    const before = young();
+    ${keepSmall ? 'keepHeapNearLiveSize();' : ''}
+    const kept = [];
+    for (let i = 0; i < 3_000_000; i++) { const o = { i, name: 'n' + i }; if (i % 10 === 0) kept.push(o); }
+    process.stdout.write(JSON.stringify({ before, after: young(), kept: kept.length }));
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(child.status, 0, child.stderr);
+  return JSON.parse(child.stdout) as { before: number; after: number };
+}
+
+test('keepHeapNearLiveSize stops the young generation from growing, where V8 grows it by default', () => {
+  const byDefault = youngGenerationAroundChurn(false);
+  const kept = youngGenerationAroundChurn(true);
+  assert.ok(byDefault.after >= 2 * byDefault.before, `V8's young generation grows under this churn by default (${byDefault.before} to ${byDefault.after} bytes): otherwise this test proves nothing`);
+  assert.ok(kept.after <= kept.before, `with the flags set at run time it stays at its size, got ${kept.before} to ${kept.after} bytes`);
+});
+
+test.run();
