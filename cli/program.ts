@@ -1,27 +1,69 @@
 /** The `cairn` command tree. Commands are thin: they parse, call the library, and render. */
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { packageVersion } from './version.js';
+
+/** A command group: how `cairn --help` lists it (kept equal to the group's own by test/cli/program.test.ts), and its loader. */
+export interface CommandGroup {
+  /** Its term in the command list ("install [options]"). */
+  readonly term: string;
+  readonly description: string;
+  readonly load: () => Promise<Command>;
+}
 
 /**
  * The command groups, each loaded only when it runs: `cairn partition apply` does not load the ISO writer
  * or the installer's screens, which keeps start-up short (it counts in every benchmark and every CI call).
+ * `cairn --help` lists them from the terms and descriptions here, without loading any.
  */
-const GROUPS: Readonly<Record<string, () => Promise<Command>>> = {
-  generation: async () => (await import('./commands/generation.js')).generationCommand(),
-  iso: async () => (await import('./commands/iso.js')).isoCommand(),
-  install: async () => (await import('./commands/install.js')).installCommand(),
-  boot: async () => (await import('./commands/boot.js')).bootCommand(),
-  partition: async () => (await import('./commands/partition.js')).partitionCommand(),
-  detect: async () => (await import('./commands/detect.js')).detectCommand(),
-  'generate-config': async () => (await import('./commands/generate-config.js')).generateConfigCommand(),
-  config: async () => (await import('./commands/config.js')).configCommand(),
-  initrd: async () => (await import('./commands/initrd.js')).initrdCommand(),
-  system: async () => (await import('./commands/system.js')).systemCommand(),
+export const GROUPS: Readonly<Record<string, CommandGroup>> = {
+  generation: {
+    term: 'generation',
+    description: 'register, list, roll back and delete the generations of a profile',
+    load: async () => (await import('./commands/generation.js')).generationCommand(),
+  },
+  iso: { term: 'iso', description: 'build ISO images from an image spec and inspect them', load: async () => (await import('./commands/iso.js')).isoCommand() },
+  install: {
+    term: 'install [options]',
+    description: 'install generations onto a disk or an image file: screens on a terminal, --plain questions, or unattended from answers',
+    load: async () => (await import('./commands/install.js')).installCommand(),
+  },
+  boot: {
+    term: 'boot',
+    description: 'boot entries for every generation on an EFI system partition (systemd-boot or GRUB)',
+    load: async () => (await import('./commands/boot.js')).bootCommand(),
+  },
+  partition: {
+    term: 'partition',
+    description: 'declarative partitioning of disks and image files: plan, apply, list disks',
+    load: async () => (await import('./commands/partition.js')).partitionCommand(),
+  },
+  detect: {
+    term: 'detect [options]',
+    description: 'detect the hardware: firmware, CPU, memory, graphics, network, PCI and USB devices, disks, mounts, RAID and LUKS',
+    load: async () => (await import('./commands/detect.js')).detectCommand(),
+  },
+  'generate-config': {
+    term: 'generate-config [options]',
+    description: 'write <root>/etc/cairn/hardware-configuration.yaml (always) and configuration.yaml (only when missing, or with --force)',
+    load: async () => (await import('./commands/generate-config.js')).generateConfigCommand(),
+  },
+  config: { term: 'config', description: 'check Cairn files and export their JSON Schemas', load: async () => (await import('./commands/config.js')).configCommand() },
+  initrd: {
+    term: 'initrd',
+    description: "build initramfs archives with Cairn's own cpio writer, and list them",
+    load: async () => (await import('./commands/initrd.js')).initrdCommand(),
+  },
+  system: {
+    term: 'system',
+    description: 'build bootable systems (kernel, stage 1 initramfs, userland, stage 2) as generations',
+    load: async () => (await import('./commands/system.js')).systemCommand(),
+  },
 };
 
 /**
- * The program for `argv`: the group named by the first argument only, or every group when none is named
- * (`cairn --help`, `cairn help`, an unknown word), so help and "unknown command" stay complete.
+ * The program for `argv`: the group named by the first argument (or by `help GROUP`) loaded; otherwise
+ * (`cairn --help`, `cairn help`, an unknown word) every group as a stand-in with its term and description,
+ * so help and "unknown command" stay complete without loading the groups.
  */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('cairn')
@@ -29,11 +71,15 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions();
-  const words = argv.slice(2);
-  const first = words.find((word) => !word.startsWith('-'));
-  const versionOnly = first === undefined && words.some((word) => word === '-V' || word === '--version');
-  const named = versionOnly ? [] : first !== undefined && first in GROUPS ? [first] : Object.keys(GROUPS);
-  for (const name of named) program.addCommand(await GROUPS[name]!());
+  const words = argv.slice(2).filter((word) => !word.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  if (named !== undefined && named in GROUPS) {
+    program.addCommand(await GROUPS[named]!.load());
+  } else if (!(named === undefined && argv.slice(2).some((word) => word === '-V' || word === '--version'))) {
+    for (const [name, group] of Object.entries(GROUPS)) program.addCommand(new Command(name).description(group.description));
+    const standard = new Help();
+    program.configureHelp({ subcommandTerm: (command) => GROUPS[command.name()]?.term ?? standard.subcommandTerm(command) });
+  }
   // Usage errors throw instead of exiting, so that they end in main() like every other error.
   const exitOverride = (command: Command) => {
     command.exitOverride();

@@ -1,0 +1,26 @@
+import { Help } from 'commander';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GROUPS, buildProgram } from '../../cli/program.js';
+
+test("`cairn --help` lists each group with the group's own term and description (it lists them without loading them)", async () => {
+  const help = new Help();
+  for (const [name, group] of Object.entries(GROUPS)) {
+    const loaded = await group.load();
+    assert.is(loaded.name(), name);
+    assert.is(group.term, help.subcommandTerm(loaded), `the term of ${name} in cli/program.ts`);
+    assert.is(group.description, loaded.description(), `the description of ${name} in cli/program.ts`);
+  }
+});
+
+test('a named group is loaded whole, with its subcommands; `help GROUP` loads that group; no group named lists every group', async () => {
+  const iso = (await buildProgram(['node', 'cairn', 'iso', 'build', '--help'])).commands;
+  assert.equal(iso.map((c) => c.name()), ['iso']);
+  assert.ok(iso[0]!.commands.some((c) => c.name() === 'build'), 'iso has its subcommands');
+  const helpIso = (await buildProgram(['node', 'cairn', 'help', 'iso'])).commands;
+  assert.ok(helpIso.find((c) => c.name() === 'iso')!.commands.length > 0, 'help iso loads iso');
+  const all = (await buildProgram(['node', 'cairn', '--help'])).commands.map((c) => c.name());
+  assert.equal(all, Object.keys(GROUPS));
+});
+
+test.run();
