@@ -54,6 +54,10 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     banner: { js: "import { createRequire as __cairnCreateRequire } from 'node:module';\nconst require = __cairnCreateRequire(import.meta.url);" },
     define: { 'process.env.NODE_ENV': '"production"' },
     legalComments: 'eof',
+    // Whitespace and syntax only: Node parses and compiles less at every start (measured about 5% of
+    // `cairn generation list`), while names stay as written, so a bug report's stack still reads.
+    minifyWhitespace: true,
+    minifySyntax: true,
     metafile: true,
     logLevel: 'warning',
   });
