@@ -171,6 +171,9 @@ test('identifiers sort by name, then extension, each padded with spaces', () => 
 
 test('primary names are d-characters within ISO level 3 lengths, made unique', () => {
   assert.is(toDCharacters('naïve-file 🙂'), 'NA_VE_FILE__');
+  // A surrogate pair is one `_`; a lone surrogate is one too; a high surrogate takes whatever follows it.
+  assert.is(toDCharacters('a\uD83Db_\uDE00\uD83D'), 'A____');
+  assert.is(toDCharacters('ß.Straße_Ǆ'), '__STRA_E__', 'letters beyond ASCII are not upper-cased into longer strings');
   assert.equal(isoFileNameOf('vmlinuz-6.1.0.efi'), { name: 'VMLINUZ_6_1_0', extension: 'EFI' });
   assert.equal(isoFileNameOf('.bashrc'), { name: '', extension: 'BASHRC' });
   const long = isoFileNameOf(`${'x'.repeat(40)}.configuration`);
