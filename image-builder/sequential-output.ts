@@ -45,7 +45,54 @@ export class SequentialOutput {
     return this.written + this.filled;
   }
 
-  async bytes(data: Uint8Array): Promise<void> {
+  /*
+   * bytes(), zeros() and file() return a promise only when they had to wait for a write (a buffer filled up,
+   * or a piece ended with FLUSH_AT bytes staged), and undefined when the bytes were only staged: the caller
+   * waits only then, so the thousands of small files between two writes cost no promise each.
+   */
+
+  /** Stages `data`; a promise to wait for before staging more, or undefined. */
+  bytes(data: Uint8Array): Promise<void> | undefined {
+    const buffer = this.buffers[this.current];
+    if (data.length >= buffer.length - this.filled) return this.bytesAcrossBuffers(data);
+    buffer.set(data, this.filled);
+    this.filled += data.length;
+    return this.filled >= this.flushAt ? this.rotate() : undefined;
+  }
+
+  /** Stages `count` zero bytes; a promise to wait for before staging more, or undefined. */
+  zeros(count: number): Promise<void> | undefined {
+    const buffer = this.buffers[this.current];
+    if (count >= buffer.length - this.filled) return this.zerosAcrossBuffers(count);
+    buffer.fill(0, this.filled, this.filled + count);
+    this.filled += count;
+    return undefined;
+  }
+
+  /**
+   * Stages the `size` bytes of a host file, checking that it still has that size; a promise to wait for
+   * before staging more, or undefined. `origin` names it in messages, followed by the path.
+   */
+  file(path: string, size: number, origin: string): Promise<void> | undefined {
+    const buffer = this.buffers[this.current];
+    // With room for one byte more than the file, it is read without a write in between.
+    if (size >= buffer.length - this.filled) return this.fileAcrossBuffers(path, size, origin);
+    const fd = openSource(path, origin);
+    try {
+      let done = 0;
+      while (done < size) {
+        const read = readSync(fd, buffer, this.filled, size - done + 1, done);
+        if (read === 0 || read > size - done) throw changedError(`${origin} (${path})`);
+        this.filled += read;
+        done += read;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return this.filled >= this.flushAt ? this.rotate() : undefined;
+  }
+
+  private async bytesAcrossBuffers(data: Uint8Array): Promise<void> {
     let offset = 0;
     while (offset < data.length) {
       const buffer = this.buffers[this.current];
@@ -58,7 +105,7 @@ export class SequentialOutput {
     if (this.filled >= this.flushAt) await this.rotate();
   }
 
-  async zeros(count: number): Promise<void> {
+  private async zerosAcrossBuffers(count: number): Promise<void> {
     let left = count;
     while (left > 0) {
       const buffer = this.buffers[this.current];
@@ -70,14 +117,8 @@ export class SequentialOutput {
     }
   }
 
-  /** Copies `size` bytes of a host file, checking that it still has that size. */
-  async file(path: string, size: number, origin: string): Promise<void> {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (error) {
-      throw sourceError(origin, error);
-    }
+  private async fileAcrossBuffers(path: string, size: number, origin: string): Promise<void> {
+    const fd = openSource(path, origin);
     try {
       let done = 0;
       while (done < size) {
@@ -85,7 +126,7 @@ export class SequentialOutput {
         // Ask for one byte more than is left, when there is room: getting it means the file grew (that
         // byte is overwritten by what comes next). A file that shrank returns 0 early.
         const read = readSync(fd, buffer, this.filled, Math.min(size - done + 1, buffer.length - this.filled), done);
-        if (read === 0 || read > size - done) throw changedError(origin);
+        if (read === 0 || read > size - done) throw changedError(`${origin} (${path})`);
         this.filled += read;
         done += read;
         if (this.filled === buffer.length) await this.rotate();
@@ -128,6 +169,14 @@ export class SequentialOutput {
     this.written += length;
     this.filled = 0;
     this.current = this.current === 0 ? 1 : 0;
+  }
+}
+
+function openSource(path: string, origin: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    throw sourceError(`${origin} (${path})`, error);
   }
 }
 

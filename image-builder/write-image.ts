@@ -112,9 +112,17 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldConte
       await out.bytes(encodeDirectory(plan, namespace, index));
     }
   }
+  // The data area is most of the pieces (a file each): waited for only when a write has to finish first.
   for (const region of plan.data) {
-    await seek(region.lba);
-    await writeData(region, out, held);
+    const target = region.lba * SECTOR_SIZE;
+    if (out.position > target) throw new Error(`layout overlap at sector ${region.lba}`);
+    let pending = out.zeros(target - out.position);
+    if (pending !== undefined) await pending;
+    pending = stageData(region, out, held);
+    if (pending !== undefined) await pending;
+    const rest = out.position % SECTOR_SIZE;
+    pending = rest === 0 ? undefined : out.zeros(SECTOR_SIZE - rest);
+    if (pending !== undefined) await pending;
   }
   await seek(plan.volumeSectors);
   if (plan.tail !== undefined) {
@@ -151,22 +159,16 @@ function encodeDescriptor(plan: IsoPlan, descriptor: PlannedVolumeDescriptor): U
   }
 }
 
-async function writeData(region: PlannedData, out: SequentialOutput, held: HeldContents | undefined): Promise<void> {
-  if (region.kind === 'boot-catalog') {
-    await out.bytes(encodeBootCatalog(region.catalog));
-  } else if (region.bootInfoTable !== undefined) {
-    const original = readContent(region.content as FileContent, region.origin);
-    await out.bytes(patchBootInfoTable(original, region.bootInfoTable));
-  } else if (region.content.kind === 'bytes') {
-    await out.bytes(region.content.bytes);
-  } else if (region.content.kind === 'host') {
+/** Stages a region's bytes (not the padding after them): a promise to wait for, or undefined (see SequentialOutput). */
+function stageData(region: PlannedData, out: SequentialOutput, held: HeldContents | undefined): Promise<void> | undefined {
+  if (region.kind === 'boot-catalog') return out.bytes(encodeBootCatalog(region.catalog));
+  if (region.bootInfoTable !== undefined) return out.bytes(patchBootInfoTable(readContent(region.content as FileContent, region.origin), region.bootInfoTable));
+  if (region.content.kind === 'bytes') return out.bytes(region.content.bytes);
+  if (region.content.kind === 'host') {
     const kept = held?.take(region.content);
-    if (kept !== undefined) await out.bytes(kept);
-    else await out.file(region.content.path, region.content.size, `${region.origin} (${region.content.path})`);
-  } else {
-    await writeFatVolumeStart(region.content, out, region.origin);
+    return kept !== undefined ? out.bytes(kept) : out.file(region.content.path, region.content.size, region.origin);
   }
-  await padToSector(out);
+  return writeFatVolumeStart(region.content, out, region.origin);
 }
 
 /** The start of a FAT volume, from its plan's regions: metadata bytes, zeros, and the contents of its files. */
@@ -177,7 +179,7 @@ async function writeFatVolumeStart(content: FatVolumeContent, out: SequentialOut
     if (region.kind === 'zero') await out.zeros(region.length);
     else if (region.kind === 'bytes') await out.bytes(region.bytes);
     else if (region.source.kind === 'bytes') await out.bytes(region.source.bytes);
-    else await out.file(region.source.path, region.length, `${origin}: ${region.path} (${region.source.path})`);
+    else await out.file(region.source.path, region.length, `${origin}: ${region.path}`);
   }
   if (out.position - start !== content.size) throw new Error(`${origin}: the FAT regions cover ${out.position - start} bytes, ${content.size} were planned`);
 }
