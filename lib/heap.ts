@@ -5,7 +5,7 @@
  * that slack was half of the peak memory. The two flags below are read by V8 each time it sizes the heap, so
  * setting them at run time works (test/lib/heap.test.ts checks that it still does): the young generation
  * stays at the size it has when they are set (a few MiB) and the old generation is collected once it has grown 50% past
- * what the last collection kept. Measured on that build: peak memory 200-237 MiB to 147-162 MiB, the
+ * what the last collection kept. Measured on that build: peak memory 194-232 MiB to 150-159 MiB, the
  * build about 3% slower (more, shorter collections).
  */
 import { setFlagsFromString } from 'node:v8';
