@@ -2,11 +2,11 @@
  * Keeps V8's heap close to what is live, for commands that hold a plan of tens of thousands of files
  * (`iso build`). By default V8 lets its young generation grow to 32 MiB (two 16 MiB halves) and lets the old
  * generation reach well past its live size before it collects again; for a build of /usr/share (47,000 files)
- * that slack was half of the peak memory. The two flags below are read by V8 each time it sizes the heap, so
- * setting them at run time works (test/lib/heap.test.ts checks that it still does): the young generation
- * stays at the size it has when they are set (a few MiB) and the old generation is collected once it has grown 50% past
- * what the last collection kept. Measured on that build: peak memory 194-232 MiB to 150-159 MiB, the
- * build about 3% slower (more, shorter collections).
+ * that slack was half of the peak memory. V8 reads the two flags below whenever it resizes the heap, so setting
+ * them at run time works (test/lib/heap.test.ts checks the first): the young generation stays at the size it
+ * has when they are set (a few MiB), and the old generation is collected once it has grown 50% past what the
+ * last collection kept. Measured on that build: peak memory 194-232 MiB to 150-159 MiB, the build about 3%
+ * slower (more, shorter collections).
  */
 import { setFlagsFromString } from 'node:v8';
 
