@@ -79,7 +79,8 @@ async function filesOf(root: string): Promise<string[]> {
 
 async function main(): Promise<void> {
   await mkdir(benchDir, { recursive: true });
-  const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+  // The executable as npm links it (package.json bin), as `npm run bench` runs it.
+  const cli = join(repoRoot, 'dist', 'cli', 'cairn.cjs');
   const rows: string[] = [];
   for (const tree of TREES) {
     const source = join(benchDir, tree.name);
