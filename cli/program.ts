@@ -73,7 +73,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .enablePositionalOptions();
   const words = argv.slice(2).filter((word) => !word.startsWith('-'));
   const named = words[0] === 'help' ? words[1] : words[0];
-  if (named !== undefined && named in GROUPS) {
+  // Own keys only: `cairn toString` is an unknown command, not Object.prototype's method.
+  if (named !== undefined && Object.hasOwn(GROUPS, named)) {
     program.addCommand(await GROUPS[named]!.load());
   } else if (!(named === undefined && argv.slice(2).some((word) => word === '-V' || word === '--version'))) {
     for (const [name, group] of Object.entries(GROUPS)) program.addCommand(new Command(name).description(group.description));

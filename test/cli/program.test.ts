@@ -23,4 +23,18 @@ test('a named group is loaded whole, with its subcommands; `help GROUP` loads th
   assert.equal(all, Object.keys(GROUPS));
 });
 
+test("a word that names a property of every object (toString, constructor) is an unknown command, not a crash", async () => {
+  for (const word of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+    const program = await buildProgram(['node', 'cairn', word]);
+    program.configureOutput({ writeErr: () => {} });
+    assert.equal(program.commands.map((c) => c.name()), Object.keys(GROUPS), word);
+    try {
+      await program.parseAsync(['node', 'cairn', word]);
+      assert.unreachable(`${word} was accepted`);
+    } catch (error) {
+      assert.is((error as { code?: string }).code, 'commander.unknownCommand', word);
+    }
+  }
+});
+
 test.run();
