@@ -242,9 +242,12 @@ export class GuestHungError extends UserError {
   override readonly name: string = 'GuestHungError';
   /** The blocked task as the kernel named it (`dmcrypt_write/2:391`). */
   readonly task: string;
-  constructor(message: string, task: string) {
+  /** The kernel's first report of it: the task's state and where it waits (its call trace), as printed. */
+  readonly report: string;
+  constructor(message: string, task: string, report: string) {
     super(message);
     this.task = task;
+    this.report = report;
   }
 }
 
@@ -321,7 +324,12 @@ export class QemuMachine {
         // QEMU's own complaints (a device it stopped serving) may be far above the tail: they are quoted first.
         const qemu = plain.split('\n').filter((line) => line.startsWith('qemu-system-'));
         const said = qemu.length === 0 ? 'no line from QEMU itself' : `QEMU itself printed:\n${qemu.join('\n')}`;
-        throw new GuestHungError(`the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds; ${said}\n${tail(plain)}`, hung.task);
+        const report = hungTaskReport(plain, hung.task);
+        throw new GuestHungError(
+          `the guest hung while waiting for ${pattern}: its kernel reports ${hung.task} blocked for more than ${hung.seconds} seconds; ${said}\nIts first report:\n${report}\n${tail(plain)}`,
+          hung.task,
+          report,
+        );
       }
       if (this.finished) throw new UserError(`QEMU exited before ${pattern} appeared on the serial console:\n${tail(plain)}`);
       if (Date.now() > deadline) throw new UserError(`timed out waiting for ${pattern} on the serial console:\n${tail(plain)}`);
@@ -455,6 +463,27 @@ export function hungTask(plain: string, from = 0): { task: string; seconds: numb
   }
   return undefined;
 }
+
+/** A hung task's report is quoted up to this many lines (a call trace is 20 to 40). */
+const REPORT_LINES = 60;
+
+/**
+ * The kernel's first report of `task` blocked (pure): from its `INFO: task` line through the end of its call trace
+ * (`</TASK>`), at most REPORT_LINES lines, stopping early at the next report of any task.
+ */
+export function hungTaskReport(plain: string, task: string): string {
+  const start = plain.indexOf(`INFO: task ${task} blocked`);
+  if (start === -1) return '';
+  const lines = plain.slice(plain.lastIndexOf('\n', start) + 1).split('\n');
+  const report = [lines[0]!];
+  for (const line of lines.slice(1, REPORT_LINES)) {
+    if (line.includes('INFO: task ')) break;
+    report.push(line);
+    if (line.includes('</TASK>')) break;
+  }
+  return report.join('\n');
+}
+
 
 function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { judgeBoot } from '../../image-builder/vm/judge-boot.js';
-import { hungTask } from '../../lib/qemu.js';
+import { hungTask, hungTaskReport } from '../../lib/qemu.js';
 import { SERIAL_CONSOLE_PARAMS } from '../../image-builder/vm/plan-boot-tests.js';
 import { repoRoot } from '../support/cli.js';
 
@@ -62,6 +62,27 @@ test('a guest whose kernel reports a task blocked for four minutes hung; one rep
   assert.equal([twice.up, twice.reason], [false, 'the guest hung: its kernel reports dmcrypt_write/2:391 blocked for more than 241 seconds']);
   assert.equal(hungTask(`${report(120)}${report(241)}`), { task: 'dmcrypt_write/2:391', seconds: 241 });
   assert.is(hungTask(`${report(241)}`, report(241).length), undefined, 'only reports after the position given count');
+});
+
+test("a hung task's report is quoted from its INFO line through its call trace, the first one only", () => {
+  // The shape of Debian 6.1's report (lines as printed, call trace shortened), twice, with other output around it.
+  const report = (seconds: number) =>
+    [
+      `[  ${seconds + 243}.768275] INFO: task dmcrypt_write/2:391 blocked for more than ${seconds} seconds.`,
+      `[  ${seconds + 243}.769101]       Not tainted 6.1.0-57-amd64 #1 Debian 6.1.192-3`,
+      `[  ${seconds + 243}.769500] task:dmcrypt_write/2 state:D stack:0     pid:391   ppid:2      flags:0x00004000`,
+      `[  ${seconds + 243}.769600] Call Trace:`,
+      `[  ${seconds + 243}.769700]  <TASK>`,
+      `[  ${seconds + 243}.769800]  __schedule+0x34d/0x9e0`,
+      `[  ${seconds + 243}.769900]  io_schedule+0x42/0x70`,
+      `[  ${seconds + 243}.770000]  </TASK>`,
+    ].join('\n');
+  const console = `mke2fs 1.47.0\n${report(120)}\nWriting inode tables: 12/64\n${report(241)}\n`;
+  const quoted = hungTaskReport(console, 'dmcrypt_write/2:391');
+  assert.is(quoted, report(120));
+  assert.is(hungTaskReport(console, 'kworker/0:1'), '', 'a task never reported has no report');
+  const cut = `${report(120).split('\n').slice(0, 5).join('\n')}\n[  361.0] INFO: task kworker/0:1 blocked for more than 120 seconds.\n`;
+  assert.is(hungTaskReport(cut, 'dmcrypt_write/2:391').split('\n').length, 5, 'a report cut short ends at the next one');
 });
 
 test('a login prompt after stage 2 is up too; stage 2 without any prompt yet is not', async () => {

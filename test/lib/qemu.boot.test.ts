@@ -93,6 +93,8 @@ test('a wait stops at once when the guest reports a task blocked for four minute
     const error = await machine.waitFor(/a line that never comes/, { timeoutMs: 600_000 }).then(() => undefined, (failure: unknown) => failure);
     assert.instance(error, GuestHungError);
     assert.is((error as GuestHungError).task, 'dmcrypt_write/2:391');
+    assert.match((error as GuestHungError).report, /INFO: task dmcrypt_write\/2:391 blocked for more than 241 seconds/, 'the report is quoted from its line');
+    assert.match((error as Error).message, /\nIts first report:\n[^\n]*INFO: task dmcrypt_write/);
     assert.match((error as Error).message, /^the guest hung while waiting for \/a line that never comes\/: its kernel reports dmcrypt_write\/2:391 blocked for more than 241 seconds; no line from QEMU itself\n/);
     assert.ok(Date.now() - started < 300_000, 'well before the ten minutes asked for');
     // In the kernel's two copies of its command line or the test init's (a line can come out cut short under load).

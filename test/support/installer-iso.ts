@@ -137,7 +137,7 @@ export async function retriedIfDmCryptHangs<T>(what: string, attempt: (number: n
     return await attempt(1);
   } catch (error) {
     if (!(error instanceof GuestHungError) || !error.task.startsWith('dmcrypt_write/')) throw error;
-    process.stderr.write(`${what}: the guest hung (its kernel reports ${error.task} blocked); trying once more from the start\n`);
+    process.stderr.write(`${what}: the guest hung (its kernel reports ${error.task} blocked); trying once more from the start. The kernel's first report:\n${error.report}\n`);
     return attempt(2);
   }
 }
