@@ -79,13 +79,7 @@ export class SequentialOutput {
     if (size >= buffer.length - this.filled) return this.fileAcrossBuffers(path, size, origin);
     const fd = openSource(path, origin);
     try {
-      let done = 0;
-      while (done < size) {
-        const read = readSync(fd, buffer, this.filled, size - done + 1, done);
-        if (read === 0 || read > size - done) throw changedError(`${origin} (${path})`);
-        this.filled += read;
-        done += read;
-      }
+      this.readStaged(fd, 0, size, `${origin} (${path})`);
     } finally {
       closeSync(fd);
     }
@@ -122,19 +116,30 @@ export class SequentialOutput {
     try {
       let done = 0;
       while (done < size) {
-        const buffer = this.buffers[this.current];
-        // Ask for one byte more than is left, when there is room: getting it means the file grew (that
-        // byte is overwritten by what comes next). A file that shrank returns 0 early.
-        const read = readSync(fd, buffer, this.filled, Math.min(size - done + 1, buffer.length - this.filled), done);
-        if (read === 0 || read > size - done) throw changedError(`${origin} (${path})`);
-        this.filled += read;
-        done += read;
-        if (this.filled === buffer.length) await this.rotate();
+        done = this.readStaged(fd, done, size, `${origin} (${path})`);
+        if (this.filled === this.buffers[this.current].length) await this.rotate();
       }
     } finally {
       closeSync(fd);
     }
     if (this.filled >= this.flushAt) await this.rotate();
+  }
+
+  /**
+   * Reads a file open at `fd` from byte `done` into the current buffer until the file's `size` bytes are in or
+   * the buffer is full; returns how far it got. It asks for one byte more than is left, when there is room:
+   * getting it means the file grew (that byte is overwritten by what comes next); a file that shrank returns 0
+   * early. Either is an error naming `described`.
+   */
+  private readStaged(fd: number, done: number, size: number, described: string): number {
+    const buffer = this.buffers[this.current];
+    while (done < size && this.filled < buffer.length) {
+      const read = readSync(fd, buffer, this.filled, Math.min(size - done + 1, buffer.length - this.filled), done);
+      if (read === 0 || read > size - done) throw changedError(described);
+      this.filled += read;
+      done += read;
+    }
+    return done;
   }
 
   /** Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts). */

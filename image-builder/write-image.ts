@@ -84,10 +84,11 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
 }
 
 async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldContents | undefined): Promise<void> {
-  const seek = async (lba: number) => {
+  // Both return a promise only when a write has to finish first (see SequentialOutput).
+  const seek = (lba: number): Promise<void> | undefined => {
     const target = lba * SECTOR_SIZE;
     if (out.position > target) throw new Error(`layout overlap at sector ${lba}`);
-    await out.zeros(target - out.position);
+    return out.zeros(target - out.position);
   };
   const sectorAligned = async (bytes: Uint8Array) => {
     await out.bytes(bytes);
@@ -114,14 +115,11 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldConte
   }
   // The data area is most of the pieces (a file each): waited for only when a write has to finish first.
   for (const region of plan.data) {
-    const target = region.lba * SECTOR_SIZE;
-    if (out.position > target) throw new Error(`layout overlap at sector ${region.lba}`);
-    let pending = out.zeros(target - out.position);
+    let pending = seek(region.lba);
     if (pending !== undefined) await pending;
     pending = stageData(region, out, held);
     if (pending !== undefined) await pending;
-    const rest = out.position % SECTOR_SIZE;
-    pending = rest === 0 ? undefined : out.zeros(SECTOR_SIZE - rest);
+    pending = padToSector(out);
     if (pending !== undefined) await pending;
   }
   await seek(plan.volumeSectors);
@@ -197,9 +195,9 @@ function readContent(content: FileContent, origin: string): Uint8Array {
   return bytes;
 }
 
-async function padToSector(out: SequentialOutput): Promise<void> {
+function padToSector(out: SequentialOutput): Promise<void> | undefined {
   const rest = out.position % SECTOR_SIZE;
-  if (rest !== 0) await out.zeros(SECTOR_SIZE - rest);
+  return rest === 0 ? undefined : out.zeros(SECTOR_SIZE - rest);
 }
 
 function outputError(path: string, error: unknown): UserError {
