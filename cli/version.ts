@@ -1,16 +1,12 @@
-/** Cairn's version, from its package.json: one folder up from cli/ (source), two from dist/cli/ (the build). */
+/**
+ * Cairn's version. The build writes it in (scripts/build.mjs defines CAIRN_VERSION), so the published command
+ * reads no package.json to answer; from source (through tsx) it is read from the package.json one folder up.
+ */
 import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
+declare const CAIRN_VERSION: string | undefined;
 
 export function packageVersion(): string {
-  for (const candidate of ['../package.json', '../../package.json']) {
-    try {
-      const manifest = require(candidate) as { name?: string; version: string };
-      if (manifest.name === 'cairn') return manifest.version;
-    } catch {
-      // not at this level
-    }
-  }
-  return 'unknown';
+  if (typeof CAIRN_VERSION === 'string') return CAIRN_VERSION;
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }

@@ -2,13 +2,13 @@
  * Writing so that a crash or an error never leaves a half-written file: write to a temporary name in the
  * same directory, fsync, rename over the target, fsync the directory.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { crypto } from './builtin.js';
 
 /** A temporary name beside `path` that no other writer picks. */
 export function temporaryNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${crypto().randomBytes(4).toString('hex')}.tmp`);
 }
 
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {

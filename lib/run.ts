@@ -3,7 +3,8 @@
  * unless input is given; failures become a ProcessError naming the command, its exit code and stderr tail;
  * a missing program becomes "X not found: install package Y".
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { childProcess } from './builtin.js';
 import { ProcessError, errnoCode } from './errors.js';
 import { ToolNotFoundError, findExecutable } from './tools.js';
 
@@ -77,7 +78,7 @@ async function runBuffered(
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(path, args, {
+      child = childProcess().spawn(path, args, {
         cwd: options.cwd,
         env: toolEnvironment(options.env),
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -131,7 +132,7 @@ export interface RunningTool {
  */
 export function startTool(tool: string, args: readonly string[], options: Pick<RunOptions, 'cwd' | 'env'> = {}): RunningTool {
   const path = resolveTool(tool);
-  const child = spawn(path, args, {
+  const child = childProcess().spawn(path, args, {
     cwd: options.cwd,
     env: toolEnvironment(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -150,7 +151,7 @@ export function startTool(tool: string, args: readonly string[], options: Pick<R
 export async function runAttached(tool: string, args: readonly string[], options: Pick<RunOptions, 'env'> = {}): Promise<number> {
   const path = resolveTool(tool);
   return new Promise((resolve, reject) => {
-    const child = spawn(path, args, { env: { ...toolEnvironment(options.env), TERM: process.env.TERM ?? 'linux' }, stdio: 'inherit' });
+    const child = childProcess().spawn(path, args, { env: { ...toolEnvironment(options.env), TERM: process.env.TERM ?? 'linux' }, stdio: 'inherit' });
     child.on('error', (error) => reject(errnoCode(error) === 'ENOENT' ? new ToolNotFoundError(tool) : error));
     child.on('close', (code) => resolve(code ?? 1));
   });

@@ -4,8 +4,8 @@
  * and is stored once. Hashes are printed in the 32-character base32 alphabet Nix uses (no e, o, u, t), so
  * Cairn's store paths look like, and scan like, Nix's.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { crypto } from '../lib/builtin.js';
 import { compareCodePoints } from '../lib/code-point-order.js';
 
 const HASH_ALPHABET = '0123456789abcdfghijklmnpqrsvwxyz';
@@ -52,16 +52,16 @@ function serialiseTree(node: TreeNode): string {
 
 /** The hash part of the store path for `name` holding `tree`. */
 export function storeHash(name: string, tree: TreeNode): string {
-  const digest = createHash('sha256').update(`cairn-store-v1\0${name}\0${serialiseTree(tree)}`).digest();
+  const digest = crypto().createHash('sha256').update(`cairn-store-v1\0${name}\0${serialiseTree(tree)}`).digest();
   return encodeBase32(digest.subarray(0, 20));
 }
 
 export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = crypto().createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
 export function sha256Hex(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex');
+  return crypto().createHash('sha256').update(text).digest('hex');
 }

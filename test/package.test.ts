@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -24,10 +24,28 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     assert.not.ok((await readdir(join(project, 'node_modules'))).includes('tsx'), 'tsx is a development dependency only');
 
     const bin = join(project, 'node_modules', '.bin', 'cairn');
+    const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    assert.is((await run(bin, ['--version'])).stdout, `${version}\n`, 'cairn --version (cli/bin.ts)');
+    assert.is((await run(bin, ['-V', 'generation'])).stdout, `${version}\n`, 'the version main.js gives commander (cli/version.ts)');
     const help = await run(bin, ['--help']);
     assert.match(help.stdout, /Usage: cairn/);
     const listed = await run(bin, ['generation', 'list', '--json', '--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system']);
     assert.is((JSON.parse(listed.stdout) as { current: number }).current, 142);
+
+    // What starts fast loads neither `crypto` nor `child_process` (lib/builtin.ts, scripts/build.mjs): Node's own
+    // list of the modules a process loaded, written as it exits.
+    const preload = join(dir, 'record-modules.cjs');
+    await writeFile(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.CAIRN_TEST_MODULES, process.moduleLoadList.join('\\n')));\n");
+    const profile = ['--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system'];
+    for (const args of [['generation', 'list', ...profile], ['install', '--help']]) {
+      const record = join(dir, 'modules.txt');
+      await run(bin, args, { env: { NODE_OPTIONS: `--require ${preload}`, CAIRN_TEST_MODULES: record } });
+      const loaded = (await readFile(record, 'utf8')).split('\n');
+      assert.ok(loaded.includes('NativeModule fs'), `the list of cairn ${args[0]}'s modules is Node's: ${loaded.length} entries`);
+      for (const module of ['NativeModule crypto', 'NativeModule child_process']) {
+        assert.not.ok(loaded.includes(module), `cairn ${args.join(' ')} loads ${module.split(' ')[1]}`);
+      }
+    }
 
     // Three sparse files of one size whose first and last 64 KiB match: their samples cannot tell them apart, so
     // all three are hashed whole, 384 MiB, which is enough to go to the hashing workers (dist/.../hash-worker.js).

@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Help } from 'commander';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GROUPS, buildProgram } from '../../cli/program.js';
+import { repoRoot } from '../support/cli.js';
 
 test("`cairn --help` lists each group with the group's own term and description (it lists them without loading them)", async () => {
   const help = new Help();
@@ -21,6 +24,11 @@ test('a named group is loaded whole, with its subcommands; `help GROUP` loads th
   assert.ok(helpIso.find((c) => c.name() === 'iso')!.commands.length > 0, 'help iso loads iso');
   const all = (await buildProgram(['node', 'cairn', '--help'])).commands.map((c) => c.name());
   assert.equal(all, Object.keys(GROUPS));
+});
+
+test("the program's version is package.json's (from source; the build writes it in, test/package.test.ts)", async () => {
+  const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  assert.is((await buildProgram(['node', 'cairn', '--version'])).version(), version);
 });
 
 test("a word that names a property of every object (toString, constructor) is an unknown command, not a crash", async () => {
