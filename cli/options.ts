@@ -43,9 +43,14 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The date of a generation as Cairn shows it: UTC, to the minute. */
+/**
+ * The date of a generation as Cairn shows it: UTC, to the minute. From the date's UTC fields: the first
+ * toISOString() of a process costs about 0.7 ms, a tenth of what `generation list` does.
+ */
 export function formatDate(date: Date): string {
-  return date.toISOString().slice(0, 16).replace('T', ' ');
+  const two = (n: number) => String(n).padStart(2, '0');
+  const day = `${String(date.getUTCFullYear()).padStart(4, '0')}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}`;
+  return `${day} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`;
 }
 
 /** Left-aligned text table, for human output. */
