@@ -116,6 +116,27 @@ test('another entry booting than the one chosen is a failure naming both inits',
   assert.is(verdict.reason, `the wrong entry booted: the command line has init=${INIT[1]}, expected init=${INIT[3]}`);
 });
 
+test('an init= that lost a few characters on the serial line still names its entry; no loss makes it name another', async () => {
+  const full = await consoleOf('systemd-boot-generation-1-test-init.txt');
+  const hash = INIT[1].split('/')[3]!.slice(0, 32);
+  const COPY = /(?:Kernel command line|Command line): [^\n]*/g;
+  assert.is([...full.matchAll(COPY)].filter(([line]) => line.includes(hash)).length, 2, 'the kernel printed the command line twice');
+  // As CI saw it: characters missing inside the path, in both copies of the command line.
+  const lose = (count: number) => full.replace(COPY, (line) => line.replace(hash, hash.slice(0, 10) + hash.slice(10 + count)));
+  for (const count of [1, 2, 4]) {
+    const verdict = judgeBoot(lose(count), { init: INIT[1] }, 'exited');
+    assert.match(verdict.reason!, /^the kernel ran \/init, but stage 2 did not start/, `${count} lost`);
+  }
+  assert.match(judgeBoot(lose(5), { init: INIT[1] }, 'exited').reason!, /^the wrong entry booted/, 'more lost than tolerated');
+  for (const count of [0, 2]) {
+    assert.match(judgeBoot(lose(count), { init: INIT[3] }, 'exited').reason!, /^the wrong entry booted: the command line has init=/, `another entry, ${count} lost`);
+  }
+  // One copy whole is enough, whatever the other lost.
+  const oneWhole = full.replace(/Kernel command line: [^\n]*/, (line) => line.replace(hash, hash.slice(0, 5) + hash.slice(20)));
+  assert.ok(oneWhole !== full);
+  assert.match(judgeBoot(oneWhole, { init: INIT[1] }, 'exited').reason!, /^the kernel ran \/init/);
+});
+
 test('a kernel panic is a failure with its message', async () => {
   const verdict = judgeBoot(await consoleOf('systemd-boot-generation-2-panic.txt'), { init: INIT[2] }, 'exited');
   assert.equal([verdict.up, verdict.reason, verdict.initProcess], [false, 'kernel panic: VFS: Unable to mount root fs on unknown-block(0,0)', undefined]);
