@@ -21,7 +21,15 @@ export const GROUPS: Readonly<Record<string, CommandGroup>> = {
     description: 'register, list, roll back and delete the generations of a profile',
     load: async () => (await import('./commands/generation.js')).generationCommand(),
   },
-  iso: { term: 'iso', description: 'build ISO images from an image spec and inspect them', load: async () => (await import('./commands/iso.js')).isoCommand() },
+  iso: {
+    term: 'iso',
+    description: 'build ISO images from an image spec and inspect them',
+    load: async () => {
+      // Before the group's modules load, which is when V8 grows its young generation (lib/heap.ts).
+      (await import('../lib/heap.js')).keepHeapNearLiveSize();
+      return (await import('./commands/iso.js')).isoCommand();
+    },
+  },
   install: {
     term: 'install [options]',
     description: 'install generations onto a disk or an image file: screens on a terminal, --plain questions, or unattended from answers',

@@ -35,7 +35,16 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     // What starts fast loads neither `crypto` nor `child_process` (lib/builtin.ts, scripts/build.mjs): Node's own
     // list of the modules a process loaded, written as it exits.
     const preload = join(dir, 'record-modules.cjs');
-    await writeFile(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.CAIRN_TEST_MODULES, process.moduleLoadList.join('\\n')));\n");
+    await writeFile(
+      preload,
+      [
+        "process.on('exit', () => {",
+        "  const young = require('node:v8').getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');",
+        "  require('node:fs').writeFileSync(process.env.CAIRN_TEST_MODULES, [...process.moduleLoadList, `new_space ${young.space_size}`].join('\\n'));",
+        '});',
+        '',
+      ].join('\n'),
+    );
     const profile = ['--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system'];
     for (const args of [['generation', 'list', ...profile], ['install', '--help']]) {
       const record = join(dir, 'modules.txt');
@@ -59,7 +68,15 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
       await file.close();
     }
     await writeFile(join(dir, 'image.yaml'), 'volumeId: HASHED\nfiles:\n  - from: tree\n    to: /\n');
-    const built = await run(bin, ['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'hashed.iso'), '--json'], { timeoutMs: 300_000 });
+    const record = join(dir, 'iso-build.txt');
+    const built = await run(bin, ['iso', 'build', join(dir, 'image.yaml'), '-o', join(dir, 'hashed.iso'), '--json'], {
+      timeoutMs: 300_000,
+      env: { NODE_OPTIONS: `--require ${preload}`, CAIRN_TEST_MODULES: record },
+    });
+    // lib/heap.ts's flags are set before the iso group loads: without them V8 has grown its young generation to
+    // 8 MiB by the end of this build (2 to 4 MiB with them).
+    const young = Number(/^new_space (\d+)$/m.exec(await readFile(record, 'utf8'))![1]);
+    assert.ok(young < 8 * 1024 * 1024, `iso build's young generation stays under 8 MiB: ${young} bytes`);
     const report = JSON.parse(built.stdout) as { files: number; sharedExtents: number };
     assert.equal({ files: report.files, sharedExtents: report.sharedExtents }, { files: 3, sharedExtents: 1 }, 'a.bin and b.bin stored once, c.bin apart');
   } finally {

@@ -5,7 +5,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolve } from 'node:path';
 import { CancelledError, UserError } from '../../lib/errors.js';
-import { keepHeapNearLiveSize } from '../../lib/heap.js';
 import type { DiskBus, Firmware } from '../../lib/qemu.js';
 import { formatSize, parseByteSize } from '../../lib/size.js';
 import { sourceDateEpoch } from '../../lib/source-date.js';
@@ -57,7 +56,6 @@ export function isoCommand(): Command {
     .option('--dry-run', 'plan the image and print the plan (every extent with its sector and size) without writing anything')
     .option('--json', 'print what was built (or, with --dry-run, the plan) as JSON')
     .action(async (specFile: string, options: { output: string; engine: IsoEngine; date?: Date; dryRun?: boolean; json?: boolean }) => {
-      keepHeapNearLiveSize();
       const loaded = await loadImageSpec(specFile);
       const renderer = createProgressRenderer();
       const controller = new AbortController();
