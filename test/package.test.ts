@@ -33,7 +33,7 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     assert.is((JSON.parse(listed.stdout) as { current: number }).current, 142);
 
     // What starts fast loads neither `crypto` nor `child_process` (lib/builtin.ts, scripts/build.mjs): Node's own
-    // list of the modules a process loaded, written as it exits.
+    // list of the modules a process loaded, written as it exits with the size of its young generation.
     const preload = join(dir, 'record-modules.cjs');
     await writeFile(
       preload,
