@@ -11,8 +11,8 @@ export const EXIT_USER = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
-/** Prints an error to `stderr` and returns the exit code it maps to (an error Commander reported prints nothing). */
-export function reportError(error: unknown, stderr: { write(text: string): unknown }): number {
+/** Prints an error to `stderr` and returns the exit code it maps to. */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help text).
     return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;

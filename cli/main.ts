@@ -7,23 +7,11 @@
 import { buildProgram } from './program.js';
 import { reportError } from './exit.js';
 
-// A reader that stops early (`cairn ... | head`) is not an error: stop quietly, as Unix tools do. The handler is
-// attached when Node first makes the stream: making process.stderr for a pipe or a terminal loads Node's `net`
-// module (about 3 ms), which a command that prints nothing to it need not pay.
-for (const name of ['stdout', 'stderr'] as const) {
-  const made = Object.getOwnPropertyDescriptor(process, name)!;
-  Object.defineProperty(process, name, {
-    configurable: true,
-    enumerable: made.enumerable,
-    get() {
-      const stream = made.get!.call(process) as NodeJS.WriteStream;
-      Object.defineProperty(process, name, { configurable: true, enumerable: made.enumerable, writable: true, value: stream });
-      stream.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') process.exit(0);
-        throw error;
-      });
-      return stream;
-    },
+// A reader that stops early (`cairn ... | head`) is not an error: stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
   });
 }
 
@@ -32,8 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await (await buildProgram(argv)).parseAsync([...argv]);
     return 0;
   } catch (error) {
-    // process.stderr only when there is something to write: `--help` ends here too, with nothing to add.
-    return reportError(error, { write: (text: string) => process.stderr.write(text) });
+    return reportError(error, process.stderr);
   }
 }
 

@@ -43,14 +43,9 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/**
- * The date of a generation as Cairn shows it: UTC, to the minute. From the date's UTC fields: the first
- * toISOString() of a process takes about 0.7 ms, reading the fields 0.04 ms (part of every `generation list`).
- */
+/** The date of a generation as Cairn shows it: UTC, to the minute. */
 export function formatDate(date: Date): string {
-  const two = (n: number) => String(n).padStart(2, '0');
-  const day = `${String(date.getUTCFullYear()).padStart(4, '0')}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}`;
-  return `${day} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`;
+  return date.toISOString().slice(0, 16).replace('T', ' ');
 }
 
 /** Left-aligned text table, for human output. */
