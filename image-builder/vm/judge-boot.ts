@@ -48,7 +48,8 @@ export const BOOT_SETTLED = new RegExp(
 
 /** `console` is the plain text of the serial console (terminal codes removed). */
 export function judgeBoot(console: string, expected: BootExpectation, end: ConsoleEnd): BootVerdict {
-  const commandLine = printedCommandLine(console);
+  const copies = commandLineCopies(console);
+  const commandLine = longestCopy(copies);
   const initProcess = INIT_PROCESS.exec(console)?.[1];
   const panic = PANIC.exec(console);
   const seen = { ...(commandLine === undefined ? {} : { commandLine }), ...(initProcess === undefined ? {} : { initProcess }) };
@@ -57,7 +58,7 @@ export function judgeBoot(console: string, expected: BootExpectation, end: Conso
     const before = end === 'exited' ? 'before QEMU exited' : end === 'timed-out' ? 'before the time ran out' : '';
     return { up: false, reason: `the kernel printed no command line on the serial console ${before}`.trimEnd(), ...seen };
   }
-  if (expected.init !== undefined && !namesInit(console, `init=${expected.init}`)) {
+  if (expected.init !== undefined && !namesInit(copies, `init=${expected.init}`)) {
     const inits = commandLine.split(/\s+/).filter((p) => p.startsWith('init='));
     return { up: false, reason: `the wrong entry booted: the command line has ${inits.length === 0 ? 'no init=' : inits.join(' ')}, expected init=${expected.init}`, ...seen };
   }
@@ -94,9 +95,9 @@ const LOST_CHARACTERS_TOLERATED = 4;
  * them, it does not change them, so what arrived is the parameter with characters missing, in order. Another
  * entry's init= differs in a 32-character store hash, and no few lost characters make it this one.
  */
-function namesInit(console: string, parameter: string): boolean {
-  for (const match of console.matchAll(COMMAND_LINE)) {
-    for (const word of match[1]!.trim().split(/\s+/)) {
+function namesInit(copies: readonly string[], parameter: string): boolean {
+  for (const copy of copies) {
+    for (const word of copy.split(/\s+/)) {
       if (word === parameter) return true;
       if (word.startsWith('init=') && word.length < parameter.length && word.length >= parameter.length - LOST_CHARACTERS_TOLERATED && isSubsequence(word, parameter)) return true;
     }
@@ -111,16 +112,18 @@ function isSubsequence(part: string, whole: string): boolean {
   return at === part.length;
 }
 
+/** Each copy of the command line the kernel printed on the console, in order. */
+function commandLineCopies(console: string): string[] {
+  return [...console.matchAll(COMMAND_LINE)].map((match) => match[1]!.trim());
+}
+
 /**
- * The longest copy of the command line the kernel printed: a guest's serial console under TCG on a loaded
- * host has been seen to lose the end of a line (`... console=ttyS0,1`), and one intact copy is enough.
+ * The longest copy of the command line: a guest's serial console under TCG on a loaded host has been seen to
+ * lose the end of a line (`... console=ttyS0,1`), and one intact copy is enough.
  */
-function printedCommandLine(console: string): string | undefined {
+function longestCopy(copies: readonly string[]): string | undefined {
   let longest: string | undefined;
-  for (const match of console.matchAll(COMMAND_LINE)) {
-    const copy = match[1]!.trim();
-    if (longest === undefined || copy.length > longest.length) longest = copy;
-  }
+  for (const copy of copies) if (longest === undefined || copy.length > longest.length) longest = copy;
   return longest;
 }
 
