@@ -88,7 +88,7 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const cli = join(repoRoot, 'dist/cli/main.js');
+const cli = join(repoRoot, 'dist/cli/cairn.cjs');
 const work = await mkdtemp(join(tmpdir(), 'cairn-bench-boot-'));
 try {
   const root = join(work, 'root');

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   }
   const runs = Number(values.runs);
   const built = join(repoRoot, 'dist', 'cli', 'commands', 'detect.js');
-  const cli = existsSync(built) ? [join(repoRoot, 'dist', 'cli', 'main.js')] : ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts')];
+  const cli = existsSync(built) ? [join(repoRoot, 'dist', 'cli', 'cairn.cjs')] : ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts')];
   const times = { cairn: [] as number[], systeminformation: [] as number[], platform: [] as number[], command: [] as number[] };
   for (let i = 0; i < runs; i++) {
     for (const mode of ['cairn', 'systeminformation', 'platform'] as const) {

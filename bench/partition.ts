@@ -94,7 +94,7 @@ async function benchApply(dir: string, rounds: number): Promise<{ library: numbe
   const command: number[] = [];
   const hand: number[] = [];
   const startup: number[] = [];
-  const built = join(repoRoot, 'dist', 'cli', 'main.js');
+  const built = join(repoRoot, 'dist', 'cli', 'cairn.cjs');
   const cli = existsSync(built) ? [built] : ['--import', 'tsx', join(repoRoot, 'cli', 'main.ts')];
   for (let i = 0; i < rounds; i++) {
     await rm(image, { force: true });

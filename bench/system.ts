@@ -47,7 +47,7 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const cairn = `node ${join(repoRoot, 'dist', 'cli', 'main.js')}`;
+const cairn = `node ${join(repoRoot, 'dist', 'cli', 'cairn.cjs')}`;
 
 async function specsFor(deb: string): Promise<string> {
   const specs = join(benchDir, 'specs');

@@ -24,7 +24,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-// Let pending writes to stdout/stderr drain before exiting.
-process.exitCode = code;
-if (code !== 0) setImmediate(() => process.exit(code));
+// Not awaited at the top level: the build makes this module CommonJS (scripts/build.mjs).
+void main(process.argv).then((code) => {
+  // Let pending writes to stdout/stderr drain before exiting.
+  process.exitCode = code;
+  if (code !== 0) setImmediate(() => process.exit(code));
+});

@@ -1,7 +1,7 @@
 /**
  * A hashing worker thread of content-identity.ts: hashes each batch of files it is sent (hash-file.ts) and posts
  * back their outcomes in order. content-identity.ts starts it (lib/module-worker.ts) from this file: built, as
- * dist/cli/hash-worker.js (an entry of the bundle, beside the chunk that holds content-identity.ts); from source,
+ * dist/cli/hash-worker.cjs (an entry of the bundle, beside the chunk that holds content-identity.ts); from source,
  * as this .ts file under tsx.
  */
 import { parentPort } from 'node:worker_threads';

@@ -1,24 +1,31 @@
 #!/usr/bin/env node
 /**
  * `npm run build`: dist/ as the published package and `npx cairn` run it. esbuild bundles Cairn and its runtime
- * dependencies (commander, yaml, zod, Ink, React, systeminformation) into a few ES modules:
+ * dependencies (commander, yaml, zod, Ink, React, systeminformation) into a few files:
  *
- *   dist/cli/cairn.cjs        the executable (package.json bin): `cairn --version` at once, else main.js (cli/bin.ts)
- *   dist/cli/main.js          the `cairn` command: argument parsing only; each command group is a dynamic import()
- *   dist/cli/hash-worker.js   the hashing worker thread (image-builder/hash-worker.ts), started by URL beside its caller
- *   dist/cli/chunk-*.js       code shared between groups, split by esbuild, loaded when a group that needs it runs
+ *   dist/cli/cairn.cjs        the executable (package.json bin): `cairn --version` at once, else main.cjs (cli/bin.ts)
+ *   dist/cli/main.cjs         the `cairn` command: argument parsing only; each command group is loaded when it runs
+ *   dist/cli/hash-worker.cjs  the hashing worker thread (image-builder/hash-worker.ts), started by URL beside its caller
+ *   dist/cli/chunk-*.cjs      code shared between groups, split by esbuild, loaded when a group that needs it runs
+ *   dist/cli/chunk-*.js       the same for the few chunks that must stay ES modules (below)
  *
  * so a command loads only what it runs, from a few files instead of hundreds of modules. The chunks sit beside the
  * worker in one folder because content-identity.ts finds the worker relative to its own module's URL.
  * Type checking is `npm run typecheck` (tsc); esbuild only strips types.
  *
+ * esbuild splits code into chunks only as ES modules; each chunk is then made CommonJS (toCommonJs below), because
+ * Node loads its ES module loader for the first ES module a process imports, about 8 ms of every start (measured
+ * against a CommonJS file). A chunk that awaits at its top level (Ink's) cannot be CommonJS, nor can one that
+ * imports such a chunk statically: those stay ES modules, loaded with import() by the CommonJS ones, and only the
+ * commands that draw screens load them.
+ *
  * The build fails when an output imports a package at run time: the package is installed without dependencies
  * (everything it needs is in dist/), except the optional ones its dependencies try to load and do without.
  */
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { readFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +57,70 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/** Each ES module chunk's `require` (bundled CommonJS packages call it for Node's modules), made at its first call. */
+const ESM_REQUIRE =
+  "import { createRequire as __cairnCreateRequire } from 'node:module';\nlet __cairnRequire;\nconst require = (id) => (__cairnRequire ??= __cairnCreateRequire(import.meta.url))(id);";
+
+/**
+ * esbuild's ES module outputs as CommonJS files (`.cjs`), but those that must stay ES modules (`.js`): the ones
+ * that await at their top level, and the ones that import those statically. Imports between outputs are renamed
+ * to match; a CommonJS output loads another CommonJS output with require() (an import() of it becomes a require
+ * in a promise) and an ES module output with import(). Returns the files to write, by name.
+ */
+async function toCommonJs(outputFiles, metafile) {
+  const sources = new Map(outputFiles.filter((file) => file.path.endsWith('.js')).map((file) => [basename(file.path), file.text]));
+  const staysEsm = new Set();
+  for (const [name, text] of sources) {
+    const awaitsAtTop = await commonJs(text).then(
+      () => false,
+      (error) => (/Top-level await/.test(String(error)) ? true : Promise.reject(error)),
+    );
+    if (awaitsAtTop) staysEsm.add(name);
+  }
+  // What statically imports an ES module output stays one, up the chain.
+  const staticImports = Object.entries(metafile.outputs).map(([output, { imports }]) => [
+    basename(output),
+    imports.filter((i) => !i.external && i.kind === 'import-statement').map((i) => basename(i.path)),
+  ]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, imported] of staticImports) {
+      if (!staysEsm.has(name) && imported.some((other) => staysEsm.has(other))) {
+        staysEsm.add(name);
+        grew = true;
+      }
+    }
+  }
+  const fileName = (name) => (staysEsm.has(name) ? name : name.replace(/\.js$/, '.cjs'));
+  return Promise.all(
+    [...sources].map(async ([name, text]) => {
+      const esm = staysEsm.has(name);
+      // `"./chunk-X.js"` in an import, an export ... from, or an import(): the file it is now.
+      const renamed = text.replace(/(import\()?"\.\/([\w-]+\.js)"(\))?/g, (whole, call, target, close) => {
+        if (!sources.has(target)) return whole;
+        if (call !== undefined && close !== undefined && !esm && !staysEsm.has(target)) return `Promise.resolve().then(()=>require("./${fileName(target)}"))`;
+        return `${call ?? ''}"./${fileName(target)}"${close ?? ''}`;
+      });
+      return { name: fileName(name), text: esm ? renamed : (await commonJs(renamed)).code };
+    }),
+  );
+}
+
+/** An ES module output as CommonJS: Node's own `require`, and `import.meta.url` from the file's name. */
+function commonJs(text) {
+  const code = text.replace(ESM_REQUIRE, '');
+  return transform(code, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__cairnModuleUrl' },
+    banner: code.includes('import.meta.url') ? "const __cairnModuleUrl = require('node:url').pathToFileURL(__filename).href;" : '',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'silent',
+  });
+}
+
 /**
  * Bundles the command into `outdir` (written when `write`); returns esbuild's metafile (which output holds which
  * sources and imports which output) and the outputs that import a package at run time.
@@ -60,7 +131,7 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     absWorkingDir: root,
     entryPoints: { main: 'cli/main.ts', 'hash-worker': 'image-builder/hash-worker.ts' },
     outdir,
-    write,
+    write: false,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -72,9 +143,8 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     // Bundled CommonJS packages (systeminformation, parts of Ink's dependencies) call require() for Node's modules.
     // Each chunk's require is made at its first call: most chunks never call it, and making one for each chunk that
     // `generation list` loads took about 1 ms of its start (CPU profile).
-    banner: {
-      js: "import { createRequire as __cairnCreateRequire } from 'node:module';\nlet __cairnRequire;\nconst require = (id) => (__cairnRequire ??= __cairnCreateRequire(import.meta.url))(id);",
-    },
+    // (The chunks made CommonJS drop it: they have Node's own.)
+    banner: { js: ESM_REQUIRE },
     plugins: [lazyChildProcessForCommander],
     define: { 'process.env.NODE_ENV': '"production"', CAIRN_VERSION: JSON.stringify(version) },
     legalComments: 'eof',
@@ -85,7 +155,12 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  // The executable: CommonJS, so that Node starts it sooner; it imports main.js (beside it) unless asked the version.
+  const files = await toCommonJs(result.outputFiles, result.metafile);
+  if (write) {
+    await mkdir(outdir, { recursive: true });
+    await Promise.all(files.map((file) => writeFile(join(outdir, file.name), file.text)));
+  }
+  // The executable: it requires main.cjs (beside it) unless asked the version.
   await build({
     absWorkingDir: root,
     entryPoints: ['cli/bin.ts'],
@@ -95,7 +170,7 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     platform: 'node',
     target: 'node20',
     bundle: true,
-    external: ['./main.js'],
+    external: ['./main.cjs'],
     define: { CAIRN_VERSION: JSON.stringify(version) },
     logLevel: 'warning',
   });

@@ -13,7 +13,7 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     const { stdout } = await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: repoRoot, timeoutMs: 300_000 });
     const tarball = join(dir, stdout.trim().split('\n').pop()!);
     const { stdout: listing } = await run('tar', ['-tzf', tarball]);
-    assert.match(listing, /^package\/dist\/cli\/main\.js$/m);
+    assert.match(listing, /^package\/dist\/cli\/main\.cjs$/m);
     assert.not.match(listing, /^package\/(test|fixtures)\//m, 'tests and fixtures are not shipped');
     assert.not.match(listing, /\.tsx?$/m, 'no TypeScript sources in the package');
 
@@ -26,13 +26,13 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
     const bin = join(project, 'node_modules', '.bin', 'cairn');
     const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     assert.is((await run(bin, ['--version'])).stdout, `${version}\n`, 'cairn --version (cli/bin.ts)');
-    assert.is((await run(bin, ['-V', 'generation'])).stdout, `${version}\n`, 'the version main.js gives commander (cli/version.ts)');
+    assert.is((await run(bin, ['-V', 'generation'])).stdout, `${version}\n`, 'the version main.cjs gives commander (cli/version.ts)');
     const help = await run(bin, ['--help']);
     assert.match(help.stdout, /Usage: cairn/);
     const listed = await run(bin, ['generation', 'list', '--json', '--root', join(repoRoot, 'fixtures/profiles/nixos'), '--profile', '/nix/var/nix/profiles/system']);
     assert.is((JSON.parse(listed.stdout) as { current: number }).current, 142);
 
-    // What starts fast loads neither `crypto` nor `child_process` (lib/builtin.ts, scripts/build.mjs): Node's own
+    // What starts fast loads neither `crypto` nor `child_process` (lib/builtin.ts, scripts/build.mjs) nor an ES module: Node's own
     // list of the modules a process loaded, written as it exits with the size of its young generation.
     const preload = join(dir, 'record-modules.cjs');
     await writeFile(
@@ -54,10 +54,12 @@ test('npm pack + npm install elsewhere gives a working `cairn` built to JavaScri
       for (const module of ['NativeModule crypto', 'NativeModule child_process']) {
         assert.not.ok(loaded.includes(module), `cairn ${args.join(' ')} loads ${module.split(' ')[1]}`);
       }
+      // Nor Node's ES module loader, which runs the first ES module a process imports: the outputs are CommonJS.
+      assert.not.ok(loaded.includes('NativeModule internal/modules/esm/module_job'), `cairn ${args.join(' ')} imports an ES module`);
     }
 
     // Three sparse files of one size whose first and last 64 KiB match: their samples cannot tell them apart, so
-    // all three are hashed whole, 384 MiB, which is enough to go to the hashing workers (dist/.../hash-worker.js).
+    // all three are hashed whole, 384 MiB, which is enough to go to the hashing workers (dist/.../hash-worker.cjs).
     assert.ok(availableParallelism() >= 2, 'hashing in worker threads needs 2 cores; this test checks it');
     const tree = join(dir, 'tree');
     await mkdir(tree);

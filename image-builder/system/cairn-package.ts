@@ -5,7 +5,7 @@
  *
  *   <hash>-nodejs-20.20.2/bin/node
  *   <hash>-cairn-0.1.0/lib/node_modules/cairn/{package.json,dist,schemas,node_modules}
- *   <hash>-cairn-0.1.0/bin/cairn -> ../lib/node_modules/cairn/dist/cli/main.js   (#!/usr/bin/env node)
+ *   <hash>-cairn-0.1.0/bin/cairn -> ../lib/node_modules/cairn/dist/cli/cairn.cjs   (#!/usr/bin/env node)
  *
  * The userland links bin/node and bin/cairn to them, and carries the libraries node needs.
  */
@@ -48,7 +48,7 @@ export async function addCairnPackage(location: StoreLocation, staging: string, 
 
   const root = await cairnPackageRoot();
   const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string; bin?: Record<string, string> };
-  if (!(await stat(join(root, 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
+  if (!(await stat(join(root, 'dist', 'cli', 'main.cjs')).then(() => true, () => false))) {
     throw new UserError(`${root}/dist is not built, so Cairn cannot be packed for an installer system`, { hint: 'run npm run build (npm ci does it too)' });
   }
   const work = await mkdtemp(join(staging, 'pack-'));
