@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The size of the buffer a file is read through. */
-export const HASH_CHUNK = 4 * 1024 * 1024;
+export const HASH_CHUNK = 1024 * 1024;
 
 /** A file to hash, as the main thread sends it to a worker. */
 export interface HashRequest {

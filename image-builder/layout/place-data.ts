@@ -19,8 +19,11 @@ export interface PlacedData {
   /** In LBA order, the boot catalog's sector left out (it is made once everything else is placed). */
   readonly data: PlannedData[];
   readonly catalogLba: number | undefined;
-  /** Where each regular file's bytes are, by node index. */
-  readonly files: ReadonlyMap<number, ExtentLocation>;
+  /**
+   * The first sector of each regular file's bytes, by node index (-1 for other nodes; 0 for empty files): numbers
+   * in an array, not a location object in a map for each of tens of thousands of files.
+   */
+  readonly fileLbas: readonly number[];
   readonly extents: { id: string; location: ExtentLocation }[];
   readonly groups: { id: string; location: GroupLocation }[];
   /** Records and extents that point at an extent already placed for identical content. */
@@ -43,8 +46,9 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
   let shared = 0;
   let unsharedKeys = 0;
   const data: PlannedData[] = [];
-  const placedByKey = new Map<number | string, ExtentLocation>();
-  const files = new Map<number, ExtentLocation>();
+  /** The first sector of each content placed, by key (its size is the content's). */
+  const placedByKey = new Map<number | string, number>();
+  const fileLbas = new Array<number>(tree.nodes.length).fill(-1);
   const extents: { id: string; location: ExtentLocation }[] = [];
   const groups: { id: string; location: GroupLocation }[] = [];
 
@@ -56,12 +60,14 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
   const keyOf = (candidate: DedupCandidate | undefined): number | string => (candidate === undefined ? undefined : keys.get(candidate)) ?? `unshared:${unsharedKeys++}`;
   const fileKey = (index: number) => (index === bootInfoTableFile ? keyOf(undefined) : keyOf(fileOf(index)));
   const extentKey = (extent: HiddenExtent) => (extent.content.kind === 'fat' ? keyOf(undefined) : keyOf(extent as DedupCandidate));
-  const allocate = (size: number, region: PlannedData): ExtentLocation => {
-    const location = { lba, size, sectors: sectorsFor(size) };
+  /** Places `region` at the next sector; returns that sector. */
+  const allocate = (size: number, region: PlannedData): number => {
+    const start = lba;
     data.push(region);
-    lba += location.sectors;
-    return location;
+    lba += sectorsFor(size);
+    return start;
   };
+  const locationOf = (start: number, size: number): ExtentLocation => (size === 0 ? EMPTY_EXTENT : { lba: start, size, sectors: sectorsFor(size) });
   const extentRegion = (content: ExtentContent, origin: string): PlannedData => ({ kind: 'content', lba, size: contentSize(content), content, origin });
   const fileRegion = (index: number): PlannedData => {
     const file = fileOf(index);
@@ -100,9 +106,10 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
     }
   }
 
-  const deferred: { key: number | string; resolve: (location: ExtentLocation) => void }[] = [];
-  const placeShared = (key: number | string, size: number, resolve: (location: ExtentLocation) => void, own: () => ExtentLocation) => {
-    if (size === 0) return resolve(EMPTY_EXTENT);
+  const deferred: { key: number | string; resolve: (lba: number) => void }[] = [];
+  /** Gives `resolve` the first sector of the content of `key`: 0 when empty, else where it was placed or `own()` places it. */
+  const placeShared = (key: number | string, size: number, resolve: (lba: number) => void, own: () => number) => {
+    if (size === 0) return resolve(0);
     const existing = placedByKey.get(key);
     if (existing !== undefined) {
       shared++;
@@ -113,15 +120,15 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
       deferred.push({ key, resolve });
       return;
     }
-    const location = own();
-    placedByKey.set(key, location);
-    resolve(location);
+    const start = own();
+    placedByKey.set(key, start);
+    resolve(start);
   };
 
   for (const extent of extensions.hiddenExtents ?? []) {
     checkId(extent.id, extent.origin);
     const size = contentSize(extent.content);
-    placeShared(extentKey(extent), size, (location) => extents.push({ id: extent.id, location }), () => allocate(size, extentRegion(extent.content, extent.origin)));
+    placeShared(extentKey(extent), size, (start) => extents.push({ id: extent.id, location: locationOf(start, size) }), () => allocate(size, extentRegion(extent.content, extent.origin)));
   }
 
   for (const group of extensions.groups ?? []) {
@@ -137,30 +144,35 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
       if (member.kind === 'file') {
         const found = memberFiles.get(member)!;
         const size = tree.nodes[found.index]!.size!;
-        location = size === 0 ? { lba, size: 0, sectors: 0 } : allocate(size, fileRegion(found.index));
-        files.set(found.index, location);
+        location = size === 0 ? { lba, size: 0, sectors: 0 } : locationOf(allocate(size, fileRegion(found.index)), size);
+        fileLbas[found.index] = location.lba;
         key = found.key;
       } else {
         checkId(member.id, member.origin);
         const size = contentSize(member.content);
-        location = size === 0 ? { lba, size: 0, sectors: 0 } : allocate(size, extentRegion(member.content, member.origin));
+        location = size === 0 ? { lba, size: 0, sectors: 0 } : locationOf(allocate(size, extentRegion(member.content, member.origin)), size);
         extents.push({ id: member.id, location });
         key = memberKeys.get(member)!;
       }
-      if (location.size > 0 && !placedByKey.has(key)) placedByKey.set(key, location);
+      if (location.size > 0 && !placedByKey.has(key)) placedByKey.set(key, location.lba);
       members.push(location);
     }
     groups.push({ id: group.id, location: { lba: groupStart, size: (lba - groupStart) * SECTOR_SIZE, sectors: lba - groupStart, members } });
   }
 
   for (const index of tree.files) {
-    if (files.has(index)) continue;
+    if (fileLbas[index] !== -1) continue;
     const size = tree.nodes[index]!.size!;
-    placeShared(fileKey(index), size, (location) => files.set(index, location), () => allocate(size, fileRegion(index)));
+    placeShared(
+      fileKey(index),
+      size,
+      (start) => (fileLbas[index] = start),
+      () => allocate(size, fileRegion(index)),
+    );
   }
 
   for (const item of deferred) item.resolve(placedByKey.get(item.key)!);
-  return { end: lba, data, catalogLba, files, extents, groups, shared };
+  return { end: lba, data, catalogLba, fileLbas, extents, groups, shared };
 }
 
 export function contentSize(content: ExtentContent): number {

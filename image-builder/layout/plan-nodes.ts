@@ -11,8 +11,12 @@ import { EARLIEST_RECORDING_DATE, LATEST_RECORDING_DATE } from '../iso9660/date-
 import { PosixFileType } from '../iso9660/rock-ridge.js';
 import type { PlannedNode } from './iso-plan.js';
 
-/** A node before anything is placed: what it is, not yet where. */
-export type NodeShape = Omit<PlannedNode, 'lba' | 'primary' | 'joliet'>;
+/**
+ * A node before anything is placed: what it is, not yet where. The planner gives it its places and it becomes
+ * the PlannedNode (plan-layout.ts); it has those fields from the start, unset, so that every file (and every
+ * directory) keeps one hidden class and its fields in the object.
+ */
+export type NodeShape = Omit<PlannedNode, 'lba' | 'primary' | 'joliet'> & { lba?: number; primary?: number; joliet?: number };
 
 export interface TreeShape {
   readonly nodes: readonly NodeShape[];
@@ -60,11 +64,11 @@ export function shapeTree(tree: ImageTree, date: Date): TreeShape {
       for (const child of node.entries.values()) if (child.kind === 'directory') subdirectories++;
       const names = [...node.entries.keys()].sort(compareImageNames);
       const children = names.map((child) => add(node.entries.get(child)!, child, index));
-      nodes[index] = { name, parent, kind: 'directory', mode: PosixFileType.directory | (node.mode & 0o7777), links: 2 + subdirectories, inode, time, children };
+      nodes[index] = { name, parent, kind: 'directory', mode: PosixFileType.directory | (node.mode & 0o7777), links: 2 + subdirectories, inode, time, children, primary: undefined, joliet: undefined };
     } else if (node.kind === 'file') {
       counts.files++;
       files.push(index);
-      nodes[index] = { name, parent, kind: 'file', mode: PosixFileType.regular | (node.mode & 0o7777), links, inode, time, size: contentSize(node) };
+      nodes[index] = { name, parent, kind: 'file', mode: PosixFileType.regular | (node.mode & 0o7777), links, inode, time, size: contentSize(node), lba: undefined };
     } else {
       counts.symlinks++;
       nodes[index] = { name, parent, kind: 'symlink', mode: PosixFileType.symlink | 0o777, links, inode, time, target: node.target };
