@@ -27,7 +27,11 @@ export interface DedupCandidate {
   readonly origin: string;
 }
 
-/** Equal numbers mean identical bytes; the planner gives equal numbers one extent. 0 is every empty content. */
+/**
+ * Equal numbers mean identical bytes; the planner gives equal numbers one extent. 0 is every empty content. Only
+ * contents found identical to another have a key (a few thousand of a tree's tens of thousands of files): a
+ * content without one is identical to no other.
+ */
 export type ContentKeys = ReadonlyMap<DedupCandidate, number>;
 
 /** Same-size files at least this large are first compared by a sample; smaller ones are simply hashed. */
@@ -100,15 +104,20 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     else bySize.set(size, [found, candidate]);
   }
   representatives.clear();
+  // A content of its own gets a key only when its source is named more than once (the repeats share it).
+  const repeated = new Set(repeats.map(([, representative]) => representative));
+  const unique = (candidate: DedupCandidate) => {
+    if (repeated.has(candidate)) keys.set(candidate, nextKey++);
+  };
   const toHash: DedupCandidate[] = [];
   for (const [size, found] of bySize) {
     if (size === 0) for (const c of [found].flat()) keys.set(c, 0);
-    else if (!Array.isArray(found)) keys.set(found, nextKey++);
+    else if (!Array.isArray(found)) unique(found);
     else if (size < SAMPLE_THRESHOLD) toHash.push(...found);
     else {
       // Large files of one size: a sample of each (its start and end) tells most apart without reading them.
       for (const group of groupBySample(found, size)) {
-        if (group.length === 1) keys.set(group[0]!, nextKey++);
+        if (group.length === 1) unique(group[0]!);
         else toHash.push(...group);
       }
     }
@@ -122,16 +131,26 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     onProgress({ kind: 'phase', phase: 'hash', title: `Finding identical files (${toHash.length} share their size with another)`, total, unit: 'bytes' });
     const counter = progressCounter(onProgress, 'hash', total, 'bytes');
     const digests = await hashContents(toHash, total, counter.advance, options);
-    const byDigest = new Map<string, number>();
-    toHash.forEach((candidate, index) => {
-      const digest = `${digests[index]}:${sizeOf(candidate.content)}`;
-      let key = byDigest.get(digest);
-      if (key === undefined) {
-        key = nextKey++;
-        byDigest.set(digest, key);
+    // Sorted by size: the contents that can be identical are side by side, and are keyed one size at a time.
+    for (let start = 0, end = 0; start < toHash.length; start = end) {
+      const size = sizeOf(toHash[start]!.content);
+      const seen = new Map<string, number>();
+      for (end = start; end < toHash.length && sizeOf(toHash[end]!.content) === size; end++) seen.set(digests[end]!, (seen.get(digests[end]!) ?? 0) + 1);
+      const byDigest = new Map<string, number>();
+      for (let index = start; index < end; index++) {
+        const digest = digests[index]!;
+        if (seen.get(digest) === 1) {
+          unique(toHash[index]!);
+          continue;
+        }
+        let key = byDigest.get(digest);
+        if (key === undefined) {
+          key = nextKey++;
+          byDigest.set(digest, key);
+        }
+        keys.set(toHash[index]!, key);
       }
-      keys.set(candidate, key);
-    });
+    }
     counter.finish();
   }
   for (const [candidate, representative] of repeats) keys.set(candidate, keys.get(representative)!);

@@ -44,10 +44,9 @@ export interface PlaceDataInput {
 export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: PlaceDataInput): PlacedData {
   let lba = start;
   let shared = 0;
-  let unsharedKeys = 0;
   const data: PlannedData[] = [];
   /** The first sector of each content placed, by key (its size is the content's). */
-  const placedByKey = new Map<number | string, number>();
+  const placedByKey = new Map<number, number>();
   const fileLbas = new Array<number>(tree.nodes.length).fill(-1);
   const extents: { id: string; location: ExtentLocation }[] = [];
   const groups: { id: string; location: GroupLocation }[] = [];
@@ -56,10 +55,9 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
   if (catalogLba !== undefined) lba += sectorsFor(CATALOG_SIZE);
 
   const fileOf = (index: number) => tree.sources[index] as ImageFile;
-  /** The content key of a candidate; contents without one (a FAT's start, a patched file) get a key of their own. */
-  const keyOf = (candidate: DedupCandidate | undefined): number | string => (candidate === undefined ? undefined : keys.get(candidate)) ?? `unshared:${unsharedKeys++}`;
-  const fileKey = (index: number) => (index === bootInfoTableFile ? keyOf(undefined) : keyOf(fileOf(index)));
-  const extentKey = (extent: HiddenExtent) => (extent.content.kind === 'fat' ? keyOf(undefined) : keyOf(extent as DedupCandidate));
+  /** The content key of a file or extent: undefined for content shared with nothing (no key, a FAT's start, a patched file). */
+  const fileKey = (index: number) => (index === bootInfoTableFile ? undefined : keys.get(fileOf(index)));
+  const extentKey = (extent: HiddenExtent) => (extent.content.kind === 'fat' ? undefined : keys.get(extent as DedupCandidate));
   /** Places `region` at the next sector; returns that sector. */
   const allocate = (size: number, region: PlannedData): number => {
     const start = lba;
@@ -81,10 +79,10 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
     ids.add(id);
   };
   // Group members own their extents: whatever else has the same content points at them.
-  const groupKeys = new Set<number | string>();
+  const groupKeys = new Set<number>();
   const groupFiles = new Map<number, string>();
-  const memberFiles = new Map<object, { index: number; key: number | string }>();
-  const memberKeys = new Map<object, number | string>();
+  const memberFiles = new Map<object, { index: number; key: number | undefined }>();
+  const memberKeys = new Map<object, number | undefined>();
   for (const group of extensions.groups ?? []) {
     for (const member of group.members) {
       if (member.kind === 'file') {
@@ -97,19 +95,23 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
         groupFiles.set(index, group.id);
         const key = fileKey(index);
         memberFiles.set(member, { index, key });
-        groupKeys.add(key);
+        if (key !== undefined) groupKeys.add(key);
       } else {
         const key = extentKey(member);
         memberKeys.set(member, key);
-        groupKeys.add(key);
+        if (key !== undefined) groupKeys.add(key);
       }
     }
   }
 
-  const deferred: { key: number | string; resolve: (lba: number) => void }[] = [];
-  /** Gives `resolve` the first sector of the content of `key`: 0 when empty, else where it was placed or `own()` places it. */
-  const placeShared = (key: number | string, size: number, resolve: (lba: number) => void, own: () => number) => {
+  const deferred: { key: number; resolve: (lba: number) => void }[] = [];
+  /**
+   * Gives `resolve` the first sector of a content: 0 when empty, else where the content of `key` was placed, or
+   * where `own()` places it (a content with no key is placed without being remembered: nothing else shares it).
+   */
+  const placeShared = (key: number | undefined, size: number, resolve: (lba: number) => void, own: () => number) => {
     if (size === 0) return resolve(0);
+    if (key === undefined) return resolve(own());
     const existing = placedByKey.get(key);
     if (existing !== undefined) {
       shared++;
@@ -140,7 +142,7 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
       const misalignment = (lba - groupStart) % align;
       if (misalignment !== 0) lba += align - misalignment;
       let location: ExtentLocation;
-      let key: number | string;
+      let key: number | undefined;
       if (member.kind === 'file') {
         const found = memberFiles.get(member)!;
         const size = tree.nodes[found.index]!.size!;
@@ -152,9 +154,9 @@ export function placeData({ start, tree, keys, extensions, bootInfoTableFile }: 
         const size = contentSize(member.content);
         location = size === 0 ? { lba, size: 0, sectors: 0 } : locationOf(allocate(size, extentRegion(member.content, member.origin)), size);
         extents.push({ id: member.id, location });
-        key = memberKeys.get(member)!;
+        key = memberKeys.get(member);
       }
-      if (location.size > 0 && !placedByKey.has(key)) placedByKey.set(key, location.lba);
+      if (key !== undefined && location.size > 0 && !placedByKey.has(key)) placedByKey.set(key, location.lba);
       members.push(location);
     }
     groups.push({ id: group.id, location: { lba: groupStart, size: (lba - groupStart) * SECTOR_SIZE, sectors: lba - groupStart, members } });
