@@ -95,7 +95,7 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
       node.primary = primary.directoryOf.get(index)!;
       node.joliet = joliet.directoryOf.get(index)!;
     }
-    return node as PlannedNode;
+    return node;
   });
 
   // What depends on the places: El Torito's catalog and the partition tables.
