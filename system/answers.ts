@@ -20,7 +20,8 @@ import { parseByteSize } from '../lib/size.js';
 import { parseYaml, type LoadedYaml } from '../lib/yaml.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { validateLayout, type Layout } from './layout.js';
-import { secureBootSchema, signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
+import { signedChainPathsOf, type SignedChainPaths } from './secure-boot/secure-boot-choice.js';
+import { secureBootSchema } from './secure-boot/secure-boot-schema.js';
 
 /** What the live installer does once an unattended install is done (a person chooses on the done screen). */
 export const FINISH_ACTIONS = ['poweroff', 'reboot', 'shell'] as const;

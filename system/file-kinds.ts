@@ -6,14 +6,16 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../lib/errors.js';
-import { toJsonSchema } from '../lib/schema.js';
+import { toJsonSchema, validate } from '../lib/schema.js';
+import { parseYaml } from '../lib/yaml.js';
 import { answersSchema, decodeAnswers } from './answers.js';
 import { BOOTSPEC_V1, SPECIALISATION_V1, decodeBootDocument } from './bootspec.js';
 import { bootspecV1Schema } from './bootspec-schema.js';
 import { configurationSchema, decodeConfiguration } from './configuration.js';
 import { decodeHardwareConfiguration, hardwareConfigurationSchema } from './hardware-configuration.js';
 import { decodeLayout, layoutSchema } from './layout.js';
-import { decodeImageSpec, imageSpecSchema } from './image-spec.js';
+import { resolveImageSpec } from './image-spec.js';
+import { imageSpecSchema } from './image-spec-schema.js';
 import { decodeInitrdSpec, initrdSpecSchema } from './initrd-spec.js';
 import { decodeSystemSpec, systemSpecSchema } from './system-spec.js';
 
@@ -80,7 +82,7 @@ const KINDS: readonly FileKind[] = [
     title: 'image spec (image.yaml)',
     fileNames: [/^image\.ya?ml$/, /\.image\.ya?ml$/],
     schema: imageSpecSchema,
-    validate: (text, file) => decodeImageSpec(text, file),
+    validate: (text, file) => resolveImageSpec(validate(imageSpecSchema, parseYaml(text, file)), file),
   },
   {
     kind: 'initrd',

@@ -5,22 +5,23 @@
  * of the file that names them.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
 
-const signedFile = (what: string) => z.string().min(1).describe(`${what} (default: searched where the distribution's package installs it)`);
+/** `true`, `false`, or the signed files (secure-boot-schema.ts holds the same as a schema). */
+export type SecureBootChoice = boolean | { readonly shim?: string; readonly grub?: string; readonly mokManager?: string };
 
-export const secureBootSchema = z
-  .union([
-    z.boolean(),
-    z.strictObject({
-      shim: signedFile('shim signed by Microsoft, e.g. /usr/lib/shim/shimx64.efi.signed').optional(),
-      grub: signedFile("GRUB signed by the distribution, e.g. /usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed").optional(),
-      mokManager: signedFile('the MOK manager signed by the distribution, e.g. /usr/lib/shim/mmx64.efi.signed').optional(),
-    }),
-  ])
-  .describe("boot with UEFI Secure Boot on through the distribution's signed chain (shim, GRUB, the signed kernels): true, or the signed files");
+const SIGNED_FILE_KEYS: ReadonlySet<string> = new Set(['shim', 'grub', 'mokManager']);
 
-export type SecureBootChoice = z.output<typeof secureBootSchema>;
+/** `raw` when secureBootSchema accepts it (its output is its input), else undefined: checked without the schema library. */
+export function validSecureBootChoice(raw: unknown): SecureBootChoice | undefined {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const files: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!SIGNED_FILE_KEYS.has(key) || typeof value !== 'string' || value.length === 0) return undefined;
+    files[key] = value;
+  }
+  return files;
+}
 
 /** Explicit paths of the signed files; an empty object means "search them all". */
 export interface SignedChainPaths {

@@ -43,6 +43,8 @@ test('each command loads only what it runs', async () => {
   assert.equal(packagesLoadedWith(outputs, 'cli/main.ts'), ['commander'], 'main.js: the argument parser; the groups are loaded on demand');
   assert.equal(packagesLoadedWith(outputs, 'cli/commands/generation.ts'), ['commander'], 'generation list: no schema library');
   assert.equal(packagesLoadedWith(outputs, 'cli/commands/install.ts'), ['commander'], 'install --help: no engine, screens or hardware detection');
+  // iso build checks a valid spec without the schema library (system/image-spec.ts): its largest module, not loaded.
+  assert.equal(packagesLoadedWith(outputs, 'cli/commands/iso.ts'), ['commander', 'yaml'], 'iso build: no schema library');
   const screens = packagesLoadedWith(outputs, 'installer/screens/installer-app.tsx');
   assert.ok(screens.includes('ink') && screens.includes('react'), `the screens load Ink and React: ${screens.join(', ')}`);
   const engine = packagesLoadedWith(outputs, 'installer/engine/installer-session.ts');
