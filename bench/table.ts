@@ -43,7 +43,7 @@ const { values: flags } = parseArgs({
 });
 const quick = flags.quick;
 const runs = Number(flags.runs ?? (quick ? 1 : 5));
-const startRuns = Number(flags['start-runs'] ?? (quick ? 5 : 11));
+const startRuns = Number(flags['start-runs'] ?? (quick ? 5 : 21));
 const benchDir = process.env.CAIRN_BENCH_DIR ?? join(tmpdir(), 'cairn-bench');
 const only = new Set(flags.only ?? ['start', 'files', 'large']);
 const EPOCH = '1700000000';
