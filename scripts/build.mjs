@@ -155,7 +155,9 @@ export async function bundleCairn(outdir, { write = true } = {}) {
     metafile: true,
     logLevel: 'warning',
   });
-  const files = await toCommonJs(result.outputFiles, result.metafile);
+  // Anything else esbuild writes (none today: assets are inlined) goes out as it is.
+  const others = result.outputFiles.filter((file) => !file.path.endsWith('.js')).map((file) => ({ name: basename(file.path), text: file.contents }));
+  const files = [...(await toCommonJs(result.outputFiles, result.metafile)), ...others];
   if (write) {
     await mkdir(outdir, { recursive: true });
     await Promise.all(files.map((file) => writeFile(join(outdir, file.name), file.text)));
