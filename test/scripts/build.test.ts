@@ -40,7 +40,7 @@ test('each command loads only what it runs', async () => {
   const files = Object.keys(outputs).filter((output) => !output.endsWith('.map'));
   assert.ok(files.length < 100, `a few files, not hundreds (${files.length})`);
 
-  assert.equal(packagesLoadedWith(outputs, 'cli/main.ts'), ['commander'], 'main.js: the argument parser; the groups are loaded on demand');
+  assert.equal(packagesLoadedWith(outputs, 'cli/main.ts'), ['commander'], 'main.cjs: the argument parser; the groups are loaded on demand');
   assert.equal(packagesLoadedWith(outputs, 'cli/commands/generation.ts'), ['commander'], 'generation list: no schema library');
   assert.equal(packagesLoadedWith(outputs, 'cli/commands/install.ts'), ['commander'], 'install --help: no engine, screens or hardware detection');
   // iso build checks a valid spec without the schema library (system/image-spec.ts): its largest module, not loaded.
