@@ -164,10 +164,12 @@ function stepsFor(menu: BootMenuReport, entry: BootMenuEntryReport): BootStep[] 
       { kind: 'keys', keys: ['enter'] },
     ];
   }
-  // systemd-boot draws the entries, highlighted default included, then reads keys; `e` opens the options
-  // line with the cursor at its start, End moves it to the end.
+  // systemd-boot draws the entries, highlighted default included, then its countdown ("Boot in 9 s.": a menu it
+  // drives has a timeout, whyNotDrivable checks it), then reads keys; `e` opens the options line with the cursor at
+  // its start, End moves it to the end. Either shows the menu: under TCG, OVMF's serial console has been seen to
+  // lose the entries' text while the countdown came through.
   return [
-    { kind: 'wait', pattern: escapeRegExp(defaultTitle.slice(0, 30)), what: 'the systemd-boot menu' },
+    { kind: 'wait', pattern: `${escapeRegExp(defaultTitle.slice(0, 30))}|Boot in \\d+ s\\.`, what: 'the systemd-boot menu' },
     ...(moves.length === 0 ? [] : [{ kind: 'keys' as const, keys: moves }]),
     { kind: 'type', text: 'e' },
     { kind: 'keys', keys: ['end'] },
