@@ -101,6 +101,7 @@ async function toCommonJs(outputFiles, metafile) {
         if (call !== undefined && close !== undefined && !esm && !staysEsm.has(target)) return `Promise.resolve().then(()=>require("./${fileName(target)}"))`;
         return `${call ?? ''}"./${fileName(target)}"${close ?? ''}`;
       });
+      // Made CommonJS after the renaming: an import() that became a require() needs none of esbuild's interop helpers.
       return { name: fileName(name), text: esm ? renamed : (await commonJs(renamed)).code };
     }),
   );

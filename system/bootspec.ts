@@ -7,6 +7,7 @@
  * fixtures/bootspec holds the reference implementation's own valid and invalid cases.
  */
 import { ValidationError, type Problem } from '../lib/errors.js';
+import { isPlainObject } from '../lib/plain-object.js';
 
 export const BOOTSPEC_V1 = 'org.nixos.bootspec.v1';
 export const SPECIALISATION_V1 = 'org.nixos.specialisation.v1';
@@ -53,12 +54,11 @@ export const BOOTSPEC_KEYS = {
  * accepts exactly what bootspecV1Schema (bootspec-schema.ts) accepts; that schema words the problems of the rest.
  */
 function validBootspec(raw: unknown): BootspecV1 | undefined {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const record = raw as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!Object.hasOwn(BOOTSPEC_KEYS, key)) return undefined;
+  if (!isPlainObject(raw)) return undefined;
+  for (const key of Object.keys(raw)) if (!Object.hasOwn(BOOTSPEC_KEYS, key)) return undefined;
   const spec: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(BOOTSPEC_KEYS)) {
-    const value = record[key];
+    const value = raw[key];
     const valid =
       kind === 'strings'
         ? Array.isArray(value) && value.every((item) => typeof item === 'string')
@@ -111,12 +111,11 @@ interface InvalidBootspec {
 
 function decodeObject(data: unknown, file: string, path: string[], problems: Problem[], invalid: InvalidBootspec[]): BootDocument | undefined {
   const where = path.join('.');
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isPlainObject(data)) {
     problems.push({ file, path: where, message: 'expected a JSON object' });
     return undefined;
   }
-  const record = data as Record<string, unknown>;
-  const raw = record[BOOTSPEC_V1];
+  const raw = data[BOOTSPEC_V1];
   if (raw === undefined) {
     problems.push({ file, path: where, message: `missing required key "${BOOTSPEC_V1}"` });
     return undefined;
@@ -126,9 +125,9 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
   if (bootspec === undefined) invalid.push({ spec, path: [...path, BOOTSPEC_V1], at: problems.length });
 
   const specialisations: [string, BootDocument][] = [];
-  const rawSpecs = record[SPECIALISATION_V1];
+  const rawSpecs = data[SPECIALISATION_V1];
   if (rawSpecs !== undefined) {
-    if (rawSpecs === null || typeof rawSpecs !== 'object' || Array.isArray(rawSpecs)) {
+    if (!isPlainObject(rawSpecs)) {
       problems.push({ file, path: [...path, SPECIALISATION_V1].join('.'), message: `expected an object of specialisation name -> boot document (got ${describeJson(rawSpecs)})` });
     } else {
       // Any name: the entry ids and titles made from it are checked where they are written.
@@ -139,22 +138,21 @@ function decodeObject(data: unknown, file: string, path: string[], problems: Pro
     }
   }
   const extensions: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(record)) {
+  for (const [key, value] of Object.entries(data)) {
     if (key === BOOTSPEC_V1 || key === SPECIALISATION_V1) continue;
     if (value === null) problems.push({ file, path: [...path, key].join('.'), message: 'an extension may not be null: leave the key out' });
     extensions.push([key, value]);
   }
   if (bootspec === undefined) return undefined;
   // fromEntries makes own properties whatever the names (even "__proto__").
-  return { bootspec, specialisations: Object.fromEntries(specialisations), extensions: Object.fromEntries(extensions), keyOrder: Object.keys(record) };
+  return { bootspec, specialisations: Object.fromEntries(specialisations), extensions: Object.fromEntries(extensions), keyOrder: Object.keys(data) };
 }
 
 /** The bootspec object with a null initrd or initrdSecrets left out (null there means absent). */
 function withoutNullOptionals(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const record = raw as Record<string, unknown>;
-  if (!OPTIONAL_KEYS.some((key) => record[key] === null)) return raw;
-  return Object.fromEntries(Object.entries(record).filter(([key, value]) => !((OPTIONAL_KEYS as readonly string[]).includes(key) && value === null)));
+  if (!isPlainObject(raw)) return raw;
+  if (!OPTIONAL_KEYS.some((key) => raw[key] === null)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => !((OPTIONAL_KEYS as readonly string[]).includes(key) && value === null)));
 }
 
 function describeJson(value: unknown): string {

@@ -6,6 +6,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ValidationError } from '../lib/errors.js';
+import { strictObject } from '../lib/plain-object.js';
 import { readUserFile } from '../lib/user-file.js';
 import { loadYamlFile } from '../lib/yaml.js';
 import type { Answers } from './answers.js';
@@ -71,16 +72,7 @@ async function checkMediumAnswers(text: string, file: string, key: string): Prom
   return answers;
 }
 
-type Fields = Record<string, unknown>;
-
-/** A plain object whose keys are all in `allowed`, else undefined (a strict object of the schema). */
-function strictObject(raw: unknown, allowed: readonly string[]): Fields | undefined {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  for (const key of Object.keys(raw)) if (!allowed.includes(key)) return undefined;
-  return raw as Fields;
-}
-
-const isString = (value: unknown, minLength = 1): value is string => typeof value === 'string' && value.length >= minLength;
+const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const isPositiveInteger = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) > 0;
 /** Every item of an array passes (a hole is an item too: `every` would skip it). */
 const everyItem = (items: unknown[], passes: (item: unknown) => boolean): boolean => Array.from(items).every(passes);
@@ -110,8 +102,7 @@ export function validImageSpec(raw: unknown): ImageSpec | undefined {
   const boot = fields.boot === undefined ? undefined : validBoot(fields.boot);
   if (fields.boot !== undefined && boot === undefined) return undefined;
   const installer = fields.installer === undefined ? undefined : strictObject(fields.installer, ['answers']);
-  if (installer !== undefined && !isSourcePath(installer.answers)) return undefined;
-  if (fields.installer !== undefined && installer === undefined) return undefined;
+  if (fields.installer !== undefined && (installer === undefined || !isSourcePath(installer.answers))) return undefined;
   // The schema's checks across keys: any of them fails, and the schema words it.
   if (boot !== undefined && profile === undefined) return undefined;
   if (installer !== undefined && (boot === undefined || entries.some((entry) => entry.to === MEDIUM_ANSWERS_PATH))) return undefined;
@@ -141,7 +132,7 @@ function validBoot(raw: unknown): ImageSpec['boot'] | undefined {
   const { bios = true, uefi = true, timeout = 10, serial = true, kernelParams = [], isolinux, systemdBoot, secureBoot: rawSecureBoot = false } = fields;
   if (typeof bios !== 'boolean' || typeof uefi !== 'boolean' || typeof serial !== 'boolean') return undefined;
   if (!Number.isSafeInteger(timeout) || (timeout as number) < 0 || (timeout as number) > 3600) return undefined;
-  if (!Array.isArray(kernelParams) || !everyItem(kernelParams, (param) => isString(param))) return undefined;
+  if (!Array.isArray(kernelParams) || !everyItem(kernelParams, isString)) return undefined;
   if ((isolinux !== undefined && !isString(isolinux)) || (systemdBoot !== undefined && !isString(systemdBoot))) return undefined;
   const secureBoot = validSecureBootChoice(rawSecureBoot);
   if (secureBoot === undefined) return undefined;

@@ -5,22 +5,19 @@
  * of the file that names them.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { strictObject } from '../../lib/plain-object.js';
 
 /** `true`, `false`, or the signed files (secure-boot-schema.ts holds the same as a schema). */
 export type SecureBootChoice = boolean | { readonly shim?: string; readonly grub?: string; readonly mokManager?: string };
 
-const SIGNED_FILE_KEYS: ReadonlySet<string> = new Set(['shim', 'grub', 'mokManager']);
+const SIGNED_FILE_KEYS = ['shim', 'grub', 'mokManager'];
 
-/** `raw` when secureBootSchema accepts it (its output is its input), else undefined: checked without the schema library. */
+/** What secureBootSchema makes of `raw` when it accepts it (its input), else undefined: checked without the schema library. */
 export function validSecureBootChoice(raw: unknown): SecureBootChoice | undefined {
   if (typeof raw === 'boolean') return raw;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const files: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!SIGNED_FILE_KEYS.has(key) || typeof value !== 'string' || value.length === 0) return undefined;
-    files[key] = value;
-  }
-  return files;
+  const files = strictObject(raw, SIGNED_FILE_KEYS);
+  if (files === undefined || !Object.values(files).every((path) => typeof path === 'string' && path.length > 0)) return undefined;
+  return { ...files };
 }
 
 /** Explicit paths of the signed files; an empty object means "search them all". */
