@@ -14,7 +14,7 @@ import { UserError } from '../lib/errors.js';
 import { startModuleWorker } from '../lib/module-worker.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import { sha256Hex } from '../system/store-hash.js';
-import type { FileContent } from './image-tree.js';
+import { hostPathOf, type FileContent } from './image-tree.js';
 import type { HeldContents } from './held-contents.js';
 import { HASH_CHUNK, hashHostFile, type HashOutcome, type HashRequest } from './hash-file.js';
 import { sourceError } from './scan-sources.js';
@@ -50,7 +50,7 @@ function groupBySample(candidates: readonly DedupCandidate[], size: number): Ded
     } else {
       let fd: number | undefined;
       try {
-        fd = openSync(content.path, 'r');
+        fd = openSync(hostPathOf(content), 'r');
         if (fstatSync(fd).size !== size) throw changedError(describeCandidate(candidate));
         for (const position of [0, Math.max(0, size - SAMPLE_BYTES)]) {
           const read = readSync(fd, buffer, 0, SAMPLE_BYTES, position);
@@ -89,7 +89,7 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
   const representatives = new Map<string | Uint8Array, DedupCandidate>();
   const repeats: [DedupCandidate, DedupCandidate][] = [];
   for (const candidate of candidates) {
-    const identity = candidate.linkKey ?? (candidate.content.kind === 'host' ? candidate.content.path : candidate.content.bytes);
+    const identity = candidate.linkKey ?? (candidate.content.kind === 'host' ? hostPathOf(candidate.content) : candidate.content.bytes);
     const representative = representatives.get(identity);
     if (representative === undefined) representatives.set(identity, candidate);
     else repeats.push([candidate, representative]);
@@ -163,7 +163,7 @@ function sizeOf(content: FileContent): number {
 
 /** `image.yaml: files[2] (/src/vmlinuz)`: a candidate's origin with its host path, for messages. */
 function describeCandidate(candidate: DedupCandidate): string {
-  return candidate.content.kind === 'host' ? `${candidate.origin} (${candidate.content.path})` : candidate.origin;
+  return candidate.content.kind === 'host' ? `${candidate.origin} (${hostPathOf(candidate.content)})` : candidate.origin;
 }
 
 /** The hashing worker's module: beside this one, with this module's own extension (.js in dist/, .ts from source). */
@@ -194,7 +194,7 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
     for (const index of hostIndexes) {
       if (signal?.aborted) throw signal.reason;
       const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
-      const outcome = hashHostFile(content, buffer, advance);
+      const outcome = hashHostFile({ path: hostPathOf(content), size: content.size }, buffer, advance);
       outcomes[index] = outcome;
       // A file smaller than the buffer was read whole into it.
       if (options.held !== undefined && content.size < buffer.length && 'digest' in outcome) options.held.keep(content, buffer.subarray(0, content.size));
@@ -231,7 +231,7 @@ async function hashInWorkers(
           const [outcome] = await new Promise<HashOutcome[]>((resolve, reject) => {
             worker.once('message', resolve);
             worker.once('error', reject);
-            const batch: HashRequest[] = [{ path: content.path, size: content.size }];
+            const batch: HashRequest[] = [{ path: hostPathOf(content), size: content.size }];
             worker.postMessage(batch);
           });
           worker.removeAllListeners('error');

@@ -5,13 +5,20 @@
  */
 import { FileFlag, JOLIET_ESCAPES, MAX_EXTENT_BYTES, SECTOR_SIZE, VolumeDescriptorType } from './iso9660/constants.js';
 import { recordingDateTimeOf, volumeDateTimeOf, type RecordingDateTime } from './iso9660/date-time.js';
-import { CURRENT_DIRECTORY_IDENTIFIER, PARENT_DIRECTORY_IDENTIFIER, writeDirectoryRecord, type DirectoryRecord } from './iso9660/directory-record.js';
+import {
+  CURRENT_DIRECTORY_IDENTIFIER,
+  PARENT_DIRECTORY_IDENTIFIER,
+  directoryRecordLength,
+  systemUseOffset,
+  writeDirectoryRecord,
+  type DirectoryRecord,
+} from './iso9660/directory-record.js';
 import { encodeJolietIdentifier } from './iso9660/joliet-name.js';
 import { encodePathTable, type PathTableRecord } from './iso9660/path-table.js';
 import { encodeVolumeDescriptor, encodeVolumeDescriptorSetTerminator, type VolumeDescriptor } from './iso9660/volume-descriptor.js';
 import type { IsoPlan, Namespace, PlannedDirectory, PlannedNode } from './layout/iso-plan.js';
 import { rockRidgeOf, walkRecords, type PlannedRecord } from './layout/plan-directories.js';
-import { encodeSystemUse, rockRidgeEntries } from './layout/system-use.js';
+import { encodeSystemUse, rockRidgeEntries, writeRockRidgeEntries } from './layout/system-use.js';
 
 /** What Cairn writes as the application identifier of its volumes. */
 const APPLICATION_ID = 'CAIRN';
@@ -93,18 +100,30 @@ export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: numb
       lastRecorded = recordingDateTimeOf(new Date(target.time * 1000));
     }
     const recorded = lastRecorded;
-    let systemUse: Uint8Array = new Uint8Array(0);
-    if (record.systemUse !== undefined) {
-      const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, target, index === 0, recorded)), record.systemUse, firstContinuationLba);
+    const split = record.systemUse;
+    // Entries that all fit in the record are written straight into it; others are split with continuation areas.
+    const inline = split !== undefined && split.slots.length === 0;
+    let systemUse = NO_BYTES;
+    if (split !== undefined && !inline) {
+      const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, target, index === 0, recorded)), split, firstContinuationLba);
       systemUse = encoded.inline;
       for (const { slot, bytes: slotBytes } of encoded.slots) bytes.set(slotBytes, directory.size + slot.sector * SECTOR_SIZE + slot.offset);
     }
     const identifier =
       record.role === 'self' ? CURRENT_DIRECTORY_IDENTIFIER : record.role === 'parent' ? PARENT_DIRECTORY_IDENTIFIER : identifierBytes(record.identifier, directory.namespace);
-    writeDirectoryRecord(bytes, record.offset, directoryRecordOf(record, record.directory === undefined ? undefined : directories[record.directory], target, identifier, systemUse, recorded));
+    const fields = directoryRecordOf(record, record.directory === undefined ? undefined : directories[record.directory], target, identifier, systemUse, recorded);
+    if (!inline) {
+      writeDirectoryRecord(bytes, record.offset, fields);
+      return;
+    }
+    writeDirectoryRecord(bytes, record.offset, fields, directoryRecordLength(identifier.length, split.inlineLength));
+    const written = writeRockRidgeEntries(bytes, record.offset + systemUseOffset(identifier.length), rockRidgeOf(record, target, index === 0, recorded));
+    if (written !== split.inlineLength) throw new Error(`the Rock Ridge entries of a record in directory ${index} take ${written} bytes, ${split.inlineLength} were planned`);
   });
   return bytes;
 }
+
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 function identifierBytes(identifier: string, namespace: Namespace): Uint8Array {
   return namespace === 'primary' ? Buffer.from(identifier, 'latin1') : encodeJolietIdentifier(identifier);

@@ -10,9 +10,21 @@ import { imagePathNames, invalidNameReason, joinImagePath } from '../system/imag
 /** Where a file's bytes come from. */
 export type FileContent =
   /** A host file, copied in chunks when the image is written; its size is checked again then. */
-  | { readonly kind: 'host'; readonly path: string; readonly size: number }
+  | HostFileContent
   /** Bytes held in memory (small generated files). */
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+/**
+ * A host file, named by its path; or, for the files found by scanning a directory, by that directory's path (with
+ * its final slash) and the file's name, which hostPathOf() joins when the path is needed. The tree keeps the names
+ * and its directories' paths anyway, where a whole path for each file took about 120 bytes (the string and the
+ * pieces it was joined from): 5.5 MiB of the peak of a /usr/share build.
+ */
+export type HostFileContent = { readonly kind: 'host'; readonly size: number } & ({ readonly path: string } | { readonly directory: string; readonly name: string });
+
+export function hostPathOf(content: HostFileContent): string {
+  return 'path' in content ? content.path : content.directory + content.name;
+}
 
 export interface ImageFile {
   readonly kind: 'file';
@@ -169,7 +181,7 @@ function mergeDirectory(existing: ImageDirectory, incoming: ImageDirectory, path
 
 /** `image.yaml: files[2] (/src/boot/vmlinuz)`: the origin, with the host path when the node has one. */
 function describeOrigin(node: ImageNode): string {
-  const host = node.kind === 'file' ? (node.content.kind === 'host' ? node.content.path : undefined) : node.source;
+  const host = node.kind === 'file' ? (node.content.kind === 'host' ? hostPathOf(node.content) : undefined) : node.source;
   return host === undefined ? node.origin : `${node.origin} (${host})`;
 }
 

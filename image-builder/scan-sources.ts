@@ -35,7 +35,8 @@ export function scanSources(tree: ImageTree, sources: readonly HostSource[], onP
     if (summary.newest === undefined || mtime > summary.newest) summary.newest = mtime;
   };
 
-  const visit = (source: HostSource, hostPath: string, names: readonly string[], parent: ImageDirectory | undefined, info: Stats): void => {
+  /** `parentPath` is the host path of the directory being listed, with a final slash; undefined for a source's own path. */
+  const visit = (source: HostSource, hostPath: string, parentPath: string | undefined, names: readonly string[], parent: ImageDirectory | undefined, info: Stats): void => {
     const origin = source.key;
     const mtime = Math.floor(info.mtimeMs / 1000);
     let node: ImageNode;
@@ -47,7 +48,10 @@ export function scanSources(tree: ImageTree, sources: readonly HostSource[], onP
         kind: 'file',
         mode: info.mode & 0o7777,
         mtime,
-        content: { kind: 'host', path: hostPath, size: smallInteger(info.size) },
+        content:
+          parentPath === undefined
+            ? { kind: 'host', path: hostPath, size: smallInteger(info.size) }
+            : { kind: 'host', directory: parentPath, name: names[names.length - 1]!, size: smallInteger(info.size) },
         ...(info.nlink > 1 ? { linkKey: `${info.dev}:${info.ino}` } : {}),
         origin,
       };
@@ -65,17 +69,18 @@ export function scanSources(tree: ImageTree, sources: readonly HostSource[], onP
     else tree.addChild(parent, names, node);
     if (node.kind !== 'directory') return;
     const target = parent === undefined ? (tree.get(source.to) as ImageDirectory) : (parent.entries.get(names[names.length - 1]!) as ImageDirectory);
+    // The host path is already normal: a plain concatenation is enough (and cheap for big trees).
+    const prefix = hostPath.endsWith('/') ? hostPath : `${hostPath}/`;
     for (const name of listDirectory(source, hostPath)) {
-      // The host path is already normal: a plain concatenation is enough (and cheap for big trees).
-      const childPath = hostPath.endsWith('/') ? `${hostPath}${name}` : `${hostPath}/${name}`;
-      visit(source, childPath, [...names, name], target, lstatOf(source, childPath));
+      const childPath = `${prefix}${name}`;
+      visit(source, childPath, prefix, [...names, name], target, lstatOf(source, childPath));
     }
   };
 
   for (const source of sources) {
     const parsed = imagePathNames(source.to);
     if ('error' in parsed) throw new UserError(`${source.key}: to: "${source.to}" ${parsed.error}`);
-    visit(source, source.from, parsed.names, undefined, statOf(source, source.from));
+    visit(source, source.from, undefined, parsed.names, undefined, statOf(source, source.from));
   }
   onProgress({ kind: 'progress', phase: 'scan', done: summary.files, total: summary.files, unit: 'files' });
   return summary;

@@ -21,7 +21,7 @@ import {
   encodePrimaryVolumeDescriptor,
   encodeVolumeDescriptorSetTerminator,
 } from './encode-metadata.js';
-import type { FileContent } from './image-tree.js';
+import { hostPathOf, type FileContent } from './image-tree.js';
 import { SECTOR_SIZE } from './iso9660/constants.js';
 import type { FatVolumeContent } from './layout/iso-layout.js';
 import type { IsoPlan, PlannedData, PlannedSystemArea, PlannedVolumeDescriptor } from './layout/iso-plan.js';
@@ -164,7 +164,7 @@ function stageData(region: PlannedData, out: SequentialOutput, held: HeldContent
   if (region.content.kind === 'bytes') return out.bytes(region.content.bytes);
   if (region.content.kind === 'host') {
     const kept = held?.take(region.content);
-    return kept !== undefined ? out.bytes(kept) : out.file(region.content.path, region.content.size, region.origin);
+    return kept !== undefined ? out.bytes(kept) : out.file(hostPathOf(region.content), region.content.size, region.origin);
   }
   return writeFatVolumeStart(region.content, out, region.origin);
 }
@@ -187,11 +187,11 @@ function readContent(content: FileContent, origin: string): Uint8Array {
   if (content.kind === 'bytes') return content.bytes;
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(content.path);
+    bytes = readFileSync(hostPathOf(content));
   } catch (error) {
-    throw sourceError(`${origin} (${content.path})`, error);
+    throw sourceError(`${origin} (${hostPathOf(content)})`, error);
   }
-  if (bytes.length !== content.size) throw changedError(`${origin} (${content.path})`);
+  if (bytes.length !== content.size) throw changedError(`${origin} (${hostPathOf(content)})`);
   return bytes;
 }
 

@@ -29,8 +29,8 @@ const DIRECTORY_RECORD_HEADER_LENGTH = 33;
 export const CURRENT_DIRECTORY_IDENTIFIER = Uint8Array.of(0x00);
 export const PARENT_DIRECTORY_IDENTIFIER = Uint8Array.of(0x01);
 
-/** Where the system use area starts for an identifier of this length (a pad byte keeps it even). */
-function systemUseOffset(identifierLength: number): number {
+/** Where the system use area starts in a record, for an identifier of this length (a pad byte keeps it even). */
+export function systemUseOffset(identifierLength: number): number {
   return DIRECTORY_RECORD_HEADER_LENGTH + identifierLength + (identifierLength % 2 === 0 ? 1 : 0);
 }
 

@@ -15,7 +15,7 @@ import {
   type RecordingDateTime,
   type VolumeDateTime,
 } from './date-time.js';
-import { MAX_SUSP_ENTRY_LENGTH, SUSP_HEADER_LENGTH, encodeSuspEntry, expectLength, type SuspEntry } from './susp.js';
+import { MAX_SUSP_ENTRY_LENGTH, SUSP_HEADER_LENGTH, encodeSuspEntry, expectLength, writeSuspHeader, type SuspEntry } from './susp.js';
 
 /** The ER entry Cairn writes: RRIP 1.12, whose PX carries a file serial number (inode). */
 export const ROCK_RIDGE_EXTENSION = {
@@ -53,13 +53,25 @@ export const PosixFileType = {
 } as const;
 
 export function encodePosixAttributes(value: PosixAttributes): Uint8Array {
-  const data = new Uint8Array(value.inode === undefined ? 32 : 40);
-  writeUint32Both(data, 0, value.mode);
-  writeUint32Both(data, 8, value.links);
-  writeUint32Both(data, 16, value.uid);
-  writeUint32Both(data, 24, value.gid);
-  if (value.inode !== undefined) writeUint32Both(data, 32, value.inode);
-  return encodeSuspEntry({ signature: 'PX', version: 1, data });
+  const bytes = new Uint8Array(SUSP_HEADER_LENGTH + (value.inode === undefined ? 32 : 40));
+  writePosixAttributes(bytes, 0, value);
+  return bytes;
+}
+
+/**
+ * Writes the PX entry at `offset` of `bytes`; returns its length. The write* functions of this module
+ * put an entry straight into a directory being encoded, where the encode* functions return it on its own.
+ */
+export function writePosixAttributes(bytes: Uint8Array, offset: number, value: PosixAttributes): number {
+  const length = SUSP_HEADER_LENGTH + (value.inode === undefined ? 32 : 40);
+  writeSuspHeader(bytes, offset, 'PX', length);
+  const data = offset + SUSP_HEADER_LENGTH;
+  writeUint32Both(bytes, data, value.mode);
+  writeUint32Both(bytes, data + 8, value.links);
+  writeUint32Both(bytes, data + 16, value.uid);
+  writeUint32Both(bytes, data + 24, value.gid);
+  if (value.inode !== undefined) writeUint32Both(bytes, data + 32, value.inode);
+  return length;
 }
 
 export function decodePosixAttributes(entry: SuspEntry): PosixAttributes {
@@ -93,20 +105,32 @@ const TF_LONG_FORM = 0x80;
 
 export function encodeTimeStamps(value: TimeStamps): Uint8Array {
   const width = value.longForm ? VOLUME_DATE_TIME_LENGTH : RECORDING_DATE_TIME_LENGTH;
-  const present = TIME_STAMP_ORDER.filter((key) => value[key] !== undefined);
-  const data = new Uint8Array(1 + present.length * width);
+  let present = 0;
+  for (const key of TIME_STAMP_ORDER) if (value[key] !== undefined) present++;
+  const bytes = new Uint8Array(SUSP_HEADER_LENGTH + 1 + present * width);
+  writeTimeStamps(bytes, 0, value);
+  return bytes;
+}
+
+/** Writes the TF entry at `offset` of `bytes`; returns its length. */
+export function writeTimeStamps(bytes: Uint8Array, offset: number, value: TimeStamps): number {
   let flags = value.longForm ? TF_LONG_FORM : 0;
-  TIME_STAMP_ORDER.forEach((key, bit) => {
-    if (value[key] !== undefined) flags |= 1 << bit;
-  });
-  data[0] = flags;
-  present.forEach((key, index) => {
-    const stamp = value[key]!;
-    const offset = 1 + index * width;
-    if (value.longForm) writeVolumeDateTime(data, offset, { hundredths: 0, ...stamp });
-    else writeRecordingDateTime(data, offset, stamp);
-  });
-  return encodeSuspEntry({ signature: 'TF', version: 1, data });
+  let position = offset + SUSP_HEADER_LENGTH + 1;
+  for (let bit = 0; bit < TIME_STAMP_ORDER.length; bit++) {
+    const stamp = value[TIME_STAMP_ORDER[bit]!];
+    if (stamp === undefined) continue;
+    flags |= 1 << bit;
+    if (value.longForm) {
+      writeVolumeDateTime(bytes, position, { hundredths: 0, ...stamp });
+      position += VOLUME_DATE_TIME_LENGTH;
+    } else {
+      writeRecordingDateTime(bytes, position, stamp);
+      position += RECORDING_DATE_TIME_LENGTH;
+    }
+  }
+  bytes[offset + SUSP_HEADER_LENGTH] = flags;
+  writeSuspHeader(bytes, offset, 'TF', position - offset);
+  return position - offset;
 }
 
 export function decodeTimeStamps(entry: SuspEntry): TimeStamps {
@@ -139,20 +163,35 @@ export const MAX_NM_NAME_BYTES = MAX_SUSP_ENTRY_LENGTH - SUSP_HEADER_LENGTH - 1;
 /** The NM entries for a name: as many as needed, all but the last flagged "continues". */
 export function encodeAlternateNameEntries(name: Uint8Array): Uint8Array[] {
   const entries: Uint8Array[] = [];
-  let offset = 0;
+  let start = 0;
   do {
-    const piece = name.subarray(offset, offset + MAX_NM_NAME_BYTES);
-    offset += piece.length;
-    entries.push(encodeAlternateName({ flags: offset < name.length ? NameFlag.continues : 0, name: piece }));
-  } while (offset < name.length);
+    const piece = Math.min(name.length - start, MAX_NM_NAME_BYTES);
+    const entry = new Uint8Array(SUSP_HEADER_LENGTH + 1 + piece);
+    writeAlternateName(entry, 0, name.subarray(start, start + piece), start + piece < name.length);
+    entries.push(entry);
+    start += piece;
+  } while (start < name.length);
   return entries;
 }
 
-function encodeAlternateName(value: AlternateName): Uint8Array {
-  const data = new Uint8Array(1 + value.name.length);
-  data[0] = value.flags;
-  data.set(value.name, 1);
-  return encodeSuspEntry({ signature: 'NM', version: 1, data });
+/** Writes the NM entries of `name` one after another at `offset` of `bytes`; returns their length. */
+export function writeAlternateNameEntries(bytes: Uint8Array, offset: number, name: Uint8Array): number {
+  let position = offset;
+  let start = 0;
+  do {
+    const piece = Math.min(name.length - start, MAX_NM_NAME_BYTES);
+    position += writeAlternateName(bytes, position, name.subarray(start, start + piece), start + piece < name.length);
+    start += piece;
+  } while (start < name.length);
+  return position - offset;
+}
+
+function writeAlternateName(bytes: Uint8Array, offset: number, piece: Uint8Array, continues: boolean): number {
+  const length = SUSP_HEADER_LENGTH + 1 + piece.length;
+  writeSuspHeader(bytes, offset, 'NM', length);
+  bytes[offset + SUSP_HEADER_LENGTH] = continues ? NameFlag.continues : 0;
+  bytes.set(piece, offset + SUSP_HEADER_LENGTH + 1);
+  return length;
 }
 
 export function decodeAlternateName(entry: SuspEntry): AlternateName {

@@ -20,16 +20,20 @@ export const CE_ENTRY_LENGTH = 28;
 export const SP_ENTRY_LENGTH = 7;
 
 export function encodeSuspEntry(entry: SuspEntry): Uint8Array {
-  const length = SUSP_HEADER_LENGTH + entry.data.length;
-  if (entry.signature.length !== 2) throw new RangeError(`SUSP signature "${entry.signature}" must be two letters`);
-  if (length > MAX_SUSP_ENTRY_LENGTH) throw new RangeError(`SUSP entry ${entry.signature} of ${length} bytes exceeds ${MAX_SUSP_ENTRY_LENGTH}`);
-  const bytes = new Uint8Array(length);
-  bytes[0] = entry.signature.charCodeAt(0);
-  bytes[1] = entry.signature.charCodeAt(1);
-  bytes[2] = length;
-  bytes[3] = entry.version;
+  const bytes = new Uint8Array(SUSP_HEADER_LENGTH + entry.data.length);
+  writeSuspHeader(bytes, 0, entry.signature, bytes.length, entry.version);
   bytes.set(entry.data, SUSP_HEADER_LENGTH);
   return bytes;
+}
+
+/** Writes the header of an entry of `length` bytes (its data included) at `offset`; the data goes after it. */
+export function writeSuspHeader(bytes: Uint8Array, offset: number, signature: string, length: number, version = 1): void {
+  if (signature.length !== 2) throw new RangeError(`SUSP signature "${signature}" must be two letters`);
+  if (length > MAX_SUSP_ENTRY_LENGTH) throw new RangeError(`SUSP entry ${signature} of ${length} bytes exceeds ${MAX_SUSP_ENTRY_LENGTH}`);
+  bytes[offset] = signature.charCodeAt(0);
+  bytes[offset + 1] = signature.charCodeAt(1);
+  bytes[offset + 2] = length;
+  bytes[offset + 3] = version;
 }
 
 /**

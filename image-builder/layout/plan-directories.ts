@@ -12,7 +12,7 @@ import { compareIdentifiers } from '../iso9660/identifier-order.js';
 import { assignJolietIdentifiers, assignPrimaryIdentifiers } from './assign-identifiers.js';
 import type { Namespace, PlannedDirectory, PlannedNode } from './iso-plan.js';
 import { sectionsOf, type NodeShape } from './plan-nodes.js';
-import { ContinuationAllocator, rockRidgeEntryLengths, splitSystemUse, type RockRidgeRecord, type SystemUseSplit } from './system-use.js';
+import { ContinuationAllocator, splitSystemUse, type RockRidgeRecord, type SystemUseSplit } from './system-use.js';
 
 /** A directory before it is placed. */
 export type DirectoryShape = Omit<PlannedDirectory, 'lba'>;
@@ -70,19 +70,20 @@ export function planDirectories(namespace: Namespace, nodes: readonly NodeShape[
     });
   }
   const directories = shapes.map((shape): DirectoryShape => ({ ...shape, size: 0, continuationSectors: 0 }));
-  return { directories: directories.map((d, i) => ({ ...d, ...walkRecords(nodes, directories, i, () => {}) })), directoryOf };
+  return { directories: directories.map((d, i) => ({ ...d, ...walkRecords(nodes, directories, i) })), directoryOf };
 }
 
 /**
  * Derives the records of directory `index` in order — ".", "..", then the children (a multi-extent file has
  * one record per section) — packing them so none crosses a sector boundary and planning their Rock Ridge
- * continuation areas. Planning calls it for the sizes; encoding calls it again and writes what it is given.
+ * continuation areas. Planning calls it for the sizes (with no `visit`); encoding calls it again and writes what
+ * it is given.
  */
 export function walkRecords(
   nodes: readonly NodeView[],
   directories: readonly Pick<DirectoryShape, 'namespace' | 'node' | 'parent' | 'children' | 'identifiers'>[],
   index: number,
-  visit: (record: PlannedRecord) => void,
+  visit?: (record: PlannedRecord) => void,
 ): { size: number; continuationSectors: number } {
   const directory = directories[index]!;
   const { namespace } = directory;
@@ -93,11 +94,11 @@ export function walkRecords(
     const idLength = role === 'child' ? (namespace === 'primary' ? identifier.length : identifier.length * 2) : 1;
     let systemUse: SystemUseSplit | undefined;
     if (namespace === 'primary') {
-      systemUse = splitSystemUse(rockRidgeEntryLengths(rockRidgeShapeOf(role, nodes[target]!, isRoot)), systemUseCapacity(idLength), allocator);
+      systemUse = splitSystemUse(rockRidgeShapeOf(role, nodes[target]!, isRoot), systemUseCapacity(idLength), allocator);
     }
     const length = directoryRecordLength(idLength, systemUse?.inlineLength ?? 0);
     if ((position % SECTOR_SIZE) + length > SECTOR_SIZE) position = Math.ceil(position / SECTOR_SIZE) * SECTOR_SIZE;
-    visit({ role, identifier, target, directory: targetDirectory, section, sections, offset: position, systemUse });
+    visit?.({ role, identifier, target, directory: targetDirectory, section, sections, offset: position, systemUse });
     position += length;
   };
   emit('self', '', directory.node, index, 0, 1);

@@ -46,7 +46,7 @@ import {
   encodeSharingProtocolIndicator,
 } from '../../image-builder/iso9660/susp.js';
 import { decodeVolumeDescriptor, encodeVolumeDescriptor, encodeBootRecordDescriptor, decodeBootRecordDescriptor } from '../../image-builder/iso9660/volume-descriptor.js';
-import { rockRidgeEntries, rockRidgeEntryLengths } from '../../image-builder/layout/system-use.js';
+import { ContinuationAllocator, rockRidgeEntries, rockRidgeEntryLengths, splitSystemUse, writeRockRidgeEntries } from '../../image-builder/layout/system-use.js';
 import { run } from '../../lib/run.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
 
@@ -160,6 +160,37 @@ test('planned Rock Ridge entry lengths match the encoded entries', () => {
   ];
   for (const shape of shapes) {
     assert.equal(rockRidgeEntryLengths(shape), rockRidgeEntries({ attributes, ...shape }).map((e) => e.length), JSON.stringify(shape).slice(0, 60));
+  }
+});
+
+test('entries that fit a record are sized without listing them and written in place as rockRidgeEntries encodes them', () => {
+  const attributes = { mode: 0o100644, links: 3, inode: 70_000, time: recordingDateTimeOf(new Date(Date.UTC(2024, 1, 29, 23, 59, 58))) };
+  const shapes = [
+    { rootSelf: true as const },
+    {},
+    { name: 'a' },
+    { name: 'naïve 🙂.txt' },
+    { name: 'x'.repeat(200) },
+    { name: 'x'.repeat(250) },
+    { name: 'x'.repeat(251) },
+    { name: 'é'.repeat(127) },
+    { name: 'link', symlinkTarget: '../lib/libc.so.6' },
+    { name: 'link', symlinkTarget: `../${'y'.repeat(700)}/z` },
+  ];
+  for (const shape of shapes) {
+    const what = JSON.stringify(shape).slice(0, 60);
+    const entries = rockRidgeEntries({ attributes, ...shape });
+    const lengths = entries.map((e) => e.length);
+    const total = lengths.reduce((sum, length) => sum + length, 0);
+    // A system use area big enough for all of them, and one too small by a byte.
+    const roomy = splitSystemUse(shape, total, new ContinuationAllocator());
+    assert.equal({ inline: roomy.inline, inlineLength: roomy.inlineLength, slots: roomy.slots.length }, { inline: entries.length, inlineLength: total, slots: 0 }, what);
+    const tight = splitSystemUse(shape, total - 1, new ContinuationAllocator());
+    assert.ok(tight.slots.length > 0 && tight.inline < entries.length, `${what}: continues when a byte short`);
+    const bytes = new Uint8Array(total + 8).fill(0xaa);
+    assert.is(writeRockRidgeEntries(bytes, 3, { attributes, ...shape }), total, what);
+    assert.equal([...bytes.subarray(3, 3 + total)], [...Buffer.concat(entries)], what);
+    assert.equal([bytes[2], bytes[3 + total]], [0xaa, 0xaa], `${what}: nothing written outside`);
   }
 });
 
