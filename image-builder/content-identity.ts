@@ -96,7 +96,10 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
   }
   // Representatives by size: a size nobody else has means content nobody else has.
   const bySize = new Map<number, DedupCandidate | DedupCandidate[]>();
+  /** Each representative's place in the order given (path order, for a tree's files). */
+  const given = new Map<DedupCandidate, number>();
   for (const candidate of representatives.values()) {
+    given.set(candidate, given.size);
     const size = sizeOf(candidate.content);
     const found = bySize.get(size);
     if (found === undefined) bySize.set(size, candidate);
@@ -123,14 +126,20 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     }
   }
   bySize.clear();
-  // Smallest first: the bytes kept for the writer (options.held) then cover the most files its budget can.
+  // By size, for keying one size at a time (below), and so that the bytes kept for the writer (options.held) are
+  // those of the smallest files: the most files its budget can cover.
   toHash.sort((a, b) => sizeOf(a.content) - sizeOf(b.content));
+  const keep = options.held?.countKeepable(toHash.map((c) => sizeOf(c.content))) ?? 0;
+  // Read in the order given: files of one directory one after another. The same files in order of size took
+  // about a third longer to open and read (40,000 files of /usr/share, 0.69 s against 0.52).
+  const readOrder = toHash.map((_, index) => index).sort((a, b) => given.get(toHash[a]!)! - given.get(toHash[b]!)!);
+  given.clear();
 
   if (toHash.length > 0) {
     const total = toHash.reduce((sum, c) => sum + sizeOf(c.content), 0);
     onProgress({ kind: 'phase', phase: 'hash', title: `Finding identical files (${toHash.length} share their size with another)`, total, unit: 'bytes' });
     const counter = progressCounter(onProgress, 'hash', total, 'bytes');
-    const digests = await hashContents(toHash, total, counter.advance, options);
+    const digests = await hashContents(toHash, readOrder, keep, total, counter.advance, options);
     // Sorted by size: the contents that can be identical are side by side, and are keyed one size at a time.
     for (let start = 0, end = 0; start < toHash.length; start = end) {
       const size = sizeOf(toHash[start]!.content);
@@ -173,19 +182,31 @@ const HASH_WORKER_URL = new URL(`./hash-worker${extname(fileURLToPath(import.met
 const PARALLEL_HASH_BYTES = 256 * 1024 * 1024;
 const PARALLEL_HASH_MIN_AVERAGE = 1024 * 1024;
 
-async function hashContents(candidates: readonly DedupCandidate[], total: number, advance: (bytes: number) => void, options: IdentifyOptions): Promise<string[]> {
+/**
+ * The digests of `candidates`, read in `order` (indexes into them); the bytes of the first `keep` of them (the
+ * smallest) are offered to options.held when they are read on this thread.
+ */
+async function hashContents(
+  candidates: readonly DedupCandidate[],
+  order: readonly number[],
+  keep: number,
+  total: number,
+  advance: (bytes: number) => void,
+  options: IdentifyOptions,
+): Promise<string[]> {
   const signal = options.signal;
   const parallel = options.parallel ?? { bytes: PARALLEL_HASH_BYTES, averageBytes: PARALLEL_HASH_MIN_AVERAGE };
   const outcomes = new Array<HashOutcome>(candidates.length);
   const hostIndexes: number[] = [];
-  candidates.forEach((candidate, index) => {
+  for (const index of order) {
+    const candidate = candidates[index]!;
     if (candidate.content.kind === 'bytes') {
       outcomes[index] = { digest: sha256Hex(candidate.content.bytes) };
       advance(candidate.content.bytes.length);
     } else {
       hostIndexes.push(index);
     }
-  });
+  }
   const workers = Math.min(availableParallelism(), 3);
   if (workers >= 2 && total >= parallel.bytes && total / candidates.length >= parallel.averageBytes) {
     await hashInWorkers(candidates, hostIndexes, outcomes, workers, advance, signal);
@@ -197,15 +218,14 @@ async function hashContents(candidates: readonly DedupCandidate[], total: number
       const outcome = hashHostFile({ path: hostPathOf(content), size: content.size }, buffer, advance);
       outcomes[index] = outcome;
       // A file smaller than the buffer was read whole into it.
-      if (options.held !== undefined && content.size < buffer.length && 'digest' in outcome) options.held.keep(content, buffer.subarray(0, content.size));
+      if (index < keep && content.size < buffer.length && 'digest' in outcome) options.held!.keep(content, buffer.subarray(0, content.size));
       // Let a pending Ctrl-C be seen between large files.
       if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return outcomes.map((outcome, index) => {
-    const subject = describeCandidate(candidates[index]!);
-    if ('changed' in outcome) throw changedError(subject);
-    if ('error' in outcome) throw sourceError(subject, Object.assign(new Error(outcome.error.message), outcome.error));
+    if ('changed' in outcome) throw changedError(describeCandidate(candidates[index]!));
+    if ('error' in outcome) throw sourceError(describeCandidate(candidates[index]!), Object.assign(new Error(outcome.error.message), outcome.error));
     return outcome.digest;
   });
 }

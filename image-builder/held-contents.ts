@@ -32,6 +32,21 @@ export class HeldContents {
     readonly fileLimit = Math.min(HELD_FILE_LIMIT, SLAB_SIZE),
   ) {}
 
+  /**
+   * How many contents of these sizes (ascending) the budget can keep, smallest first: the finder of identical
+   * contents, which reads files in another order, offers only those to keep().
+   */
+  countKeepable(sizes: readonly number[]): number {
+    let spent = 0;
+    let count = 0;
+    for (const size of sizes) {
+      if (size > this.fileLimit || spent + size + ENTRY_COST > this.budget) break;
+      spent += size + ENTRY_COST;
+      count++;
+    }
+    return count;
+  }
+
   /** Keeps a copy of `bytes`, the whole content of `content`, if it is small enough and the budget allows. */
   keep(content: HostContent, bytes: Uint8Array): void {
     if (bytes.length === 0 || bytes.length > this.fileLimit || bytes.length !== content.size) return;

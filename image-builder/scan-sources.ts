@@ -35,8 +35,11 @@ export function scanSources(tree: ImageTree, sources: readonly HostSource[], onP
     if (summary.newest === undefined || mtime > summary.newest) summary.newest = mtime;
   };
 
-  /** `parentPath` is the host path of the directory being listed, with a final slash; undefined for a source's own path. */
-  const visit = (source: HostSource, hostPath: string, parentPath: string | undefined, names: readonly string[], parent: ImageDirectory | undefined, info: Stats): void => {
+  /**
+   * `names` is the node's image path (one array for a whole source, the child's name pushed while it is visited);
+   * `parentPath` is the host path of the directory being listed, with a final slash; undefined for a source's own path.
+   */
+  const visit = (source: HostSource, hostPath: string, parentPath: string | undefined, names: string[], parent: ImageDirectory | undefined, info: Stats): void => {
     const origin = source.key;
     const mtime = Math.floor(info.mtimeMs / 1000);
     let node: ImageNode;
@@ -73,7 +76,9 @@ export function scanSources(tree: ImageTree, sources: readonly HostSource[], onP
     const prefix = hostPath.endsWith('/') ? hostPath : `${hostPath}/`;
     for (const name of listDirectory(source, hostPath)) {
       const childPath = `${prefix}${name}`;
-      visit(source, childPath, prefix, [...names, name], target, lstatOf(source, childPath));
+      names.push(name);
+      visit(source, childPath, prefix, names, target, lstatOf(source, childPath));
+      names.pop();
     }
   };
 

@@ -12,10 +12,13 @@ const MAX_LINKS = 40;
 
 /** Throws a DomainError naming the first symbolic link (in sorted order) whose resolution loops. */
 export function checkSymlinkLoops(tree: ImageTree): void {
-  const visit = (directory: ImageDirectory, names: string[]) => {
-    for (const [name, node] of [...directory.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const path = [...names, name];
+  // The names down to the directory being visited: one array for the whole walk, copied only for a link.
+  const names: string[] = [];
+  const visit = (directory: ImageDirectory) => {
+    for (const name of [...directory.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const node = directory.entries.get(name)!;
       if (node.kind === 'symlink') {
+        const path = [...names, name];
         const chain = loopOf(tree, path);
         if (chain !== undefined) {
           throw new DomainError('symlink-loop', `${joinImagePath(path)} is a symbolic link loop: ${chain.join(', ')} (from ${node.origin})`, {
@@ -23,11 +26,13 @@ export function checkSymlinkLoops(tree: ImageTree): void {
           });
         }
       } else if (node.kind === 'directory') {
-        visit(node, path);
+        names.push(name);
+        visit(node);
+        names.pop();
       }
     }
   };
-  visit(tree.root, []);
+  visit(tree.root);
 }
 
 /** The links followed when resolving `path`, if resolving it loops; undefined when it ends (anywhere, or nowhere). */

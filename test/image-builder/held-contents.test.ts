@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planIsoImage } from '../../image-builder/build-iso.js';
+import { identifyContents, type DedupCandidate } from '../../image-builder/content-identity.js';
 import { HeldContents } from '../../image-builder/held-contents.js';
-import { ImageTree } from '../../image-builder/image-tree.js';
+import { ImageTree, type FileContent } from '../../image-builder/image-tree.js';
 import { scanSources } from '../../image-builder/scan-sources.js';
 import { writeIsoImage } from '../../image-builder/write-image.js';
 import { run } from '../../lib/run.js';
@@ -43,6 +44,29 @@ test('tiny files cannot make what is kept grow past the budget: each counts its 
   tiny.forEach((content) => held.keep(content, Buffer.from('x')));
   assert.equal(held.take(tiny[16_130]!), Buffer.from('x'));
   assert.is(held.take(tiny[16_131]!), undefined);
+});
+
+test('what the budget keeps are the smallest files read, though files are read in the order given', async () => {
+  const dir = await temporaryDirectory('cairn-held-');
+  try {
+    // In the order given, 1,000 files of 1,000 bytes, then 400 of 10 bytes: each shares its size with others, so
+    // all are read. A budget of 1 MiB holds the 400 small ones and 957 of the others, not the first 985 read.
+    const candidates: DedupCandidate[] = [];
+    for (const [prefix, count, size] of [['a', 1000, 1000], ['b', 400, 10]] as const) {
+      for (let i = 0; i < count; i++) {
+        const path = join(dir, `${prefix}${String(i).padStart(4, '0')}`);
+        await writeFile(path, Buffer.alloc(size, i % 251));
+        candidates.push({ content: { kind: 'host', path, size }, origin: `files[${candidates.length}]` });
+      }
+    }
+    const held = new HeldContents(1024 * 1024, 1000);
+    await identifyContents(candidates, { held });
+    const kept = (list: DedupCandidate[]) => list.filter((c) => held.take(c.content as Extract<FileContent, { kind: 'host' }>) !== undefined).length;
+    assert.is(kept(candidates.slice(1000)), 400, 'every small file');
+    assert.is(kept(candidates.slice(0, 1000)), 957, 'as many of the others as the rest of the budget holds');
+  } finally {
+    await removeTree(dir);
+  }
 });
 
 test('a small file hashed while planning is written from the bytes read then, a file of a size of its own is read when written', async () => {
