@@ -5,7 +5,8 @@
  * - start-up: `cairn --version`, `cairn generation list` (the example's profile when `npm run example` made it,
  *   the recorded NixOS profile otherwise), `cairn install --help`, each against `node -e 0`;
  * - many files: `cairn iso build` of a tree (default /usr/share, on every Debian machine and CI runner) against
- *   `xorriso -as mkisofs -R -J -joliet-long` and against `tar cf - TREE > FILE` (one sequential copy);
+ *   `xorriso -as mkisofs -R -J -joliet-long` and against `tar cf - TREE > FILE` (one sequential copy); and, as a
+ *   note, bench/node-copy.mjs: what Node alone costs for that copy;
  * - large files: one 1 GiB file and a kernel-sized file against xorriso and against `cat` of both into one file;
  * - peak memory (GNU time's maximum RSS) of the many-files build against xorriso's, and (`--only memory`, not in
  *   the default run) Cairn's peak memory for generated trees of 47,000 and 200,000 small files: the bytes it keeps
@@ -148,11 +149,17 @@ async function benchManyFiles(): Promise<void> {
   const results = takeTurns({
     ...isoTools('tree', spec, [tree]),
     tar: { output: join(benchDir, 'tree.tar'), run: () => measure(['tar', 'cf', '-', tree], { stdout: join(benchDir, 'tree.tar') }) },
+    // What Node alone costs for the same pass over the tree: the floor under Cairn's row against tar.
+    node: { output: join(benchDir, 'tree.copy'), run: () => measure([node, join(repoRoot, 'bench', 'node-copy.mjs'), tree, join(benchDir, 'tree.copy')]) },
   });
   const what = `\`iso build\`, ${tree} (${files!.toLocaleString('en')} files, ${formatSize(bytes!)})`;
   const cairn = wall(results.cairn);
   addRow(`${what} vs \`xorriso -as mkisofs -R -J -joliet-long\``, seconds(cairn), seconds(wall(results.xorriso)), cairn / wall(results.xorriso), 0.45);
   addRow(`same tree vs \`tar cf - TREE > FILE\``, seconds(cairn), seconds(wall(results.tar)), cairn / wall(results.tar), 1.4);
+  const copy = wall(results.node);
+  notes.push(
+    `bench/node-copy.mjs (Node walking the same tree, reading each file once and writing it out, nothing else): ${seconds(copy)}, ${(copy / wall(results.tar)).toFixed(2)}x tar; Cairn ${(cairn / copy).toFixed(2)}x that.`,
+  );
   const memory = { cairn: peakMiB(results.cairn), xorriso: peakMiB(results.xorriso) };
   rows.push({ what: 'peak memory, the same tree', cairn: `${memory.cairn.toFixed(0)} MiB`, peer: `${memory.xorriso.toFixed(0)} MiB (xorriso)`, ratio: memory.cairn / memory.xorriso, goal: '<= 100 MiB', met: memory.cairn <= 100 });
   process.stderr.write(`  peak memory: Cairn ${memory.cairn.toFixed(0)} MiB, xorriso ${memory.xorriso.toFixed(0)} MiB\n`);

@@ -1,0 +1,30 @@
+/**
+ * bench/node-copy.mjs, the floor `npm run bench` sets beside `tar`: it copies every regular file of a tree once,
+ * in name order, each from a sector boundary, and nothing else.
+ */
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { run } from '../../lib/run.js';
+import { repoRoot } from '../support/cli.js';
+import { withTemporaryDirectory } from '../support/tree.js';
+
+test('copies each regular file once, in name order, each from a 2048-byte boundary', () =>
+  withTemporaryDirectory(async (dir) => {
+    const tree = join(dir, 'tree');
+    await mkdir(join(tree, 'b'), { recursive: true });
+    const big = Buffer.alloc(1024 * 1024 + 5, 7);
+    await writeFile(join(tree, 'a.txt'), 'first\n');
+    await writeFile(join(tree, 'b', 'big.bin'), big);
+    await writeFile(join(tree, 'c.txt'), '');
+    await writeFile(join(tree, 'd.txt'), 'last\n');
+    await symlink('a.txt', join(tree, 'link'));
+    const output = join(dir, 'copy');
+    await run(process.execPath, [join(repoRoot, 'bench', 'node-copy.mjs'), tree, output]);
+    const padded = (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc((2048 - (bytes.length % 2048)) % 2048)]);
+    const expected = Buffer.concat([padded(Buffer.from('first\n')), padded(big), padded(Buffer.from('last\n'))]);
+    assert.ok((await readFile(output)).equals(expected), 'the files, padded, and no link');
+  }));
+
+test.run();
