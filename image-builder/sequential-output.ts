@@ -27,7 +27,6 @@ export class SequentialOutput {
   private filled = 0;
   private pending: Promise<unknown> | undefined;
   private written = 0;
-  private readonly zeroBuffer: Buffer;
 
   constructor(
     private readonly fd: number,
@@ -37,7 +36,6 @@ export class SequentialOutput {
     private readonly flushAt = FLUSH_AT,
   ) {
     this.buffers = [Buffer.alloc(bufferSize), Buffer.alloc(bufferSize)];
-    this.zeroBuffer = Buffer.alloc(bufferSize);
   }
 
   /** Bytes handed over so far (written or staged). */
@@ -165,7 +163,7 @@ export class SequentialOutput {
     if (this.signal?.aborted) throw this.signal.reason;
     if (length === 0) {
       this.pending = undefined;
-    } else if (buffer.compare(this.zeroBuffer, 0, length, 0, length) === 0) {
+    } else if (isAllZeros(buffer, length)) {
       // Nothing to write, but let the event loop run (a Ctrl-C must be seen while holes go by).
       this.pending = new Promise((resolve) => setImmediate(resolve)).then(() => this.onFlush(position + length));
     } else {
@@ -175,6 +173,17 @@ export class SequentialOutput {
     this.filled = 0;
     this.current = this.current === 0 ? 1 : 0;
   }
+}
+
+/** Zeros to compare staged bytes with, a piece at a time (a data buffer differs within its first piece). */
+const ZEROS = Buffer.alloc(64 * 1024);
+
+function isAllZeros(buffer: Buffer, length: number): boolean {
+  for (let offset = 0; offset < length; offset += ZEROS.length) {
+    const end = Math.min(length, offset + ZEROS.length);
+    if (buffer.compare(ZEROS, 0, end - offset, offset, end) !== 0) return false;
+  }
+  return true;
 }
 
 function openSource(path: string, origin: string): number {

@@ -3,7 +3,7 @@
  * the same bytes whether a piece fits the buffer or spans several, and a file that is not the size it was planned
  * with is an error naming it, in both cases.
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -46,6 +46,35 @@ test('pieces that fit the buffer and pieces that span it come out in order, byte
     await out.bytes(pattern(9000, 4));
   });
   assert.equal(written, Buffer.concat([pattern(300, 3), small, Buffer.alloc(5000), large, pattern(9000, 4)]));
+});
+
+test('a staged buffer of nothing but zeros becomes a hole; one with a single byte set far into it is written', async () => {
+  const dir = await temporaryDirectory('cairn-sequential-');
+  try {
+    const output = join(dir, 'out.img');
+    const fd = openSync(output, 'w');
+    const size = 1024 * 1024;
+    const out = new SequentialOutput(fd, () => {}, undefined, size, size);
+    const late = Buffer.alloc(size);
+    late[size - 3] = 0x5a;
+    try {
+      await out.zeros(4 * size);
+      await out.bytes(late);
+      await out.zeros(size);
+      await out.finish();
+    } finally {
+      closeSync(fd);
+    }
+    const written = await readFile(output);
+    assert.is(written.length, 6 * size);
+    assert.equal([...written.subarray(4 * size + size - 4, 4 * size + size - 2)], [0, 0x5a]);
+    assert.is(written.filter((byte) => byte !== 0).length, 1, 'one byte set, all the rest zeros');
+    // Only the buffer with its byte takes disk space (a block or a few of it, as the filesystem allocates).
+    const blocks = statSync(output).blocks * 512;
+    assert.ok(blocks >= 4096 && blocks <= 2 * size, `${blocks} bytes allocated for a 6 MiB image of one written MiB`);
+  } finally {
+    await removeTree(dir);
+  }
 });
 
 test('a file that grew or shrank since it was planned is an error naming it, whether it fits the buffer or not', async () => {

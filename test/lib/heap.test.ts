@@ -33,4 +33,40 @@ test('keepHeapNearLiveSize stops the young generation from growing, where V8 gro
   assert.ok(kept.after <= kept.before, `with the flags set at run time it stays at its size, got ${kept.before} to ${kept.after} bytes`);
 });
 
+/**
+ * A fresh Node process with keepHeapNearLiveSize() (and then `flag`, if given) that keeps 24 MB of objects, then
+ * makes garbage that lives long enough to reach the old generation: the largest the old generation got, over what
+ * stays.
+ */
+function oldGenerationPeakOverLive(flag?: string): number {
+  const script = `
+    import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+    const { keepHeapNearLiveSize } = await import(${JSON.stringify(heapModule)});
+    keepHeapNearLiveSize();
+    ${flag === undefined ? '' : `setFlagsFromString(${JSON.stringify(flag)});`}
+    const old = () => getHeapSpaceStatistics().find((space) => space.space_name === 'old_space');
+    const kept = [];
+    for (let i = 0; i < 300_000; i++) kept.push({ i, name: 'kept ' + i });
+    globalThis.gc();
+    const live = old().space_used_size;
+    let peak = 0;
+    let passing = [];
+    for (let i = 0; i < 2_000_000; i++) {
+      passing.push({ i, name: 'passing ' + i });
+      if (passing.length === 50_000) passing = [];
+      if (i % 1000 === 0) peak = Math.max(peak, old().space_size);
+    }
+    process.stdout.write(JSON.stringify({ ratio: peak / live, kept: kept.length }));
+  `;
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(child.status, 0, child.stderr);
+  return (JSON.parse(child.stdout) as { ratio: number }).ratio;
+}
+
+test('the old generation is collected sooner with the flags than with 50% growth: V8 honours the growth set at run time', () => {
+  const kept = oldGenerationPeakOverLive();
+  const looser = oldGenerationPeakOverLive('--heap-growing-percent=50');
+  assert.ok(kept < looser, `old generation peak over live: ${kept.toFixed(2)} with the flags, ${looser.toFixed(2)} with 50% growth`);
+});
+
 test.run();
