@@ -5,8 +5,8 @@
  * - start-up: `cairn --version`, `cairn generation list` (the example's profile when `npm run example` made it,
  *   the recorded NixOS profile otherwise), `cairn install --help`, each against `node -e 0`;
  * - many files: `cairn iso build` of a tree (default /usr/share, on every Debian machine and CI runner) against
- *   `xorriso -as mkisofs -R -J -joliet-long` and against `tar cf - TREE > FILE` (one sequential copy); and, as a
- *   note, bench/node-copy.mjs: what Node alone costs for that copy;
+ *   `xorriso -as mkisofs -R -J -joliet-long` and against `tar cf - TREE > FILE` (one sequential copy); and, as
+ *   notes, bench/node-copy.mjs: what Node alone costs for that copy, and for it storing identical contents once;
  * - large files: one 1 GiB file and a kernel-sized file against xorriso and against `cat` of both into one file;
  * - peak memory (GNU time's maximum RSS) of the many-files build against xorriso's, and (`--only memory`, not in
  *   the default run) Cairn's peak memory for generated trees of 47,000 and 200,000 small files: the bytes it keeps
@@ -54,6 +54,7 @@ const KERNEL_BYTES = 12 * 1024 ** 2 + 4321;
 /** The `cairn` executable as npm links it (package.json bin). */
 const cli = join(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: { cairn: string } }).bin.cairn);
 const node = process.execPath;
+const nodeCopy = join(repoRoot, 'bench', 'node-copy.mjs');
 
 interface Row {
   readonly what: string;
@@ -149,16 +150,20 @@ async function benchManyFiles(): Promise<void> {
   const results = takeTurns({
     ...isoTools('tree', spec, [tree]),
     tar: { output: join(benchDir, 'tree.tar'), run: () => measure(['tar', 'cf', '-', tree], { stdout: join(benchDir, 'tree.tar') }) },
-    // What Node alone costs for the same pass over the tree: the floor under Cairn's row against tar.
-    node: { output: join(benchDir, 'tree.copy'), run: () => measure([node, join(repoRoot, 'bench', 'node-copy.mjs'), tree, join(benchDir, 'tree.copy')]) },
+    // What Node alone costs for the same pass over the tree: the floor under Cairn's row against tar; and the same
+    // pass storing identical contents once, as a builder that reads each file once would.
+    node: { output: join(benchDir, 'tree.copy'), run: () => measure([node, nodeCopy, tree, join(benchDir, 'tree.copy')]) },
+    nodeIdentical: { output: join(benchDir, 'tree.copy-identical'), run: () => measure([node, nodeCopy, '--identical', tree, join(benchDir, 'tree.copy-identical')]) },
   });
   const what = `\`iso build\`, ${tree} (${files!.toLocaleString('en')} files, ${formatSize(bytes!)})`;
   const cairn = wall(results.cairn);
   addRow(`${what} vs \`xorriso -as mkisofs -R -J -joliet-long\``, seconds(cairn), seconds(wall(results.xorriso)), cairn / wall(results.xorriso), 0.45);
   addRow(`same tree vs \`tar cf - TREE > FILE\``, seconds(cairn), seconds(wall(results.tar)), cairn / wall(results.tar), 1.4);
   const copy = wall(results.node);
+  const copyIdentical = wall(results.nodeIdentical);
   notes.push(
     `bench/node-copy.mjs (Node walking the same tree, reading each file once and writing it out, nothing else): ${seconds(copy)}, ${(copy / wall(results.tar)).toFixed(2)}x tar; Cairn ${(cairn / copy).toFixed(2)}x that.`,
+    `bench/node-copy.mjs --identical (the same, hashing each file whose size is shared and writing each content once): ${seconds(copyIdentical)}, ${(copyIdentical / wall(results.tar)).toFixed(2)}x tar.`,
   );
   const memory = { cairn: peakMiB(results.cairn), xorriso: peakMiB(results.xorriso) };
   rows.push({ what: 'peak memory, the same tree', cairn: `${memory.cairn.toFixed(0)} MiB`, peer: `${memory.xorriso.toFixed(0)} MiB (xorriso)`, ratio: memory.cairn / memory.xorriso, goal: '<= 100 MiB', met: memory.cairn <= 100 });
