@@ -40,17 +40,21 @@ export class HeldContents {
     let spent = 0;
     let count = 0;
     for (const size of sizes) {
-      if (size > this.fileLimit || spent + size + ENTRY_COST > this.budget) break;
+      if (!this.fits(spent, size)) break;
       spent += size + ENTRY_COST;
       count++;
     }
     return count;
   }
 
+  /** Whether a content of `size` bytes is small enough, and within the budget once `spent` is spent. */
+  private fits(spent: number, size: number): boolean {
+    return size <= this.fileLimit && spent + size + ENTRY_COST <= this.budget;
+  }
+
   /** Keeps a copy of `bytes`, the whole content of `content`, if it is small enough and the budget allows. */
   keep(content: HostContent, bytes: Uint8Array): void {
-    if (bytes.length === 0 || bytes.length > this.fileLimit || bytes.length !== content.size) return;
-    if (this.spent + bytes.length + ENTRY_COST > this.budget) return;
+    if (bytes.length === 0 || bytes.length !== content.size || !this.fits(this.spent, bytes.length)) return;
     if (this.slabUsed + bytes.length > SLAB_SIZE) {
       if ((this.slabs.length + 1) * SLAB_SIZE > this.budget) return;
       this.slabs.push(Buffer.allocUnsafe(SLAB_SIZE));
