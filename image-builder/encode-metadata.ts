@@ -84,11 +84,24 @@ export function encodePathTables(plan: IsoPlan, namespace: Namespace): { readonl
   return { l: encodePathTable(records, 'little'), m: encodePathTable(records, 'big') };
 }
 
-/** Directory `index` of a namespace: its extent followed by its continuation sectors. */
-export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: number): Uint8Array {
+/** The bytes of a directory of the plan: its extent followed by its continuation sectors. */
+export function encodedDirectoryLength(directory: Pick<PlannedDirectory, 'size' | 'continuationSectors'>): number {
+  return directory.size + directory.continuationSectors * SECTOR_SIZE;
+}
+
+/**
+ * Directory `index` of a namespace: its extent followed by its continuation sectors. Given `into` (at least
+ * encodedDirectoryLength() bytes), the directory is encoded at its start, which is returned: the writer encodes
+ * every directory into one buffer instead of allocating thousands that live on until a full collection.
+ */
+export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: number, into?: Uint8Array): Uint8Array {
   const directories = namespace === 'primary' ? plan.primaryDirectories : plan.jolietDirectories;
   const directory = directories[index]!;
-  const bytes = new Uint8Array(directory.size + directory.continuationSectors * SECTOR_SIZE);
+  const length = encodedDirectoryLength(directory);
+  let bytes: Uint8Array;
+  if (into === undefined) bytes = new Uint8Array(length);
+  else if (into.length < length) throw new Error(`directory ${index} takes ${length} bytes, the buffer given has ${into.length}`);
+  else bytes = into.subarray(0, length).fill(0);
   const firstContinuationLba = directory.lba + directory.size / SECTOR_SIZE;
   // Neighbours mostly share a time (files installed together): each time is converted once in a row.
   let lastTime = Number.NaN;

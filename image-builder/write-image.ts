@@ -16,6 +16,7 @@ import { patchBootInfoTable } from './el-torito/boot-info-table.js';
 import { encodeBootRecord } from './el-torito/boot-record.js';
 import {
   encodeDirectory,
+  encodedDirectoryLength,
   encodeJolietVolumeDescriptor,
   encodePathTables,
   encodePrimaryVolumeDescriptor,
@@ -107,10 +108,17 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldConte
     await seek(table.mLba);
     await sectorAligned(m);
   }
-  for (const [namespace, directories] of [['primary', plan.primaryDirectories], ['joliet', plan.jolietDirectories]] as const) {
+  // Every directory is encoded into one buffer, the size of the largest: out.bytes() has copied a directory
+  // before the next is encoded. A buffer for each of thousands of directories took 6 MiB of memory that no
+  // collection gave back while the files were written (the old generation is rarely collected then).
+  const namespaces = [['primary', plan.primaryDirectories], ['joliet', plan.jolietDirectories]] as const;
+  let largest = 0;
+  for (const [, directories] of namespaces) for (const directory of directories) largest = Math.max(largest, encodedDirectoryLength(directory));
+  const directoryBuffer = new Uint8Array(largest);
+  for (const [namespace, directories] of namespaces) {
     for (const [index, directory] of directories.entries()) {
       await seek(directory.lba);
-      await out.bytes(encodeDirectory(plan, namespace, index));
+      await out.bytes(encodeDirectory(plan, namespace, index, directoryBuffer));
     }
   }
   // The data area is most of the pieces (a file each): waited for only when a write has to finish first.

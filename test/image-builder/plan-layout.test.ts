@@ -153,4 +153,27 @@ test('extension points are checked', () => {
   assert.throws(() => planIsoLayout({ volumeId: 'X'.repeat(33), date: DATE, tree, contentKeys: keysFor(tree) }), /is 33 characters long \(at most 32\)/);
 });
 
+test('a directory encoded into a buffer used before is the same bytes as into a new one; a buffer too small is refused', () => {
+  const tree = new ImageTree();
+  tree.add(`/${'n'.repeat(255)}`, file('x'));
+  tree.add('/link', { kind: 'symlink', target: `${'../'.repeat(100)}${'t'.repeat(3000)}`, mtime: 0, origin: 'test' });
+  for (let i = 0; i < 60; i++) tree.add(`/d/file-${i}`, file(`${i}`));
+  const p = plan(tree);
+  const largest = Math.max(...[...p.primaryDirectories, ...p.jolietDirectories].map((d) => d.size + d.continuationSectors * SECTOR_SIZE));
+  // Left over from an earlier directory: every byte set, so a byte the encoder leaves alone shows.
+  const reused = new Uint8Array(largest + SECTOR_SIZE).fill(0xa5);
+  for (const namespace of ['primary', 'joliet'] as const) {
+    const directories = namespace === 'primary' ? p.primaryDirectories : p.jolietDirectories;
+    for (const [index, directory] of directories.entries()) {
+      const fresh = encodeDirectory(p, namespace, index);
+      const into = encodeDirectory(p, namespace, index, reused);
+      assert.is(into.buffer, reused.buffer, 'encoded in the buffer given');
+      assert.is(into.length, directory.size + directory.continuationSectors * SECTOR_SIZE);
+      assert.ok(Buffer.from(into).equals(Buffer.from(fresh)), `${namespace} directory ${index}`);
+    }
+  }
+  assert.ok(p.primaryDirectories[0]!.continuationSectors > 0, 'the root has continuation sectors, which the reused buffer holds too');
+  assert.throws(() => encodeDirectory(p, 'primary', 0, new Uint8Array(SECTOR_SIZE)), /directory 0 takes \d+ bytes, the buffer given has 2048/);
+});
+
 test.run();
