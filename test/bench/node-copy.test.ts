@@ -10,6 +10,11 @@ import { run } from '../../lib/run.js';
 import { repoRoot } from '../support/cli.js';
 import { withTemporaryDirectory } from '../support/tree.js';
 
+const nodeCopy = join(repoRoot, 'bench', 'node-copy.mjs');
+
+/** `bytes` followed by zeros up to the next 2048-byte boundary, as node-copy.mjs writes each file. */
+const padded = (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc((2048 - (bytes.length % 2048)) % 2048)]);
+
 test('copies each regular file once, in name order, each from a 2048-byte boundary', () =>
   withTemporaryDirectory(async (dir) => {
     const tree = join(dir, 'tree');
@@ -21,8 +26,7 @@ test('copies each regular file once, in name order, each from a 2048-byte bounda
     await writeFile(join(tree, 'd.txt'), 'last\n');
     await symlink('a.txt', join(tree, 'link'));
     const output = join(dir, 'copy');
-    await run(process.execPath, [join(repoRoot, 'bench', 'node-copy.mjs'), tree, output]);
-    const padded = (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc((2048 - (bytes.length % 2048)) % 2048)]);
+    await run(process.execPath, [nodeCopy, tree, output]);
     const expected = Buffer.concat([padded(Buffer.from('first\n')), padded(big), padded(Buffer.from('last\n'))]);
     assert.ok((await readFile(output)).equals(expected), 'the files, padded, and no link');
   }));
@@ -41,8 +45,7 @@ test('with --identical, a content met again is not written again, whatever its s
     await writeFile(join(tree, 'f-big'), big);
     await writeFile(join(tree, 'g'), 'a size of its own\n');
     const output = join(dir, 'copy');
-    await run(process.execPath, [join(repoRoot, 'bench', 'node-copy.mjs'), '--identical', tree, output]);
-    const padded = (bytes: Buffer) => Buffer.concat([bytes, Buffer.alloc((2048 - (bytes.length % 2048)) % 2048)]);
+    await run(process.execPath, [nodeCopy, '--identical', tree, output]);
     const expected = Buffer.concat([padded(Buffer.from('same\n')), padded(Buffer.from('diff\n')), padded(big), padded(otherBig), padded(Buffer.from('a size of its own\n'))]);
     assert.ok((await readFile(output)).equals(expected), 'c and f-big left out: their contents were written already');
   }));
