@@ -8,7 +8,6 @@ import type { OnProgress } from '../lib/progress.js';
 import { addBootableParts, type BootableParts } from './bootable/bootable-iso.js';
 import type { LoadedImageSpec } from '../system/image-spec.js';
 import { checkOutputFolder, planIsoImage } from './build-iso.js';
-import { HeldContents } from './held-contents.js';
 import { ImageTree } from './image-tree.js';
 import type { IsoExtensions } from './layout/iso-layout.js';
 import type { IsoPlan } from './layout/iso-plan.js';
@@ -50,17 +49,15 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
   if (engine === 'xorriso') return buildWithXorrisoFromSpec(loaded, options);
   const onProgress = options.onProgress ?? (() => {});
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  // A dry run writes nothing, so it keeps no bytes for the writer.
-  const held = options.dryRun === true ? {} : { held: new HeldContents() };
   // The image tree lives in planFromSpec's frame only: an async function keeps every local of its own
   // until it returns, and the tree (a third of what planning holds) is not needed to write the plan.
-  const planned = await planFromSpec(loaded, options, held);
-  if (options.dryRun !== true) await writeIsoImage(planned.plan, options.output, { onProgress, ...signal, ...held });
+  const planned = await planFromSpec(loaded, options);
+  if (options.dryRun !== true) await writeIsoImage(planned.plan, options.output, { onProgress, ...signal });
   const { plan, boot, date } = planned;
   return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
 }
 
-async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions, held: { held?: HeldContents }): Promise<{ plan: IsoPlan; boot: BootableParts | undefined; date: Date }> {
+async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<{ plan: IsoPlan; boot: BootableParts | undefined; date: Date }> {
   const onProgress = options.onProgress ?? (() => {});
   const { tree, summary } = scanSpec(loaded, onProgress);
   let boot: BootableParts | undefined;
@@ -74,7 +71,7 @@ async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions, 
     date = options.date ?? new Date((summary.newest ?? 0) * 1000);
   }
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal, ...held });
+  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal });
   return { plan, boot, date };
 }
 

@@ -9,7 +9,6 @@ import { dirname, resolve } from 'node:path';
 import { UserError, errnoCode } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
 import { identifyContents, type DedupCandidate } from './content-identity.js';
-import { HeldContents } from './held-contents.js';
 import type { ImageDirectory, ImageNode, ImageTree } from './image-tree.js';
 import type { IsoExtensions } from './layout/iso-layout.js';
 import type { IsoPlan } from './layout/iso-plan.js';
@@ -26,8 +25,6 @@ export interface IsoBuildRequest {
   readonly output: string;
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
-  /** Keeps small files' bytes read while planning, for writeIsoImage to use instead of reading them again. */
-  readonly held?: HeldContents;
 }
 
 export interface IsoBuildResult {
@@ -46,7 +43,7 @@ export async function planIsoImage(request: IsoBuildRequest): Promise<IsoPlan> {
   checkOutputFolder(request.output);
   checkSymlinkLoops(request.tree);
   const candidates = dedupCandidates(request.tree, request.extensions);
-  const contentKeys = await identifyContents(candidates, { onProgress, ...(request.signal ? { signal: request.signal } : {}), ...(request.held ? { held: request.held } : {}) });
+  const contentKeys = await identifyContents(candidates, { onProgress, ...(request.signal ? { signal: request.signal } : {}) });
   onProgress({ kind: 'phase', phase: 'plan', title: 'Planning the image layout' });
   return planIsoLayout({
     volumeId: request.volumeId,
@@ -58,9 +55,8 @@ export async function planIsoImage(request: IsoBuildRequest): Promise<IsoPlan> {
 }
 
 export async function buildIsoImage(request: IsoBuildRequest): Promise<IsoBuildResult> {
-  const held = request.held ?? new HeldContents();
-  const plan = await planIsoImage({ ...request, held });
-  await writeIsoImage(plan, request.output, { ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.signal ? { signal: request.signal } : {}), held });
+  const plan = await planIsoImage(request);
+  await writeIsoImage(plan, request.output, { ...(request.onProgress ? { onProgress: request.onProgress } : {}), ...(request.signal ? { signal: request.signal } : {}) });
   return { output: request.output, plan, ...plan.counts };
 }
 

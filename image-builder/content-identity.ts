@@ -2,8 +2,7 @@
  * Which contents are identical, so that each is written once (deduplication by content). Only contents that
  * share their size with another are read and hashed (SHA-256); hard links and the same host file named twice
  * are known to be identical without reading. Reading happens here, before planning, so the planner stays pure.
- * When there is much to hash in large files, worker threads hash on the other cores. Small files read on the
- * main thread can be kept for the writer (held-contents.ts), which then does not read them again.
+ * When there is much to hash in large files, worker threads hash on the other cores.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -15,7 +14,6 @@ import { startModuleWorker } from '../lib/module-worker.js';
 import { progressCounter, type OnProgress } from '../lib/progress.js';
 import { sha256Hex } from '../system/store-hash.js';
 import { hostPathOf, type FileContent } from './image-tree.js';
-import type { HeldContents } from './held-contents.js';
 import { HASH_CHUNK, hashHostFile, type HashOutcome, type HashRequest } from './hash-file.js';
 import { sourceError } from './scan-sources.js';
 
@@ -76,8 +74,6 @@ export interface IdentifyOptions {
   readonly signal?: AbortSignal;
   /** When hashing moves to worker threads: at least this many bytes in all, of at least this average size. */
   readonly parallel?: { readonly bytes: number; readonly averageBytes: number };
-  /** Where to keep the bytes of the small files read here, for the writer (read on the main thread only). */
-  readonly held?: HeldContents;
 }
 
 export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentKeys> {
@@ -126,10 +122,8 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     }
   }
   bySize.clear();
-  // By size, for keying one size at a time (below), and so that the bytes kept for the writer (options.held) are
-  // those of the smallest files: the most files its budget can cover.
+  // By size, for keying one size at a time (below).
   toHash.sort((a, b) => sizeOf(a.content) - sizeOf(b.content));
-  const keep = options.held?.countKeepable(toHash.map((c) => sizeOf(c.content))) ?? 0;
   // Read in the order given: files of one directory one after another. The same files in order of size took
   // about a third longer to open and read (40,000 files of /usr/share, 0.69 s against 0.52).
   const readOrder = toHash.map((_, index) => index).sort((a, b) => given.get(toHash[a]!)! - given.get(toHash[b]!)!);
@@ -139,7 +133,7 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     const total = toHash.reduce((sum, c) => sum + sizeOf(c.content), 0);
     onProgress({ kind: 'phase', phase: 'hash', title: `Finding identical files (${toHash.length} share their size with another)`, total, unit: 'bytes' });
     const counter = progressCounter(onProgress, 'hash', total, 'bytes');
-    const digests = await hashContents(toHash, readOrder, keep, total, counter.advance, options);
+    const digests = await hashContents(toHash, readOrder, total, counter.advance, options);
     // Sorted by size: the contents that can be identical are side by side, and are keyed one size at a time.
     for (let start = 0, end = 0; start < toHash.length; start = end) {
       const size = sizeOf(toHash[start]!.content);
@@ -182,14 +176,10 @@ const HASH_WORKER_URL = new URL(`./hash-worker${extname(fileURLToPath(import.met
 const PARALLEL_HASH_BYTES = 256 * 1024 * 1024;
 const PARALLEL_HASH_MIN_AVERAGE = 1024 * 1024;
 
-/**
- * The digests of `candidates`, read in `order` (indexes into them); the bytes of the first `keep` of them (the
- * smallest) are offered to options.held when they are read on this thread.
- */
+/** The digests of `candidates`, read in `order` (indexes into them). */
 async function hashContents(
   candidates: readonly DedupCandidate[],
   order: readonly number[],
-  keep: number,
   total: number,
   advance: (bytes: number) => void,
   options: IdentifyOptions,
@@ -217,8 +207,6 @@ async function hashContents(
       const content = candidates[index]!.content as Extract<FileContent, { kind: 'host' }>;
       const outcome = hashHostFile({ path: hostPathOf(content), size: content.size }, buffer, advance);
       outcomes[index] = outcome;
-      // A file smaller than the buffer was read whole into it.
-      if (index < keep && content.size < buffer.length && 'digest' in outcome) options.held!.keep(content, buffer.subarray(0, content.size));
       // Let a pending Ctrl-C be seen between large files.
       if (content.size >= HASH_CHUNK) await new Promise((resolve) => setImmediate(resolve));
     }

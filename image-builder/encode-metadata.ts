@@ -90,47 +90,62 @@ export function encodedDirectoryLength(directory: Pick<PlannedDirectory, 'size' 
 }
 
 /**
- * Directory `index` of a namespace: its extent followed by its continuation sectors. Given `into` (at least
- * encodedDirectoryLength() bytes), the directory is encoded at its start, which is returned: the writer encodes
- * every directory into one buffer instead of allocating thousands that live on until a full collection.
+ * Directory `index` of a namespace: its extent followed by its continuation sectors, or (given `into`) the part
+ * of those bytes from byte `from` that fits `into`, encoded at its start and returned. The writer encodes every
+ * directory through one small window: a buffer for each directory lived on, unreachable, until a full
+ * collection, and a buffer the size of the largest (3.4 MiB for /usr/share/man/man1's 17,936 entries) was a
+ * steady part of the build's peak memory. A window holds whole sectors (records and continuation areas never
+ * cross one); each window walks the directory's records again, which only the few largest directories need.
  */
-export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: number, into?: Uint8Array): Uint8Array {
+export function encodeDirectory(plan: IsoPlan, namespace: Namespace, index: number, into?: Uint8Array, from = 0): Uint8Array {
   const directories = namespace === 'primary' ? plan.primaryDirectories : plan.jolietDirectories;
   const directory = directories[index]!;
   const length = encodedDirectoryLength(directory);
+  if (from % SECTOR_SIZE !== 0 || from < 0 || from >= length) throw new Error(`directory ${index} takes ${length} bytes: no window of whole sectors starts at byte ${from}`);
   let bytes: Uint8Array;
-  if (into === undefined) bytes = new Uint8Array(length);
-  else if (into.length < length) throw new Error(`directory ${index} takes ${length} bytes, the buffer given has ${into.length}`);
-  else bytes = into.subarray(0, length).fill(0);
+  if (into === undefined) bytes = new Uint8Array(length - from);
+  else if (into.length < length - from && (into.length < SECTOR_SIZE || into.length % SECTOR_SIZE !== 0)) {
+    throw new Error(`directory ${index} takes ${length} bytes from byte ${from}, the buffer given has ${into.length}, not whole sectors`);
+  } else bytes = into.subarray(0, Math.min(into.length, length - from)).fill(0);
+  const end = from + bytes.length;
+  // Continuation areas follow the extent: a window that ends before them needs only the records inside it.
+  const windowHasContinuations = end > directory.size;
   const firstContinuationLba = directory.lba + directory.size / SECTOR_SIZE;
   // Neighbours mostly share a time (files installed together): each time is converted once in a row.
   let lastTime = Number.NaN;
   let lastRecorded: RecordingDateTime | undefined;
   walkRecords(plan.nodes, directories, index, (record) => {
+    const split = record.systemUse;
+    // Entries that all fit in the record are written straight into it; others are split with continuation areas.
+    const inline = split !== undefined && split.slots.length === 0;
+    // A record outside the window matters only for the continuation areas it has there.
+    const recordInWindow = record.offset >= from && record.offset < end;
+    if (!recordInWindow && (split === undefined || inline || !windowHasContinuations)) return;
     const target = plan.nodes[record.target]!;
     if (target.time !== lastTime || lastRecorded === undefined) {
       lastTime = target.time;
       lastRecorded = recordingDateTimeOf(new Date(target.time * 1000));
     }
     const recorded = lastRecorded;
-    const split = record.systemUse;
-    // Entries that all fit in the record are written straight into it; others are split with continuation areas.
-    const inline = split !== undefined && split.slots.length === 0;
     let systemUse = NO_BYTES;
     if (split !== undefined && !inline) {
       const encoded = encodeSystemUse(rockRidgeEntries(rockRidgeOf(record, target, index === 0, recorded)), split, firstContinuationLba);
       systemUse = encoded.inline;
-      for (const { slot, bytes: slotBytes } of encoded.slots) bytes.set(slotBytes, directory.size + slot.sector * SECTOR_SIZE + slot.offset);
+      for (const { slot, bytes: slotBytes } of encoded.slots) {
+        const at = directory.size + slot.sector * SECTOR_SIZE + slot.offset;
+        if (at >= from && at < end) bytes.set(slotBytes, at - from);
+      }
     }
+    if (!recordInWindow) return;
     const identifier =
       record.role === 'self' ? CURRENT_DIRECTORY_IDENTIFIER : record.role === 'parent' ? PARENT_DIRECTORY_IDENTIFIER : identifierBytes(record.identifier, directory.namespace);
     const fields = directoryRecordOf(record, record.directory === undefined ? undefined : directories[record.directory], target, identifier, systemUse, recorded);
     if (!inline) {
-      writeDirectoryRecord(bytes, record.offset, fields);
+      writeDirectoryRecord(bytes, record.offset - from, fields);
       return;
     }
-    writeDirectoryRecord(bytes, record.offset, fields, directoryRecordLength(identifier.length, split.inlineLength));
-    const written = writeRockRidgeEntries(bytes, record.offset + systemUseOffset(identifier.length), rockRidgeOf(record, target, index === 0, recorded));
+    writeDirectoryRecord(bytes, record.offset - from, fields, directoryRecordLength(identifier.length, split.inlineLength));
+    const written = writeRockRidgeEntries(bytes, record.offset - from + systemUseOffset(identifier.length), rockRidgeOf(record, target, index === 0, recorded));
     if (written !== split.inlineLength) throw new Error(`the Rock Ridge entries of a record in directory ${index} take ${written} bytes, ${split.inlineLength} were planned`);
   });
   return bytes;

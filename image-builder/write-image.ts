@@ -30,13 +30,16 @@ import { encodeIsohybridBootCode, SYSTEM_AREA_SIZE } from './layout/plan-hybrid-
 import { changedError } from './content-identity.js';
 import { sourceError } from './scan-sources.js';
 import { SequentialOutput } from './sequential-output.js';
-import type { HeldContents } from './held-contents.js';
+
+/**
+ * The most bytes of a directory encoded at a time: whole sectors. Only directories larger than this are walked
+ * more than once (/usr/share/man/man1, 3.4 MiB, four times).
+ */
+const DIRECTORY_WINDOW = 1024 * 1024;
 
 export interface WriteImageOptions {
   readonly onProgress?: OnProgress;
   readonly signal?: AbortSignal;
-  /** Bytes of small host files already read (while planning): written from there instead of read again. */
-  readonly held?: HeldContents;
 }
 
 /** The temporary name an image is written under: `OUT.iso.tmp`. */
@@ -66,7 +69,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
     options.signal,
   );
   try {
-    await streamImage(plan, out, options.held);
+    await streamImage(plan, out);
     await out.finish();
     if (out.position !== total) throw new Error(`wrote ${out.position} bytes, planned ${total}`);
     counter.finish();
@@ -84,7 +87,7 @@ export async function writeIsoImage(plan: IsoPlan, output: string, options: Writ
   }
 }
 
-async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldContents | undefined): Promise<void> {
+async function streamImage(plan: IsoPlan, out: SequentialOutput): Promise<void> {
   // Both return a promise only when a write has to finish first (see SequentialOutput).
   const seek = (lba: number): Promise<void> | undefined => {
     const target = lba * SECTOR_SIZE;
@@ -108,24 +111,24 @@ async function streamImage(plan: IsoPlan, out: SequentialOutput, held: HeldConte
     await seek(table.mLba);
     await sectorAligned(m);
   }
-  // Every directory is encoded into one buffer, the size of the largest: out.bytes() has copied a directory
-  // before the next is encoded. A buffer for each of thousands of directories took 6 MiB of memory that no
-  // collection gave back while the files were written (the old generation is rarely collected then).
+  // Every directory is encoded through one window of DIRECTORY_WINDOW bytes at most (see encodeDirectory):
+  // out.bytes() has copied a window's bytes before the next is encoded.
   const namespaces = [['primary', plan.primaryDirectories], ['joliet', plan.jolietDirectories]] as const;
   let largest = 0;
   for (const [, directories] of namespaces) for (const directory of directories) largest = Math.max(largest, encodedDirectoryLength(directory));
-  const directoryBuffer = new Uint8Array(largest);
+  const window = new Uint8Array(Math.min(largest, DIRECTORY_WINDOW));
   for (const [namespace, directories] of namespaces) {
     for (const [index, directory] of directories.entries()) {
       await seek(directory.lba);
-      await out.bytes(encodeDirectory(plan, namespace, index, directoryBuffer));
+      const length = encodedDirectoryLength(directory);
+      for (let from = 0; from < length; from += window.length) await out.bytes(encodeDirectory(plan, namespace, index, window, from));
     }
   }
   // The data area is most of the pieces (a file each): waited for only when a write has to finish first.
   for (const region of plan.data) {
     let pending = seek(region.lba);
     if (pending !== undefined) await pending;
-    pending = stageData(region, out, held);
+    pending = stageData(region, out);
     if (pending !== undefined) await pending;
     pending = padToSector(out);
     if (pending !== undefined) await pending;
@@ -166,14 +169,11 @@ function encodeDescriptor(plan: IsoPlan, descriptor: PlannedVolumeDescriptor): U
 }
 
 /** Stages a region's bytes (not the padding after them): a promise to wait for, or undefined (see SequentialOutput). */
-function stageData(region: PlannedData, out: SequentialOutput, held: HeldContents | undefined): Promise<void> | undefined {
+function stageData(region: PlannedData, out: SequentialOutput): Promise<void> | undefined {
   if (region.kind === 'boot-catalog') return out.bytes(encodeBootCatalog(region.catalog));
   if (region.bootInfoTable !== undefined) return out.bytes(patchBootInfoTable(readContent(region.content as FileContent, region.origin), region.bootInfoTable));
   if (region.content.kind === 'bytes') return out.bytes(region.content.bytes);
-  if (region.content.kind === 'host') {
-    const kept = held?.take(region.content);
-    return kept !== undefined ? out.bytes(kept) : out.file(hostPathOf(region.content), region.content.size, region.origin);
-  }
+  if (region.content.kind === 'host') return out.file(hostPathOf(region.content), region.content.size, region.origin);
   return writeFatVolumeStart(region.content, out, region.origin);
 }
 

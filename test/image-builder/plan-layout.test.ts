@@ -153,7 +153,7 @@ test('extension points are checked', () => {
   assert.throws(() => planIsoLayout({ volumeId: 'X'.repeat(33), date: DATE, tree, contentKeys: keysFor(tree) }), /is 33 characters long \(at most 32\)/);
 });
 
-test('a directory encoded into a buffer used before is the same bytes as into a new one; a buffer too small is refused', () => {
+test('a directory encoded into a buffer used before, or window by window, is the same bytes as into a new one', () => {
   const tree = new ImageTree();
   tree.add(`/${'n'.repeat(255)}`, file('x'));
   tree.add('/link', { kind: 'symlink', target: `${'../'.repeat(100)}${'t'.repeat(3000)}`, mtime: 0, origin: 'test' });
@@ -162,18 +162,35 @@ test('a directory encoded into a buffer used before is the same bytes as into a 
   const largest = Math.max(...[...p.primaryDirectories, ...p.jolietDirectories].map((d) => d.size + d.continuationSectors * SECTOR_SIZE));
   // Left over from an earlier directory: every byte set, so a byte the encoder leaves alone shows.
   const reused = new Uint8Array(largest + SECTOR_SIZE).fill(0xa5);
+  let windowed = 0;
   for (const namespace of ['primary', 'joliet'] as const) {
     const directories = namespace === 'primary' ? p.primaryDirectories : p.jolietDirectories;
     for (const [index, directory] of directories.entries()) {
+      const length = directory.size + directory.continuationSectors * SECTOR_SIZE;
       const fresh = encodeDirectory(p, namespace, index);
       const into = encodeDirectory(p, namespace, index, reused);
       assert.is(into.buffer, reused.buffer, 'encoded in the buffer given');
-      assert.is(into.length, directory.size + directory.continuationSectors * SECTOR_SIZE);
+      assert.is(into.length, length);
       assert.ok(Buffer.from(into).equals(Buffer.from(fresh)), `${namespace} directory ${index}`);
+      // Through windows of one and of two sectors: the continuation sectors come in windows without the records
+      // whose entries continue there.
+      for (const sectors of [1, 2]) {
+        const window = new Uint8Array(sectors * SECTOR_SIZE);
+        const pieces: Buffer[] = [];
+        for (let from = 0; from < length; from += window.length) {
+          window.fill(0xa5);
+          pieces.push(Buffer.from(encodeDirectory(p, namespace, index, window, from)));
+        }
+        if (pieces.length > 1) windowed++;
+        assert.ok(Buffer.concat(pieces).equals(Buffer.from(fresh)), `${namespace} directory ${index} through windows of ${sectors} sectors`);
+      }
     }
   }
-  assert.ok(p.primaryDirectories[0]!.continuationSectors > 0, 'the root has continuation sectors, which the reused buffer holds too');
-  assert.throws(() => encodeDirectory(p, 'primary', 0, new Uint8Array(SECTOR_SIZE)), /directory 0 takes \d+ bytes, the buffer given has 2048/);
+  assert.ok(p.primaryDirectories[0]!.continuationSectors > 0, 'the root has continuation sectors, which the windows and the reused buffer hold too');
+  assert.ok(windowed >= 4, `directories taking more than one window: ${windowed}`);
+  assert.throws(() => encodeDirectory(p, 'primary', 0, new Uint8Array(1000)), /directory 0 takes \d+ bytes from byte 0, the buffer given has 1000, not whole sectors/);
+  assert.throws(() => encodeDirectory(p, 'primary', 0, reused, 100), /no window of whole sectors starts at byte 100/);
+  assert.throws(() => encodeDirectory(p, 'primary', 0, reused, largest * 2), /no window of whole sectors starts at byte/);
 });
 
 test.run();
