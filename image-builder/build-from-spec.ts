@@ -7,13 +7,13 @@ import { UserError } from '../lib/errors.js';
 import type { OnProgress } from '../lib/progress.js';
 import { addBootableParts, type BootableParts } from './bootable/bootable-iso.js';
 import type { LoadedImageSpec } from '../system/image-spec.js';
-import { checkOutputFolder, planIsoImage } from './build-iso.js';
+import { checkOutputFolder, prepareIsoImage } from './build-iso.js';
 import { ImageTree } from './image-tree.js';
 import type { IsoExtensions } from './layout/iso-layout.js';
 import type { IsoPlan } from './layout/iso-plan.js';
 import { scanSources, type HostSource } from './scan-sources.js';
 import { checkSymlinkLoops } from './symlink-loops.js';
-import { writeIsoImage } from './write-image.js';
+import { writeIsoImage, type PreparedIso } from './write-image.js';
 import { buildWithXorriso } from './xorriso-engine.js';
 
 export type IsoEngine = 'builtin' | 'xorriso';
@@ -52,12 +52,12 @@ export async function buildIsoFromSpec(loaded: LoadedImageSpec, options: SpecBui
   // The image tree lives in planFromSpec's frame only: an async function keeps every local of its own
   // until it returns, and the tree (a third of what planning holds) is not needed to write the plan.
   const planned = await planFromSpec(loaded, options);
-  if (options.dryRun !== true) await writeIsoImage(planned.plan, options.output, { onProgress, ...signal });
-  const { plan, boot, date } = planned;
+  const { prepared, boot, date } = planned;
+  const plan = options.dryRun === true ? prepared.layout.plan : await writeIsoImage(prepared, options.output, { onProgress, ...signal });
   return { output: options.output, engine, date, ...plan.counts, ...(boot === undefined ? {} : { boot }), plan };
 }
 
-async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<{ plan: IsoPlan; boot: BootableParts | undefined; date: Date }> {
+async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<{ prepared: PreparedIso; boot: BootableParts | undefined; date: Date }> {
   const onProgress = options.onProgress ?? (() => {});
   const { tree, summary } = scanSpec(loaded, onProgress);
   let boot: BootableParts | undefined;
@@ -71,8 +71,10 @@ async function planFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions):
     date = options.date ?? new Date((summary.newest ?? 0) * 1000);
   }
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  const plan = await planIsoImage({ volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal });
-  return { plan, boot, date };
+  const request = { volumeId: loaded.spec.volumeId, date, tree, ...(extensions === undefined ? {} : { extensions }), output: options.output, onProgress, ...signal };
+  // A dry run compares every content before planning, so that the plan it prints is the one a build writes.
+  const prepared = await prepareIsoImage(request, { compareWhileWriting: options.dryRun !== true });
+  return { prepared, boot, date };
 }
 
 async function buildWithXorrisoFromSpec(loaded: LoadedImageSpec, options: SpecBuildOptions): Promise<SpecBuildResult> {

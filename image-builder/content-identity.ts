@@ -32,6 +32,16 @@ export interface DedupCandidate {
  */
 export type ContentKeys = ReadonlyMap<DedupCandidate, number>;
 
+export interface ContentIdentity {
+  readonly keys: ContentKeys;
+  /**
+   * Sizes whose contents were left for the writer to compare as it copies them (see IdentifyOptions.deferrable):
+   * host files of these sizes have no key unless the same source is named twice (hard links), and the writer
+   * finds which of them are identical.
+   */
+  readonly deferredSizes: ReadonlySet<number>;
+}
+
 /** Same-size files at least this large are first compared by a sample; smaller ones are simply hashed. */
 const SAMPLE_THRESHOLD = 1024 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
@@ -74,9 +84,19 @@ export interface IdentifyOptions {
   readonly signal?: AbortSignal;
   /** When hashing moves to worker threads: at least this many bytes in all, of at least this average size. */
   readonly parallel?: { readonly bytes: number; readonly averageBytes: number };
+  /**
+   * Candidates the writer may compare as it copies them, instead of their being read here first: a size below
+   * DEFERRED_LIMIT whose every candidate is a host file this accepts (and every other name of the same source) is
+   * not read here but given in `deferredSizes`. The writer reads such a file once, where it belongs in the image,
+   * hashes it there and leaves it out when its content is already written.
+   */
+  readonly deferrable?: (candidate: DedupCandidate) => boolean;
 }
 
-export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentKeys> {
+/** Contents of fewer bytes than this can be compared by the writer (they fit its staging buffer: sequential-output.ts). */
+export const DEFERRED_LIMIT = 512 * 1024;
+
+export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentIdentity> {
   const onProgress = options.onProgress ?? (() => {});
   const keys = new Map<DedupCandidate, number>();
   let nextKey = 1;
@@ -84,11 +104,15 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
   // One representative per physical source: hard links and a host file named twice need no reading.
   const representatives = new Map<string | Uint8Array, DedupCandidate>();
   const repeats: [DedupCandidate, DedupCandidate][] = [];
+  /** Representatives with a name the writer may not compare (when some may be). */
+  const kept = new Set<DedupCandidate>();
+  const deferrable = options.deferrable;
   for (const candidate of candidates) {
     const identity = candidate.linkKey ?? (candidate.content.kind === 'host' ? hostPathOf(candidate.content) : candidate.content.bytes);
-    const representative = representatives.get(identity);
-    if (representative === undefined) representatives.set(identity, candidate);
+    let representative = representatives.get(identity);
+    if (representative === undefined) representatives.set(identity, (representative = candidate));
     else repeats.push([candidate, representative]);
+    if (deferrable !== undefined && (candidate.content.kind !== 'host' || !deferrable(candidate))) kept.add(representative);
   }
   // Representatives by size: a size nobody else has means content nobody else has.
   const bySize = new Map<number, DedupCandidate | DedupCandidate[]>();
@@ -109,10 +133,14 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     if (repeated.has(candidate)) keys.set(candidate, nextKey++);
   };
   const toHash: DedupCandidate[] = [];
+  const deferredSizes = new Set<number>();
   for (const [size, found] of bySize) {
     if (size === 0) for (const c of [found].flat()) keys.set(c, 0);
     else if (!Array.isArray(found)) unique(found);
-    else if (size < SAMPLE_THRESHOLD) toHash.push(...found);
+    else if (deferrable !== undefined && size < DEFERRED_LIMIT && found.every((c) => !kept.has(c))) {
+      deferredSizes.add(size);
+      for (const candidate of found) unique(candidate);
+    } else if (size < SAMPLE_THRESHOLD) toHash.push(...found);
     else {
       // Large files of one size: a sample of each (its start and end) tells most apart without reading them.
       for (const group of groupBySample(found, size)) {
@@ -157,7 +185,7 @@ export async function identifyContents(candidates: readonly DedupCandidate[], op
     counter.finish();
   }
   for (const [candidate, representative] of repeats) keys.set(candidate, keys.get(representative)!);
-  return keys;
+  return { keys, deferredSizes };
 }
 
 function sizeOf(content: FileContent): number {

@@ -30,7 +30,8 @@ export class SequentialOutput {
 
   constructor(
     private readonly fd: number,
-    private readonly onFlush: (bytesWritten: number) => void = () => {},
+    /** Called with the number of bytes each time a buffer has been written (or found to be all zeros). */
+    private readonly onFlush: (bytes: number) => void = () => {},
     private readonly signal?: AbortSignal,
     bufferSize = STAGING_BUFFER_SIZE,
     private readonly flushAt = FLUSH_AT,
@@ -38,9 +39,15 @@ export class SequentialOutput {
     this.buffers = [Buffer.alloc(bufferSize), Buffer.alloc(bufferSize)];
   }
 
-  /** Bytes handed over so far (written or staged). */
+  /** Where the next byte goes: bytes handed over so far (written or staged), from where the last moveTo() put the output. */
   get position(): number {
     return this.written + this.filled;
+  }
+
+  /** Sends what is staged to be written, then goes on at byte `position` of the output (before or after where it was). */
+  async moveTo(position: number): Promise<void> {
+    await this.rotate();
+    this.written = position;
   }
 
   /*
@@ -81,6 +88,36 @@ export class SequentialOutput {
     } finally {
       closeSync(fd);
     }
+    return this.filled >= this.flushAt ? this.rotate() : undefined;
+  }
+
+  /**
+   * Stages a host file of fewer bytes than a buffer holds, as file() does, in one piece: first sending what is staged
+   * to be written when the file would not fit after it. Gives the staged bytes, to look at before the next call:
+   * unstage() takes them back. Unlike file(), it never sends the buffer to be written after the file; endPiece() does.
+   */
+  stageFile(path: string, size: number, origin: string): Uint8Array | Promise<Uint8Array> {
+    const buffer = this.buffers[this.current];
+    if (size >= buffer.length) throw new Error(`stageFile: ${size} bytes do not fit a ${buffer.length}-byte buffer`);
+    if (size >= buffer.length - this.filled) return this.rotate().then(() => this.stageFile(path, size, origin));
+    const start = this.filled;
+    const fd = openSource(path, origin);
+    try {
+      this.readStaged(fd, 0, size, `${origin} (${path})`);
+    } finally {
+      closeSync(fd);
+    }
+    return buffer.subarray(start, start + size);
+  }
+
+  /** Takes back the last `count` bytes staged (the file stageFile() has just staged). */
+  unstage(count: number): void {
+    if (count > this.filled) throw new Error(`unstage: ${count} bytes asked back, ${this.filled} are staged`);
+    this.filled -= count;
+  }
+
+  /** The end of a piece staged with stageFile(): as file() does, sends the buffer to be written once FLUSH_AT bytes are in it. */
+  endPiece(): Promise<void> | undefined {
     return this.filled >= this.flushAt ? this.rotate() : undefined;
   }
 
@@ -140,12 +177,15 @@ export class SequentialOutput {
     return done;
   }
 
-  /** Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts). */
-  async finish(): Promise<void> {
+  /**
+   * Writes what is staged, waits for every write to finish and sets the file's length (a final hole counts): where
+   * the output is, or `length` when it was moved back to fill in an earlier part.
+   */
+  async finish(length = this.written + this.filled): Promise<void> {
     await this.rotate();
     await this.pending;
     this.pending = undefined;
-    await ftruncateAsync(this.fd, this.written);
+    await ftruncateAsync(this.fd, length);
   }
 
   /** After a failure: waits for the write in flight, ignoring its outcome, so nothing is left running. */
@@ -165,9 +205,9 @@ export class SequentialOutput {
       this.pending = undefined;
     } else if (isAllZeros(buffer, length)) {
       // Nothing to write, but let the event loop run (a Ctrl-C must be seen while holes go by).
-      this.pending = new Promise((resolve) => setImmediate(resolve)).then(() => this.onFlush(position + length));
+      this.pending = new Promise((resolve) => setImmediate(resolve)).then(() => this.onFlush(length));
     } else {
-      this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(position + length));
+      this.pending = writeFully(this.fd, buffer, length, position).then(() => this.onFlush(length));
     }
     this.written += length;
     this.filled = 0;

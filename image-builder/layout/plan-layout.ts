@@ -17,12 +17,14 @@ import { CATALOG_SIZE } from '../el-torito/boot-catalog.js';
 import { FIRST_VOLUME_DESCRIPTOR_SECTOR, SECTOR_SIZE } from '../iso9660/constants.js';
 import { pathTableSize } from '../iso9660/path-table.js';
 import type { ExtentLocation, GroupImage, IsoExtensions } from './iso-layout.js';
+import type { BootInfo } from '../el-torito/boot-info-table.js';
+import type { DroppedRegions } from './dropped-regions.js';
 import type { IsoPlan, PathTablePlan, PlannedData, PlannedDirectory, PlannedNode, PlannedVolumeDescriptor } from './iso-plan.js';
 import { planDirectories, sectorsFor, type DirectoryShape } from './plan-directories.js';
 import { elToritoBiosFile, planBootCatalog } from './plan-el-torito.js';
 import { hybridTailSize, planHybridTables } from './plan-hybrid-tables.js';
 import { findNode, shapeTree } from './plan-nodes.js';
-import { placeData } from './place-data.js';
+import { placeData, type PlacedData } from './place-data.js';
 
 export interface IsoPlanInput {
   readonly volumeId: string;
@@ -35,6 +37,22 @@ export interface IsoPlanInput {
 }
 
 export function planIsoLayout(input: IsoPlanInput): IsoPlan {
+  return planProvisionalLayout(input).plan;
+}
+
+/**
+ * A plan whose data area may still shrink: the writer, copying contents in the plan's order, can find a content
+ * identical to one it has already written (contents it was asked to compare as it copies them: see
+ * identifyContents' `deferrable`) and leave its region out. `settle` gives the plan with those regions left out
+ * and everything after them moved down; nothing before the data area changes (the metadata's sizes do not depend
+ * on the places). The provisional plan's nodes become the settled plan's: it is not to be used after settle().
+ */
+export interface ProvisionalLayout {
+  readonly plan: IsoPlan;
+  readonly settle: (dropped: DroppedRegions) => IsoPlan;
+}
+
+export function planProvisionalLayout(input: IsoPlanInput): ProvisionalLayout {
   const volumeIdIssue = volumeIdProblem(input.volumeId);
   if (volumeIdIssue !== undefined) {
     throw new DomainError('volume-id', `the volume id "${input.volumeId}" ${volumeIdIssue}`, { hint: 'use 1 to 32 characters of A-Z, 0-9 and _, e.g. CAIRN_LIVE' });
@@ -80,12 +98,6 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
   const jolietDirectories = placeDirectories(joliet.directories);
 
   const placed = placeData({ start: lba, tree, keys: input.contentKeys, extensions, bootInfoTableFile: biosFile !== undefined && extensions.elTorito?.bios?.bootInfoTable ? biosFile : undefined });
-  lba = placed.end;
-
-  const volumeSectors = lba + paddingSectors;
-  if (volumeSectors > 0xffff_ffff) throw new DomainError('image-too-large', `the image would need ${volumeSectors} sectors, more than ISO 9660 can address`);
-  const tailSize = extensions.hybridTables === undefined ? 0 : hybridTailSize(extensions.hybridTables);
-  const imageSize = Math.ceil((volumeSectors * SECTOR_SIZE + tailSize) / alignment) * alignment;
 
   // The shapes become the planned nodes, given their places (shapeTree made them with these fields unset): a copy
   // of tens of thousands of nodes would be held beside them at the peak of the build's memory.
@@ -98,27 +110,75 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
     return node;
   });
 
-  // What depends on the places: El Torito's catalog and the partition tables.
+  // Only what the places of the data area decide is left: kept without the tree, which can go once this returns.
+  const metadata: PlannedMetadata = {
+    volumeId: input.volumeId,
+    date: input.date,
+    paddingSectors,
+    alignment,
+    primaryLba,
+    bootRecordLba,
+    jolietLba,
+    terminatorLba,
+    primaryPathTable,
+    jolietPathTable,
+    nodes,
+    primaryDirectories,
+    jolietDirectories,
+    counts: tree.counts,
+    biosFile,
+    elTorito: extensions.elTorito,
+    hybridTables: extensions.hybridTables,
+  };
+  const places: DataPlaces = { end: placed.end, data: placed.data, catalogLba: placed.catalogLba, extents: placed.extents, groups: placed.groups, shared: placed.shared };
+  return { plan: completePlan(metadata, places), settle: settler(metadata, places) };
+}
+
+/** Everything planIsoLayout decides before the data area, and what the rest of the plan is made from. */
+interface PlannedMetadata extends Pick<IsoPlan, 'volumeId' | 'date' | 'primaryPathTable' | 'jolietPathTable' | 'nodes' | 'primaryDirectories' | 'jolietDirectories'> {
+  readonly paddingSectors: number;
+  readonly alignment: number;
+  readonly primaryLba: number;
+  readonly bootRecordLba: number | undefined;
+  readonly jolietLba: number;
+  readonly terminatorLba: number;
+  readonly counts: Omit<IsoPlan['counts'], 'sharedExtents'>;
+  /** The node of El Torito's BIOS boot image. */
+  readonly biosFile: number | undefined;
+  readonly elTorito: IsoExtensions['elTorito'];
+  readonly hybridTables: IsoExtensions['hybridTables'];
+}
+
+/** The data area as placed: the nodes' places are in their `lba`. */
+type DataPlaces = Omit<PlacedData, 'fileLbas'>;
+
+/** A plan from its metadata and its data area: the volume's size and what depends on the places (El Torito's catalog, the partition tables). */
+function completePlan(metadata: PlannedMetadata, places: DataPlaces): IsoPlan {
+  const { nodes, elTorito, hybridTables, biosFile } = metadata;
+  const volumeSectors = places.end + metadata.paddingSectors;
+  if (volumeSectors > 0xffff_ffff) throw new DomainError('image-too-large', `the image would need ${volumeSectors} sectors, more than ISO 9660 can address`);
+  const tailSize = hybridTables === undefined ? 0 : hybridTailSize(hybridTables);
+  const imageSize = Math.ceil((volumeSectors * SECTOR_SIZE + tailSize) / metadata.alignment) * metadata.alignment;
+
   const groupImage = (image: GroupImage | undefined, what: string) => {
     if (image === undefined) return undefined;
-    const group = placed.groups.find((g) => g.id === image.group);
+    const group = places.groups.find((g) => g.id === image.group);
     if (group === undefined) throw new DomainError('layout-extension', `${what} names the group "${image.group}", which is not in the image`);
     return { lba: group.location.lba, size: image.size };
   };
   const fileLba = (path: string, what: string) => {
-    const index = findNode(tree.nodes, path);
-    if (index === undefined || tree.nodes[index]!.kind !== 'file') throw new DomainError('layout-extension', `${what} ${path}, which is not a regular file of the image`);
-    return placed.fileLbas[index]!;
+    const index = findNode(nodes, path);
+    if (index === undefined || nodes[index]!.kind !== 'file') throw new DomainError('layout-extension', `${what} ${path}, which is not a regular file of the image`);
+    return nodes[index]!.lba!;
   };
-  let data: readonly PlannedData[] = placed.data;
-  const volumeDescriptors: PlannedVolumeDescriptor[] = [{ kind: 'primary', lba: primaryLba }];
-  const { elTorito, hybridTables } = extensions;
+  let data: readonly PlannedData[] = places.data;
+  const volumeDescriptors: PlannedVolumeDescriptor[] = [{ kind: 'primary', lba: metadata.primaryLba }];
   if (elTorito !== undefined) {
-    const catalog = planBootCatalog(elTorito, { biosLba: biosFile === undefined ? undefined : placed.fileLbas[biosFile]!, uefi: groupImage(elTorito.uefi, 'El Torito') });
-    volumeDescriptors.push({ kind: 'boot-record', lba: bootRecordLba!, catalogLba: placed.catalogLba! });
-    data = [{ kind: 'boot-catalog', lba: placed.catalogLba!, size: CATALOG_SIZE, catalog }, ...data];
+    const catalog = planBootCatalog(elTorito, { biosLba: biosFile === undefined ? undefined : nodes[biosFile]!.lba!, uefi: groupImage(elTorito.uefi, 'El Torito') });
+    volumeDescriptors.push({ kind: 'boot-record', lba: metadata.bootRecordLba!, catalogLba: places.catalogLba! });
+    data = [{ kind: 'boot-catalog', lba: places.catalogLba!, size: CATALOG_SIZE, catalog }, ...data];
   }
-  volumeDescriptors.push({ kind: 'joliet', lba: jolietLba }, { kind: 'terminator', lba: terminatorLba });
+  volumeDescriptors.push({ kind: 'joliet', lba: metadata.jolietLba }, { kind: 'terminator', lba: metadata.terminatorLba });
   let systemArea: IsoPlan['systemArea'];
   let tail: IsoPlan['tail'];
   if (hybridTables !== undefined) {
@@ -129,22 +189,49 @@ export function planIsoLayout(input: IsoPlanInput): IsoPlan {
   }
 
   return {
-    volumeId: input.volumeId,
-    date: input.date,
+    volumeId: metadata.volumeId,
+    date: metadata.date,
     volumeSectors,
     imageSize,
     systemArea,
     volumeDescriptors,
-    primaryPathTable,
-    jolietPathTable,
+    primaryPathTable: metadata.primaryPathTable,
+    jolietPathTable: metadata.jolietPathTable,
     nodes,
-    primaryDirectories,
-    jolietDirectories,
+    primaryDirectories: metadata.primaryDirectories,
+    jolietDirectories: metadata.jolietDirectories,
     data,
-    extents: placed.extents,
-    groups: placed.groups,
+    extents: places.extents,
+    groups: places.groups,
     tail,
-    counts: { ...tree.counts, sharedExtents: placed.shared },
+    counts: { ...metadata.counts, sharedExtents: places.shared },
+  };
+}
+
+/**
+ * The settle() of a provisional layout (a function of its own, so that it holds the metadata and the places and
+ * nothing else of planIsoLayout's). The provisional plan's nodes and data regions are given their final places
+ * where they are, and the dropped regions taken out of its array: at the end of a build's writing, a copy of tens
+ * of thousands of each would be held beside them.
+ */
+function settler(metadata: PlannedMetadata, places: DataPlaces): (dropped: DroppedRegions) => IsoPlan {
+  return (dropped) => {
+    if (dropped.count === 0) return completePlan(metadata, places);
+    type Placed = { lba: number };
+    for (const node of metadata.nodes) {
+      if (node.kind === 'file' && node.size! > 0) (node as Placed).lba = dropped.moved(node.lba!);
+    }
+    const data = places.data;
+    let kept = 0;
+    for (const region of data) {
+      if (dropped.isDropped(region.lba)) continue;
+      const lba = dropped.moved(region.lba);
+      (region as Placed).lba = lba;
+      if (region.kind === 'content' && region.bootInfoTable !== undefined) (region as { bootInfoTable: BootInfo }).bootInfoTable = { ...region.bootInfoTable, fileLba: lba };
+      data[kept++] = region;
+    }
+    data.length = kept;
+    return completePlan(metadata, { ...places, end: places.end - dropped.sectors, shared: places.shared + dropped.count });
   };
 }
 

@@ -28,7 +28,7 @@ for (const mode of ['on the main thread', 'in worker threads'] as const) {
     try {
       const list = await candidates(dir);
       const events: ProgressEvent[] = [];
-      const keys = await identifyContents(list, { onProgress: (e) => events.push(e), ...(mode === 'in worker threads' ? { parallel: { bytes: 0, averageBytes: 0 } } : {}) });
+      const { keys } = await identifyContents(list, { onProgress: (e) => events.push(e), ...(mode === 'in worker threads' ? { parallel: { bytes: 0, averageBytes: 0 } } : {}) });
       const key = (i: number) => keys.get(list[i]!)!;
       assert.is(key(0), key(2), 'same bytes, two files');
       assert.is(key(1), key(3));

@@ -101,4 +101,39 @@ test('a file that is missing is an error naming it and its path', async () => {
   assert.match((error as Error).message, /^files\[1\] \(.*\/gone\)/);
 });
 
+test('a file staged whole can be taken back; moved back, the output fills in what it skipped', async () => {
+  const kept = pattern(1500, 6);
+  const takenBack = pattern(1200, 7);
+  const written = await withOutput(async (out, dir) => {
+    await writeFile(join(dir, 'kept'), kept);
+    await writeFile(join(dir, 'taken-back'), takenBack);
+    await out.moveTo(100);
+    await out.bytes(pattern(2000, 8));
+    // 2000 + 1500 bytes do not fit the 4 KiB buffer beside each other, nor 3500 + 1200: each is staged whole.
+    for (const name of ['kept', 'taken-back'] as const) {
+      let staged = out.stageFile(join(dir, name), name === 'kept' ? kept.length : takenBack.length, name);
+      if (staged instanceof Promise) staged = await staged;
+      assert.ok(Buffer.from(staged).equals(name === 'kept' ? kept : takenBack), `${name}: the staged bytes are the file's`);
+      if (name === 'taken-back') out.unstage(takenBack.length);
+      await out.endPiece();
+    }
+    await out.bytes(pattern(10, 9));
+    assert.is(out.position, 100 + 2000 + 1500 + 10);
+    await out.moveTo(0);
+    await out.bytes(pattern(100, 10));
+    // Back to the end, where withOutput() finishes: the file's length is where the output is.
+    await out.moveTo(100 + 2000 + 1500 + 10);
+  });
+  assert.equal(written, Buffer.concat([pattern(100, 10), pattern(2000, 8), kept, pattern(10, 9)]));
+});
+
+test('stageFile refuses a file as large as the buffer; unstage refuses more than is staged', async () => {
+  await withOutput(async (out, dir) => {
+    await writeFile(join(dir, 'big'), pattern(4096, 11));
+    assert.throws(() => out.stageFile(join(dir, 'big'), 4096, 'big'), /stageFile: 4096 bytes do not fit a 4096-byte buffer/);
+    await out.bytes(pattern(10, 12));
+    assert.throws(() => out.unstage(11), /unstage: 11 bytes asked back, 10 are staged/);
+  });
+});
+
 test.run();

@@ -69,4 +69,21 @@ test('the old generation is collected sooner with the flags than with 50% growth
   assert.ok(kept < looser, `old generation peak over live: ${kept.toFixed(2)} with the flags, ${looser.toFixed(2)} with 50% growth`);
 });
 
+test('collectGarbageNow() collects what is no longer reachable, in a process started without --expose-gc', () => {
+  const script = `
+    import { collectGarbageNow } from ${JSON.stringify(new URL('../../lib/heap.ts', import.meta.url).href)};
+    let garbage = Array.from({ length: 1000 }, (_, i) => ({ i }));
+    const ref = new WeakRef(garbage);
+    garbage = undefined;
+    // A WeakRef's target lives to the end of the job that made it: collect in a later one.
+    setTimeout(() => {
+      collectGarbageNow();
+      process.stdout.write(JSON.stringify({ collected: ref.deref() === undefined, exposed: typeof globalThis.gc }));
+    }, 0);
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.is(child.status, 0, child.stderr);
+  assert.equal(JSON.parse(child.stdout), { collected: true, exposed: 'undefined' });
+});
+
 test.run();
