@@ -41,24 +41,39 @@ export function isoDirectoryNameOf(name: string): string {
 }
 
 /**
+ * Where the search for a free `_<n>` goes on, by the name it started from: for a caller that takes every identifier
+ * it is given (adds it to what `isTaken` checks), the numbers below it are all taken already, so siblings whose
+ * names begin alike (thousands of icons whose names are cut to the same 27 characters) cost one check each instead
+ * of one for every sibling before them.
+ */
+export type NextMarks = Map<string, number>;
+
+/**
  * The identifier of a file, unique among `isTaken`: when `NAME.EXT` is taken, the end of the name gives way
  * to `_<n>`, the smallest n that is free.
  */
-export function uniqueIsoFileName(value: IsoFileName, isTaken: (identifier: string) => boolean): IsoFileName {
+export function uniqueIsoFileName(value: IsoFileName, isTaken: (identifier: string) => boolean, next?: NextMarks): IsoFileName {
   const limit = MAX_FILE_NAME_AND_EXTENSION - value.extension.length;
   if (value.name.length <= limit && !isTaken(`${value.name}.${value.extension}`)) return value;
-  for (let n = 0; ; n++) {
+  const key = `${value.name}.${value.extension}`;
+  for (let n = next?.get(key) ?? 0; ; n++) {
     const mark = n === 0 ? '' : `_${n}`;
     const name = value.name.slice(0, limit - mark.length) + mark;
-    if (!isTaken(`${name}.${value.extension}`)) return { name, extension: value.extension };
+    if (!isTaken(`${name}.${value.extension}`)) {
+      next?.set(key, n + 1);
+      return { name, extension: value.extension };
+    }
   }
 }
 
 /** The identifier of a directory, unique among `isTaken` in the same way. */
-export function uniqueIsoDirectoryName(name: string, isTaken: (identifier: string) => boolean): string {
-  for (let n = 0; ; n++) {
+export function uniqueIsoDirectoryName(name: string, isTaken: (identifier: string) => boolean, next?: NextMarks): string {
+  for (let n = next?.get(name) ?? 0; ; n++) {
     const mark = n === 0 ? '' : `_${n}`;
     const candidate = name.slice(0, MAX_DIRECTORY_IDENTIFIER - mark.length) + mark;
-    if (!isTaken(candidate)) return candidate;
+    if (!isTaken(candidate)) {
+      next?.set(name, n + 1);
+      return candidate;
+    }
   }
 }

@@ -5,6 +5,8 @@
  * the `;1` version, as xorriso does by default.
  */
 
+import type { NextMarks } from './iso-name.js';
+
 const MAX_JOLIET_NAME = 64;
 /** An extension longer than this is not worth keeping when a name must be shortened. */
 const MAX_KEPT_EXTENSION = 16;
@@ -33,12 +35,15 @@ function shortenJolietName(name: string, mark: string): string {
   return `${cutUnits(stem, room)}${mark}${extension}`;
 }
 
-/** Makes a Joliet name unique among its siblings: the first free `~1`, `~2`, ... mark. */
-export function uniqueJolietName(name: string, isTaken: (candidate: string) => boolean): string {
+/** Makes a Joliet name unique among its siblings: the first free `~1`, `~2`, ... mark (`next` as in iso-name.ts). */
+export function uniqueJolietName(name: string, isTaken: (candidate: string) => boolean, next?: NextMarks): string {
   if (!isTaken(name)) return name;
-  for (let n = 1; ; n++) {
+  for (let n = next?.get(name) ?? 1; ; n++) {
     const candidate = shortenJolietName(name, `~${n}`);
-    if (!isTaken(candidate)) return candidate;
+    if (!isTaken(candidate)) {
+      next?.set(name, n + 1);
+      return candidate;
+    }
   }
 }
 

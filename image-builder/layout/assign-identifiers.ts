@@ -4,7 +4,7 @@
  * the real names, so the same tree always gets the same identifiers. Kept as strings (one character per
  * byte, or per UCS-2 unit) until they are encoded.
  */
-import { isoDirectoryNameOf, isoFileNameOf, uniqueIsoDirectoryName, uniqueIsoFileName } from '../iso9660/iso-name.js';
+import { isoDirectoryNameOf, isoFileNameOf, uniqueIsoDirectoryName, uniqueIsoFileName, type NextMarks } from '../iso9660/iso-name.js';
 import { jolietNameOf, uniqueJolietName } from '../iso9660/joliet-name.js';
 
 export interface NamedChild {
@@ -15,13 +15,15 @@ export interface NamedChild {
 /** Primary-tree identifiers for children given in the order of their real names; same order out. */
 export function assignPrimaryIdentifiers(children: readonly NamedChild[]): string[] {
   const taken = new Set<string>();
+  const isTaken = (id: string) => taken.has(id);
+  const next: NextMarks = new Map();
   return children.map((child) => {
     if (child.isDirectory) {
-      const name = uniqueIsoDirectoryName(isoDirectoryNameOf(child.name), (id) => taken.has(id));
+      const name = uniqueIsoDirectoryName(isoDirectoryNameOf(child.name), isTaken, next);
       taken.add(name);
       return name;
     }
-    const name = uniqueIsoFileName(isoFileNameOf(child.name), (id) => taken.has(id));
+    const name = uniqueIsoFileName(isoFileNameOf(child.name), isTaken, next);
     const body = `${name.name}.${name.extension}`;
     taken.add(body);
     return `${body};1`;
@@ -31,8 +33,10 @@ export function assignPrimaryIdentifiers(children: readonly NamedChild[]): strin
 /** Joliet identifiers for children given in the order of their real names; same order out. */
 export function assignJolietIdentifiers(children: readonly NamedChild[]): string[] {
   const taken = new Set<string>();
+  const isTaken = (candidate: string) => taken.has(candidate);
+  const next: NextMarks = new Map();
   return children.map((child) => {
-    const name = uniqueJolietName(jolietNameOf(child.name), (candidate) => taken.has(candidate));
+    const name = uniqueJolietName(jolietNameOf(child.name), isTaken, next);
     taken.add(name);
     return name;
   });

@@ -21,6 +21,7 @@ import { decodeDirectoryRecord, encodeDirectoryRecord, type DirectoryRecord } fr
 import { compareIdentifiers } from '../../image-builder/iso9660/identifier-order.js';
 import { isoDirectoryNameOf, isoFileNameOf, toDCharacters, uniqueIsoFileName } from '../../image-builder/iso9660/iso-name.js';
 import { decodeJolietIdentifier, encodeJolietIdentifier, jolietNameOf, uniqueJolietName } from '../../image-builder/iso9660/joliet-name.js';
+import { assignJolietIdentifiers, assignPrimaryIdentifiers } from '../../image-builder/layout/assign-identifiers.js';
 import { decodePathTable, encodePathTable } from '../../image-builder/iso9660/path-table.js';
 import {
   ComponentFlag,
@@ -226,6 +227,30 @@ test('Joliet names: forbidden characters replaced, long names shortened keeping 
   assert.is(second.length, 64);
   assert.match(second, /~1\.gz$/);
   assert.is(decodeJolietIdentifier(encodeJolietIdentifier('Grüße 🙂')), 'Grüße 🙂');
+});
+
+test('siblings whose names are cut alike get _1, _2... in order, each after a check or two, not one per sibling before it', () => {
+  const children = Array.from({ length: 3000 }, (_, i) => ({ name: `org.example.a-long-common-prefix-of-icons-${String(i).padStart(5, '0')}.png`, isDirectory: i % 100 === 0 }));
+  const expected = (n: number, directory: boolean) => (directory ? `ORG_EXAMPLE_A_LONG_COMMON_PREFIX_OF_ICONS_`.slice(0, 31 - (n ? `_${n}` : '').length) : 'ORG_EXAMPLE_A_LONG_COMMON_PREFIX'.slice(0, 27 - (n ? `_${n}` : '').length)) + (n ? `_${n}` : '') + (directory ? '' : '.PNG;1');
+  const assigned = assignPrimaryIdentifiers(children);
+  let files = 0;
+  let directories = 0;
+  assigned.forEach((identifier, i) => assert.is(identifier, expected(children[i]!.isDirectory ? directories++ : files++, children[i]!.isDirectory), `child ${i}`));
+  const joliet = assignJolietIdentifiers(children.map((c) => ({ ...c, name: `${'long '.repeat(13)}${c.name}` })));
+  assert.is(new Set(joliet).size, 3000, 'Joliet names unique too');
+  assert.ok(joliet.every((name, i) => name.length <= 64 && (i === 0 || name.endsWith(`~${i}.png`))));
+
+  // The checks a sibling costs: with the marks remembered, at most two, whatever came before.
+  const taken = new Set<string>();
+  const next = new Map<string, number>();
+  let checks = 0;
+  const isTaken = (id: string) => (checks++, taken.has(id));
+  for (let i = 0; i < 3000; i++) {
+    const before = checks;
+    const value = uniqueIsoFileName({ name: 'ORG_EXAMPLE_A_LONG_COMMON_PREFIX_OF_ICONS', extension: 'PNG' }, isTaken, next);
+    taken.add(`${value.name}.${value.extension}`);
+    assert.ok(checks - before <= 2, `sibling ${i}: ${checks - before} checks`);
+  }
 });
 
 test('boot record descriptors round-trip', () => {
