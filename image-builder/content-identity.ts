@@ -94,7 +94,7 @@ export interface IdentifyOptions {
 }
 
 /** Contents of fewer bytes than this can be compared by the writer (they fit its staging buffer: sequential-output.ts). */
-export const DEFERRED_LIMIT = 512 * 1024;
+const DEFERRED_LIMIT = 512 * 1024;
 
 export async function identifyContents(candidates: readonly DedupCandidate[], options: IdentifyOptions = {}): Promise<ContentIdentity> {
   const onProgress = options.onProgress ?? (() => {});

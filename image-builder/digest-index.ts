@@ -1,9 +1,9 @@
 /**
  * Where each content already written is, by its size and SHA-256 digest: what the writer looks a file up in when
- * it finds identical contents as it copies them (write-image.ts). Tens of thousands of small files pass through it,
- * at the point of the build where memory is highest, so it keeps them in typed arrays (about 50 bytes each, given
- * its capacity up front) rather than a Map of strings (about 100): an open-addressing table of entry numbers over
- * columns of sizes, places and digests. Sizes and places are whole numbers below 2^32.
+ * it finds identical contents as it copies them (write-image.ts). Tens of thousands of small files pass through it
+ * while the plan is held, so it keeps them in typed arrays, about 50 bytes each (up to twice that, as it doubles
+ * when full), and no object per entry: an open-addressing table of entry numbers over columns of sizes, places and
+ * digests. Sizes and places are whole numbers below 2^32.
  */
 
 const DIGEST_BYTES = 32;

@@ -139,6 +139,8 @@ async function streamImage(prepared: PreparedIso, out: SequentialOutput): Promis
 
   await out.moveTo(0);
   await writeHead(plan, out, seek);
+  const dataAfterHead = plan.data.find((region) => region.kind !== 'boot-catalog')?.lba ?? plan.volumeSectors;
+  if (out.position > dataAfterHead * SECTOR_SIZE) throw new Error(`layout overlap: what comes before the data ends at byte ${out.position}, the data starts at sector ${dataAfterHead}`);
   return plan;
 }
 
