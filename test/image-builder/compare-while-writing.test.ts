@@ -4,7 +4,7 @@
  * with the same plan, whatever comes after the left-out copies (a BIOS boot image with its boot info table, the
  * file the hybrid MBR loads, hard links, a group member's twin).
  */
-import { link, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +14,7 @@ import type { IsoExtensions } from '../../image-builder/layout/iso-layout.js';
 import { locateFile } from '../../image-builder/layout/plan-layout.js';
 import { scanSources } from '../../image-builder/scan-sources.js';
 import { writeIsoImage } from '../../image-builder/write-image.js';
+import { UserError } from '../../lib/errors.js';
 import type { ProgressEvent } from '../../lib/progress.js';
 import { run } from '../../lib/run.js';
 import { removeTree, temporaryDirectory } from '../support/tree.js';
@@ -83,6 +84,32 @@ test('the image and plan of a build that compares while writing are those of one
     await run('xorriso', ['-indev', join(dir, 'built.iso'), '-osirrox', 'on', '-extract', '/', extracted]);
     for (let i = 0; i < 30; i++) assert.ok((await readFile(join(extracted, 'a', `f${String(i).padStart(2, '0')}`))).equals(Buffer.alloc(3000, i % 10)), `f${i}`);
     assert.ok((await readFile(join(extracted, 'z-kernel-twin'))).equals(KERNEL));
+  } finally {
+    await removeTree(dir);
+  }
+});
+
+test('a file compared while writing that vanished or changed since the scan is named, and no image is left', async () => {
+  const dir = await temporaryDirectory('cairn-compare-');
+  try {
+    const root = await sources(dir);
+    for (const [name, change, message] of [
+      ['f05', () => rm(join(root, 'a', 'f05')), /^the test \(.*\/a\/f05\): no such file or directory$/],
+      ['f16', () => writeFile(join(root, 'a', 'f16'), Buffer.alloc(3001, 6)), /^the test \(.*\/a\/f16\): changed while the image was being built$/],
+      ['f17', () => writeFile(join(root, 'a', 'f17'), Buffer.alloc(2999, 7)), /^the test \(.*\/a\/f17\): changed while the image was being built$/],
+    ] as const) {
+      const tree = new ImageTree();
+      scanSources(tree, [{ from: root, to: '/', key: 'the test' }]);
+      await change();
+      const output = join(dir, `${name}.iso`);
+      const error = await buildIsoImage({ volumeId: 'COMPARE', date: DATE, tree, extensions, output }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      assert.instance(error, UserError, name);
+      assert.match((error as Error).message, message);
+      assert.equal((await readdir(dir)).filter((n) => n.startsWith(`${name}.iso`)), [], `${name}: no image, no temporary file`);
+    }
   } finally {
     await removeTree(dir);
   }
