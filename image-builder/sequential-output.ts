@@ -62,7 +62,7 @@ export class SequentialOutput {
     if (data.length >= buffer.length - this.filled) return this.bytesAcrossBuffers(data);
     buffer.set(data, this.filled);
     this.filled += data.length;
-    return this.filled >= this.flushAt ? this.rotate() : undefined;
+    return this.endPiece();
   }
 
   /** Stages `count` zero bytes; a promise to wait for before staging more, or undefined. */
@@ -82,13 +82,8 @@ export class SequentialOutput {
     const buffer = this.buffers[this.current];
     // With room for one byte more than the file, it is read without a write in between.
     if (size >= buffer.length - this.filled) return this.fileAcrossBuffers(path, size, origin);
-    const fd = openSource(path, origin);
-    try {
-      this.readStaged(fd, 0, size, `${origin} (${path})`);
-    } finally {
-      closeSync(fd);
-    }
-    return this.filled >= this.flushAt ? this.rotate() : undefined;
+    this.stageWhole(path, size, origin);
+    return this.endPiece();
   }
 
   /**
@@ -101,12 +96,7 @@ export class SequentialOutput {
     if (size >= buffer.length) throw new Error(`stageFile: ${size} bytes do not fit a ${buffer.length}-byte buffer`);
     if (size >= buffer.length - this.filled) return this.rotate().then(() => this.stageFile(path, size, origin));
     const start = this.filled;
-    const fd = openSource(path, origin);
-    try {
-      this.readStaged(fd, 0, size, `${origin} (${path})`);
-    } finally {
-      closeSync(fd);
-    }
+    this.stageWhole(path, size, origin);
     return buffer.subarray(start, start + size);
   }
 
@@ -116,9 +106,19 @@ export class SequentialOutput {
     this.filled -= count;
   }
 
-  /** The end of a piece staged with stageFile(): as file() does, sends the buffer to be written once FLUSH_AT bytes are in it. */
+  /** The end of a piece (what bytes() and file() do after staging one): sends the buffer to be written once FLUSH_AT bytes are in it. */
   endPiece(): Promise<void> | undefined {
     return this.filled >= this.flushAt ? this.rotate() : undefined;
+  }
+
+  /** Reads a host file that fits the current buffer after what is staged (one byte to spare) into it. */
+  private stageWhole(path: string, size: number, origin: string): void {
+    const fd = openSource(path, origin);
+    try {
+      this.readStaged(fd, 0, size, `${origin} (${path})`);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private async bytesAcrossBuffers(data: Uint8Array): Promise<void> {

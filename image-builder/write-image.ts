@@ -156,7 +156,9 @@ async function streamData(
   seek: (lba: number) => Promise<void> | undefined,
 ): Promise<DroppedRegions> {
   const dropped = new DroppedRegions();
-  const isDeferred = (region: PlannedData) => region.kind === 'content' && region.content.kind === 'host' && region.bootInfoTable === undefined && deferredSizes.has(region.size);
+  type HostRegion = Extract<PlannedData, { kind: 'content' }> & { readonly content: Extract<FileContent, { kind: 'host' }> };
+  const isDeferred = (region: PlannedData): region is HostRegion =>
+    region.kind === 'content' && region.content.kind === 'host' && region.bootInfoTable === undefined && deferredSizes.has(region.size);
   // Grown as contents come, not sized for them all up front: the build's memory is highest as the data area starts
   // (planning's garbage not yet collected), and lower by the time the index has grown.
   const written = new DigestIndex();
@@ -165,8 +167,8 @@ async function streamData(
     const lba = region.lba - dropped.sectors;
     let pending = seek(lba);
     if (pending !== undefined) await pending;
-    if (region.kind === 'content' && isDeferred(region)) {
-      const content = region.content as Extract<FileContent, { kind: 'host' }>;
+    if (isDeferred(region)) {
+      const content = region.content;
       let staged = out.stageFile(hostPathOf(content), content.size, region.origin);
       if (staged instanceof Promise) staged = await staged;
       const digest = createHash('sha256').update(staged).digest();
